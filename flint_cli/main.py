@@ -1,0 +1,75 @@
+"""The `flint` command: serve, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from sqlalchemy import select
+
+from flint_core.runtime import Settings, utcnow
+from flint_core.store.db import Database, database_url
+from flint_core.store.models import Merchant
+
+
+def bootstrap(db: Database) -> str | None:
+    """On first start (no merchant yet) create a sandbox merchant; return its test key, else None."""
+    from flint_core.operations.merchants import signup
+
+    with db.transaction() as session:
+        if session.scalar(select(Merchant.merchant_id).limit(1)) is not None:
+            return None
+        _, sandbox, _, secret = signup(session, name="Sandbox merchant", email="sandbox@example.com", now=utcnow())
+    return secret
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from flint_http.app import create_app
+
+    db = Database(args.database_url)
+    db.migrate()
+    secret = bootstrap(db)
+    base = f"http://{args.host}:{args.port}"
+    if secret:
+        print(f"\nFlint: created a sandbox merchant. Its secret test key (shown once, store it):\n\n"
+              f"    export FLINT_API_KEY={secret}\n", flush=True)
+    else:
+        print("\nFlint: using the existing database. Your test key was printed at first start; to get a new "
+              f"merchant and key:\n\n    curl -X POST {base}/v1/merchants -H 'Content-Type: application/json' "
+              "-d '{\"name\": \"My shop\", \"email\": \"me@example.com\"}'\n", flush=True)
+    print(f"Serving on {base} (database {db.url}; OpenAPI at {base}/openapi.json)\n", flush=True)
+    app = create_app(db, settings=Settings(signup_enabled=not args.no_signup))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+
+
+def migrate(args: argparse.Namespace) -> None:
+    Database(args.database_url).migrate()
+    print(f"migrated {database_url(args.database_url)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="flint", description="Flint: order-first commerce API.")
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL (default: $FLINT_DATABASE_URL or sqlite:///flint.db)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="migrate, bootstrap a sandbox merchant on first start, serve HTTP")
+    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--database-url", default=None, dest="database_url_sub")
+    p_serve.add_argument("--no-signup", action="store_true", help="disable POST /v1/merchants")
+    p_serve.add_argument("--log-level", default="info")
+    p_serve.set_defaults(func=serve)
+    p_migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    p_migrate.add_argument("--database-url", default=None, dest="database_url_sub")
+    p_migrate.set_defaults(func=migrate)
+    args = parser.parse_args(argv)
+    args.database_url = args.database_url_sub or args.database_url
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

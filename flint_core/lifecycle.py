@@ -1,0 +1,112 @@
+"""Every state machine as one table of legal transitions, and the actions each status allows.
+
+Pure: no database, no registry. ``available_actions`` on an object is ``machine.actions_for(status)``
+filtered by what the calling key may do (the caller passes that predicate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from flint_core.errors import FlintError
+
+
+def _or_list(items: Iterable[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    resource: str  # "order", "payment_intent", ...
+    initial: str
+    transitions: dict[str, frozenset[str]]  # status -> statuses it may move to
+    actions: dict[str, frozenset[str]]  # operation name -> statuses in which it is legal
+    error_codes: dict[str, str]  # operation name -> specific conflict code (default invalid_state_transition)
+
+    @property
+    def statuses(self) -> list[str]:
+        return list(self.transitions)
+
+    def can(self, status: str, action: str) -> bool:
+        return status in self.actions.get(action, ())
+
+    def actions_for(self, status: str, visible: Callable[[str], bool] = lambda _: True) -> list[str]:
+        return [action for action, allowed in self.actions.items() if status in allowed and visible(action)]
+
+    def require(self, status: str, action: str, object_id: str,
+                visible: Callable[[str], bool] = lambda _: True) -> None:
+        """Raise state_conflict_error unless ``action`` is legal in ``status``."""
+        if self.can(status, action):
+            return
+        allowed = [s for s in self.statuses if s in self.actions.get(action, ())]
+        code = self.error_codes.get(action, "invalid_state_transition")
+        fields = {"status": status, "allowed": _or_list(allowed) if allowed else "no"}
+        if code == "invalid_state_transition":
+            fields |= {"resource": self.resource.replace("_", " ").capitalize(), "id": object_id, "operation": action}
+        else:
+            fields[f"{self.resource}_id"] = object_id
+        raise FlintError(code, param=f"{self.resource}_id", suggested_actions=self.actions_for(status, visible),
+                         **fields)
+
+    def check_transition(self, current: str, new: str) -> None:
+        """Internal guard: the core never writes a status change the table does not allow."""
+        if new != current and new not in self.transitions[current]:
+            raise AssertionError(f"illegal {self.resource} transition {current} -> {new}")
+
+
+OPEN, AUTHORIZED, PAID = "OPEN", "AUTHORIZED", "PAID"
+PARTIALLY_REFUNDED, REFUNDED, CLOSED, CANCELED = "PARTIALLY_REFUNDED", "REFUNDED", "CLOSED", "CANCELED"
+_REFUNDABLE = frozenset({PAID, PARTIALLY_REFUNDED, CLOSED})
+
+ORDER = StateMachine(
+    resource="order",
+    initial=OPEN,
+    transitions={
+        OPEN: frozenset({AUTHORIZED, PAID, CANCELED}),
+        AUTHORIZED: frozenset({OPEN, PAID, CANCELED}),
+        PAID: frozenset({PARTIALLY_REFUNDED, REFUNDED, CLOSED}),
+        PARTIALLY_REFUNDED: frozenset({REFUNDED, CLOSED}),
+        REFUNDED: frozenset(),
+        CLOSED: frozenset(),  # settled; refunds are still allowed and tracked in settlement_amounts
+        CANCELED: frozenset(),
+    },
+    actions={
+        "update_order": frozenset({OPEN}),
+        "apply_coupon": frozenset({OPEN}),
+        "remove_coupon": frozenset({OPEN}),
+        "pay_order": frozenset({OPEN}),
+        "create_checkout_session": frozenset({OPEN}),
+        "capture_payment": frozenset({AUTHORIZED}),
+        "void_payment": frozenset({AUTHORIZED}),
+        "cancel_order": frozenset({OPEN, AUTHORIZED}),
+        "close_order": frozenset({PAID, PARTIALLY_REFUNDED}),
+        "preview_refund": _REFUNDABLE,
+        "create_refund": _REFUNDABLE,
+    },
+    error_codes={
+        "update_order": "order_not_editable",
+        "apply_coupon": "order_not_editable",
+        "remove_coupon": "order_not_editable",
+        "pay_order": "order_not_payable",
+        "create_checkout_session": "order_not_payable",
+        "cancel_order": "order_not_cancelable",
+        "close_order": "order_not_closable",
+        "preview_refund": "order_not_refundable",
+        "create_refund": "order_not_refundable",
+    },
+)
+
+MACHINES = {ORDER.resource: ORDER}
+
+API_KEY = StateMachine(
+    resource="api_key",
+    initial="ACTIVE",
+    transitions={"ACTIVE": frozenset({"EXPIRED", "REVOKED"}), "EXPIRED": frozenset({"REVOKED"}),
+                 "REVOKED": frozenset()},
+    actions={"roll_api_key": frozenset({"ACTIVE"}), "revoke_api_key": frozenset({"ACTIVE", "EXPIRED"})},
+    error_codes={},
+)
+
+MACHINES[API_KEY.resource] = API_KEY

@@ -1,0 +1,381 @@
+"""Orders: the primitive. Create, preview, read, list, edit while OPEN, cancel, close, coupons."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, model_validator
+from sqlalchemy.orm import selectinload
+
+from flint_core import ids, lifecycle
+from flint_core.errors import FlintError, not_found
+from flint_core.operations import coupons as coupon_ops
+from flint_core.operations.common import fetch, merge_metadata, scoped
+from flint_core.operations.order_pricing import reprice
+from flint_core.operations.order_views import OrderOut, audit_snapshot, diff, order_out
+from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
+from flint_core.pagination import Page, paginate
+from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
+from flint_core.runtime import Context
+from flint_core.schema import (Bool, Currency, Input, ListInput, Metadata, MoneyIn, Percentage, Quantity,
+                               exactly_one, lenient_enum)
+from flint_core.store.models import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
+
+MAX_LINE_ITEMS = 500
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+_ZERO_ORDER = dict.fromkeys(("subtotal_amount", "discount_amount", "service_charge_amount", "tax_amount",
+                             "inclusive_tax_amount", "tip_amount", "total_amount", "authorized_amount",
+                             "paid_amount", "refunded_amount"), 0)
+_ZERO_LINE = dict.fromkeys(("gross_amount", "discount_amount", "service_charge_amount", "tax_amount",
+                            "inclusive_tax_amount", "total_amount", "refunded_quantity"), 0)
+
+
+class OrderStatus(enum.Enum):
+    OPEN = lifecycle.OPEN
+    AUTHORIZED = lifecycle.AUTHORIZED
+    PAID = lifecycle.PAID
+    PARTIALLY_REFUNDED = lifecycle.PARTIALLY_REFUNDED
+    REFUNDED = lifecycle.REFUNDED
+    CLOSED = lifecycle.CLOSED
+    CANCELED = lifecycle.CANCELED
+
+
+class TaxAddressIn(Input):
+    country: CountryCode
+    region: Region | None = Field(None, description="Region or state code, e.g. `CA`.")
+    postal_code: PostalPrefix | None = Field(None, description="Postal code, e.g. `94103`.")
+
+
+class LineItemIn(Input):
+    name: Text = Field(description="What is sold, e.g. `Flat white`.")
+    quantity: Quantity = Field(description="Whole units, 1 to 1,000,000 (no fractions, no strings).")
+    unit_price_money: MoneyIn = Field(description="Price of one unit, in the order's currency.")
+    sku: str | None = Field(None, max_length=100, description="Your stock keeping unit.")
+    item_id: str | None = Field(None, max_length=40, description="Your catalog item id.")
+    tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="STANDARD (default), REDUCED, EXEMPT "
+                                        "or DIGITAL: selects the tax rate.")
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class ServiceChargeIn(Input):
+    name: Text = Field(description="Label, e.g. `Delivery`.")
+    amount_money: MoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
+    percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
+    taxable: Bool = Field(False, description="True to tax it at the order's standard rate.")
+
+    @model_validator(mode="after")
+    def _one(self) -> ServiceChargeIn:
+        exactly_one(self, "amount_money", "percentage")
+        return self
+
+
+class TipIn(Input):
+    amount_money: MoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
+    percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
+
+    @model_validator(mode="after")
+    def _one(self) -> TipIn:
+        exactly_one(self, "amount_money", "percentage")
+        return self
+
+
+class CreateOrderInput(Input):
+    currency: Currency
+    line_items: list[LineItemIn] = Field(min_length=1, description=f"What is sold; 1 to {MAX_LINE_ITEMS} lines.")
+    customer_id: str | None = Field(None, description="The customer, `cus_...` (see search_customers).")
+    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
+                                    description="Where receipts go.")
+    tax_address: TaxAddressIn | None = Field(None, description="Address that selects tax rates; without one "
+                                                               "only rates for every address apply.")
+    coupon_codes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20, description="Coupon codes to apply, in order.")
+    service_charges: list[ServiceChargeIn] = Field(default_factory=list, max_length=20,
+                                                   description="Fees such as delivery or service.")
+    tip: TipIn | None = Field(None, description="A tip; never discounted or taxed.")
+    metadata: Metadata = Field(default_factory=dict)
+
+
+def _check_currency(money: MoneyIn | None, currency: str, param: str) -> None:
+    if money is not None and money.currency != currency:
+        raise FlintError("currency_mismatch", param=f"{param}.currency", other=money.currency, currency=currency)
+
+
+def _line(ctx: Context, order: Order, item: LineItemIn, position: int, param: str) -> OrderLineItem:
+    _check_currency(item.unit_price_money, order.currency, f"{param}.unit_price_money")
+    return OrderLineItem(line_item_id=ids.new_id("line_item"), merchant_id=order.merchant_id, env_id=order.env_id,
+                         created_at=ctx.now, position=position, name=item.name, sku=item.sku, item_id=item.item_id,
+                         quantity=item.quantity, unit_price=item.unit_price_money.amount,
+                         tax_category=item.tax_category.value, metadata_=item.metadata, **_ZERO_LINE)
+
+
+def _service_charges(ctx: Context, order: Order, charges: list[ServiceChargeIn]) -> list[OrderServiceCharge]:
+    for i, charge in enumerate(charges):
+        _check_currency(charge.amount_money, order.currency, f"service_charges.{i}.amount_money")
+    return [OrderServiceCharge(service_charge_id=ids.new_id("service_charge"), merchant_id=order.merchant_id,
+                               env_id=order.env_id, created_at=ctx.now, position=i, name=c.name,
+                               amount=c.amount_money.amount if c.amount_money else None, percentage=c.percentage,
+                               taxable=c.taxable, applied_amount=0, tax_amount=0) for i, c in enumerate(charges)]
+
+
+def _tip(order: Order, tip: TipIn) -> dict[str, Any]:
+    _check_currency(tip.amount_money, order.currency, "tip.amount_money")
+    return {"amount": tip.amount_money.amount} if tip.amount_money else {"percentage": tip.percentage}
+
+
+def _check_line_count(count: int) -> None:
+    if count > MAX_LINE_ITEMS:
+        raise FlintError("too_many_line_items", param="line_items", limit=MAX_LINE_ITEMS, count=count)
+
+
+def _apply_coupon(ctx: Context, order: Order, code: str, param: str, *, count: bool = True) -> None:
+    coupon = coupon_ops.redeem(ctx, order, code, param, count=count)
+    order.coupons.append(OrderCoupon(
+        order_coupon_id=ids.new_id("order_coupon"), merchant_id=order.merchant_id, env_id=order.env_id,
+        created_at=ctx.now, position=len(order.coupons), coupon_id=coupon.coupon_id, code=coupon.code,
+        stackable=coupon.stackable, percentage=coupon.percentage, amount=coupon.amount, discount_amount=0))
+
+
+def _build(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Order:
+    """The order ``params`` describe, priced; added to the session unless it is a preview."""
+    _check_line_count(len(params.line_items))
+    if params.customer_id is not None:
+        fetch(ctx, Customer, params.customer_id, resource="customer")
+    order = Order(order_id=ids.new_id("order"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
+                  status=lifecycle.ORDER.initial, currency=params.currency, customer_id=params.customer_id,
+                  buyer_email=params.buyer_email,
+                  tax_address=params.tax_address.model_dump() if params.tax_address else None,
+                  tip=None, metadata_=params.metadata, version=1, created_at=ctx.now, updated_at=ctx.now,
+                  tax_breakdown=[], **_ZERO_ORDER)
+    order.line_items = [_line(ctx, order, item, i, f"line_items.{i}") for i, item in enumerate(params.line_items)]
+    order.service_charges = _service_charges(ctx, order, params.service_charges)
+    order.coupons = []
+    if params.tip is not None:
+        order.tip = _tip(order, params.tip)
+    if not preview:
+        ctx.session.add(order)
+    for i, code in enumerate(params.coupon_codes):
+        _apply_coupon(ctx, order, code, f"coupon_codes.{i}", count=not preview)
+    reprice(ctx, order)
+    return order
+
+
+@operation("create_order", http="POST /v1/orders", scope="orders:write", safety=WRITE,
+           summary="Create an OPEN order from line items; Flint computes discounts, tax, fees, tip and total.")
+def create_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
+    """Create an order: the primitive everything else (payments, refunds, checkout) hangs off. Send line
+    items with integer quantities and unit prices in minor units; never compute totals yourself: read
+    `pricing_amounts` from the response. Coupons in `coupon_codes` are redeemed now (each counts against
+    its limit). Use preview_order first to show a quote without creating anything. Always send an
+    idempotency key: a retry with the same key returns the same order instead of creating a second one."""
+    order = _build(ctx, params, preview=False)
+    ctx.record("order", order.order_id, "ORDER_CREATED", diff({}, audit_snapshot(order)))
+    return order_out(ctx, order)
+
+
+@operation("preview_order", http="POST /v1/orders/preview", scope="orders:read", safety=READ_ONLY,
+           summary="Price an order without creating it: a quote with every computed amount.")
+def preview_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
+    """Compute exactly what create_order would (same input, same rules, same validation of coupons) and
+    store nothing: no order, no coupon redemption. `preview` is true and ids are null."""
+    return order_out(ctx, _build(ctx, params, preview=True), preview=True)
+
+
+class GetOrderInput(Input):
+    order_id: str = Field(description="Id of the order, `ord_...`.")
+
+
+@operation("get_order", http="GET /v1/orders/{order_id}", scope="orders:read", safety=READ_ONLY,
+           summary="Fetch an order with its line items, computed amounts and available actions.")
+def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
+    """Fetch an order. Read `status` and `available_actions` before acting on it; never guess ids."""
+    return order_out(ctx, fetch(ctx, Order, params.order_id, resource="order"))
+
+
+OrderStatusIn = lenient_enum(OrderStatus, "Only orders in this status.")
+
+
+class ListOrdersInput(ListInput):
+    customer_id: str | None = Field(None, description="Only this customer's orders.")
+    status: OrderStatusIn | None = Field(None, description="Only orders in this status.")
+    created_after: datetime | None = Field(None, description="Only orders created at or after this time (RFC 3339).")
+    created_before: datetime | None = Field(None, description="Only orders created before this time (RFC 3339).")
+
+
+@operation("list_orders", http="GET /v1/orders", scope="orders:read", safety=READ_ONLY,
+           summary="List orders, newest first, filtered by customer, status or creation time.")
+def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
+    """List orders, newest first (`order_by=created_at` for oldest first). To find "Sarah's last order":
+    search_customers(name="sarah"), then list_orders(customer_id=..., page_size=1)."""
+    stmt = scoped(ctx, Order).options(selectinload(Order.line_items), selectinload(Order.coupons),
+                                      selectinload(Order.service_charges))
+    if params.customer_id:
+        stmt = stmt.where(Order.customer_id == params.customer_id)
+    if params.status:
+        stmt = stmt.where(Order.status == params.status.value)
+    if params.created_after:
+        stmt = stmt.where(Order.created_at >= params.created_after)
+    if params.created_before:
+        stmt = stmt.where(Order.created_at < params.created_before)
+    filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
+    rows, token = paginate(ctx.session, stmt, Order.order_id, params, filters)
+    return Page[OrderOut](data=[order_out(ctx, o) for o in rows], next_page_token=token)
+
+
+def _mutate(ctx: Context, order: Order, activity: str, before: dict[str, Any], *, repriced: bool = True,
+            note: dict[str, Any] | None = None) -> OrderOut:
+    """Finish a mutation: reprice (unless only the status moved), bump the version, write the activity."""
+    if repriced:
+        reprice(ctx, order)
+    delta = diff(before, audit_snapshot(order)) | (note or {})
+    if delta:
+        order.version += 1
+        order.updated_at = ctx.now
+        ctx.record("order", order.order_id, activity, delta)
+    return order_out(ctx, order)
+
+
+def _open_order(ctx: Context, order_id: str, action: str) -> Order:
+    order = fetch(ctx, Order, order_id, resource="order", lock=True)
+    lifecycle.ORDER.require(order.status, action, order.order_id, ctx.can)
+    return order
+
+
+class LineQuantityIn(Input):
+    line_item_id: str = Field(description="A line of this order, `li_...`.")
+    quantity: Quantity = Field(description="Its new quantity (to drop a line, use remove_line_item_ids).")
+
+
+class UpdateOrderInput(Input):
+    order_id: str = Field(description="The order to change; it must be OPEN.")
+    add_line_items: list[LineItemIn] = Field(default_factory=list, description="Lines to append.")
+    update_line_items: list[LineQuantityIn] = Field(default_factory=list, description="New quantities.")
+    remove_line_item_ids: list[str] = Field(default_factory=list, description="Lines to drop.")
+    service_charges: list[ServiceChargeIn] | None = Field(None, max_length=20,
+                                                          description="Replaces all service charges ([] clears).")
+    tip: TipIn | None = Field(None, description="Replaces the tip (an amount of 0 clears it).")
+    tax_address: TaxAddressIn | None = Field(None, description="Replaces the tax address.")
+    customer_id: str | None = Field(None, description="Attach the order to this customer.")
+    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
+                                    description="Where receipts go.")
+    metadata: Metadata | None = Field(None, description="Keys to set; an empty string value deletes a key.")
+    version: int | None = Field(None, description="The version you read; if the order changed since, the "
+                                                  "update fails with order_version_conflict and changes nothing.")
+
+
+@operation("update_order", http="PATCH /v1/orders/{order_id}", scope="orders:write", safety=WRITE,
+           summary="Edit an OPEN order: add, change or remove lines, fees, tip, tax address, metadata.")
+def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
+    """Change an OPEN order; every amount is recomputed in the same transaction. Send the `version` you
+    read to avoid overwriting a concurrent change (409 order_version_conflict). Fails with 409
+    order_not_editable once the order is paid or canceled."""
+    order = _open_order(ctx, params.order_id, "update_order")
+    if params.version is not None and params.version != order.version:
+        raise FlintError("order_version_conflict", param="version", order_id=order.order_id,
+                         current=order.version, given=params.version)
+    before = audit_snapshot(order)
+    lines = {li.line_item_id: li for li in order.line_items}
+    for i, change in enumerate(params.update_line_items):
+        if change.line_item_id not in lines:
+            raise FlintError("line_item_not_found", param=f"update_line_items.{i}.line_item_id",
+                             order_id=order.order_id, line_item_id=change.line_item_id)
+        lines[change.line_item_id].quantity = change.quantity
+    for i, line_item_id in enumerate(params.remove_line_item_ids):
+        if line_item_id not in lines:
+            raise FlintError("line_item_not_found", param=f"remove_line_item_ids.{i}", order_id=order.order_id,
+                             line_item_id=line_item_id)
+        order.line_items.remove(lines.pop(line_item_id))
+    start = max((li.position for li in order.line_items), default=-1) + 1
+    for i, item in enumerate(params.add_line_items):
+        order.line_items.append(_line(ctx, order, item, start + i, f"add_line_items.{i}"))
+    if not order.line_items:
+        raise FlintError("order_requires_line_items", param="remove_line_item_ids")
+    _check_line_count(len(order.line_items))
+    if params.service_charges is not None:
+        order.service_charges = _service_charges(ctx, order, params.service_charges)
+    if params.tip is not None:
+        order.tip = _tip(order, params.tip)
+    if params.tax_address is not None:
+        order.tax_address = params.tax_address.model_dump()
+    if params.customer_id is not None:
+        fetch(ctx, Customer, params.customer_id, resource="customer")
+        order.customer_id = params.customer_id
+    if params.buyer_email is not None:
+        order.buyer_email = params.buyer_email
+    order.metadata_ = merge_metadata(order.metadata_, params.metadata)
+    return _mutate(ctx, order, "ORDER_UPDATED", before)
+
+
+class ApplyCouponInput(Input):
+    order_id: str = Field(description="The OPEN order to discount.")
+    coupon_code: str = Field(min_length=1, max_length=100, description="The code, case-insensitive.")
+
+
+@operation("apply_coupon", http="POST /v1/orders/{order_id}/coupons", scope="orders:write", safety=WRITE,
+           summary="Apply a coupon code to an OPEN order and recompute it.")
+def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
+    """Redeem a coupon on an OPEN order; discounts, tax and total are recomputed. Counts one redemption
+    (released by remove_coupon or cancel_order). Fails with 400 when the coupon is expired, inactive, at
+    its redemption limit, in another currency, or cannot stack with a coupon already applied."""
+    order = _open_order(ctx, params.order_id, "apply_coupon")
+    before = audit_snapshot(order)
+    _apply_coupon(ctx, order, params.coupon_code, "coupon_code")
+    return _mutate(ctx, order, "COUPON_APPLIED", before)
+
+
+class RemoveCouponInput(Input):
+    order_id: str = Field(description="The OPEN order.")
+    coupon_code: str = Field(min_length=1, max_length=100, description="The applied code to remove.")
+
+
+@operation("remove_coupon", http="DELETE /v1/orders/{order_id}/coupons/{coupon_code}", scope="orders:write",
+           safety=WRITE, summary="Remove a coupon from an OPEN order and recompute it.")
+def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
+    """Take a coupon off an OPEN order (its redemption is released) and recompute every amount."""
+    order = _open_order(ctx, params.order_id, "remove_coupon")
+    applied = next((c for c in order.coupons if c.code.upper() == params.coupon_code.strip().upper()), None)
+    if applied is None:
+        raise not_found("coupon on this order", params.coupon_code, "coupon_code")
+    before = audit_snapshot(order)
+    order.coupons.remove(applied)
+    for position, coupon in enumerate(order.coupons):
+        coupon.position = position
+    coupon_ops.release(ctx, applied.coupon_id)
+    return _mutate(ctx, order, "COUPON_REMOVED", before)
+
+
+class CancelOrderInput(Input):
+    order_id: str = Field(description="The OPEN or AUTHORIZED order to cancel.")
+    reason: str | None = Field(None, max_length=500, description="Why, for the audit trail.")
+
+
+@operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write", safety=DESTRUCTIVE,
+           summary="Cancel an unpaid order for good; its coupon redemptions are released.")
+def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
+    """Cancel an OPEN or AUTHORIZED order. Final: a canceled order cannot be edited, paid or reopened.
+    Paid orders cannot be canceled; refund them instead (409 order_not_cancelable)."""
+    order = _open_order(ctx, params.order_id, "cancel_order")
+    before = audit_snapshot(order)
+    for coupon in order.coupons:
+        coupon_ops.release(ctx, coupon.coupon_id)
+    lifecycle.ORDER.check_transition(order.status, lifecycle.CANCELED)
+    order.status = lifecycle.CANCELED
+    note = {"reason": [None, params.reason]} if params.reason else None
+    return _mutate(ctx, order, "ORDER_CANCELED", before, repriced=False, note=note)
+
+
+class CloseOrderInput(Input):
+    order_id: str = Field(description="The PAID or PARTIALLY_REFUNDED order to close.")
+
+
+@operation("close_order", http="POST /v1/orders/{order_id}/close", scope="orders:write", safety=DESTRUCTIVE,
+           summary="Mark a paid order settled (CLOSED); refunds remain possible.")
+def close_order(ctx: Context, params: CloseOrderInput) -> OrderOut:
+    """Close a PAID or PARTIALLY_REFUNDED order: it is settled and no longer changes status, though
+    refunds are still allowed. Cannot be undone."""
+    order = _open_order(ctx, params.order_id, "close_order")
+    before = audit_snapshot(order)
+    lifecycle.ORDER.check_transition(order.status, lifecycle.CLOSED)
+    order.status = lifecycle.CLOSED
+    return _mutate(ctx, order, "ORDER_CLOSED", before, repriced=False)

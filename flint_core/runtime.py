@@ -1,0 +1,168 @@
+"""Running an operation: the one path every face takes (HTTP, MCP, tool calls).
+
+``invoke`` authenticates, checks the scope, validates the arguments with the operation's input model,
+claims the idempotency key, runs the handler in one transaction together with its activity rows and the
+stored response, and returns the response as JSON text. Faces only translate transport details.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from flint_core import idempotency, ids, registry
+from flint_core.auth import Principal, authenticate
+from flint_core.errors import FlintError
+from flint_core.registry import Operation
+from flint_core.store.db import Database
+from flint_core.store.models import Activity
+from flint_core.validation import translate
+
+log = logging.getLogger("flint")
+PUBLIC_SCOPE = ("public", "public")  # idempotency scope of calls made without a key (create_merchant)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Server-wide switches (set by `flint serve`)."""
+
+    signup_enabled: bool = True
+
+
+@dataclass
+class Context:
+    """What a handler may use: the transaction, the caller, and the request's identity."""
+
+    session: Session
+    principal: Principal | None
+    operation: Operation
+    request_id: str
+    face: str
+    now: datetime
+    idempotency_key: str | None = None
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def merchant_id(self) -> str:
+        assert self.principal is not None
+        return self.principal.merchant_id
+
+    @property
+    def env_id(self) -> str:
+        assert self.principal is not None
+        return self.principal.env_id
+
+    def can(self, operation_name: str) -> bool:
+        """True when the operation exists and the calling key's scopes allow it."""
+        op = registry.get(operation_name)
+        return op is not None and (self.principal is None or self.principal.has_scope(op.scope))
+
+    def record(self, object_type: str, object_id: str, activity_type: str, delta: dict[str, Any]) -> None:
+        """Write the activity of a mutation, in the mutation's transaction."""
+        self.session.add(Activity(
+            activity_id=ids.new_id("activity"), merchant_id=self.merchant_id, env_id=self.env_id,
+            object_type=object_type, object_id=object_id, type=activity_type, occurred_at=self.now,
+            actor=self.principal.api_key_id if self.principal else "system", face=self.face,
+            request_id=self.request_id, delta=delta))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    body: str  # JSON text, replayed byte for byte
+    replayed: bool = False
+
+    @property
+    def should_retry(self) -> bool:
+        if self.status < 400:
+            return False
+        return bool(json.loads(self.body).get("error", {}).get("retryable"))
+
+
+def _error(exc: FlintError, request_id: str) -> Outcome:
+    return Outcome(exc.http_status, dumps(exc.envelope(request_id)))
+
+
+def dumps(payload: Any) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def serialize(result: BaseModel) -> str:
+    return dumps(result.model_dump(mode="json"))
+
+
+def parse(op: Operation, arguments: dict[str, Any]) -> BaseModel:
+    """Validate arguments with the operation's input model; ``null`` means the same as absent."""
+    cleaned = {name: value for name, value in arguments.items() if value is not None}
+    try:
+        return op.input_model.model_validate(cleaned)
+    except ValidationError as exc:
+        raise translate(exc) from None
+
+
+def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str | None, face: str,
+           request_id: str | None = None, idempotency_key: str | None = None,
+           settings: Settings = Settings()) -> Outcome:
+    request_id = request_id or ids.new_id("request")
+    now = utcnow()
+    op = registry.get(name)
+    try:
+        if op is None:
+            raise FlintError("route_not_found", method="CALL", path=name)
+        principal = None
+        if op.auth == "key" or api_key:
+            with db.transaction(write=False) as session:
+                principal = authenticate(session, api_key, now)
+            if not principal.has_scope(op.scope):
+                raise FlintError("missing_scope", scope=op.scope, operation=op.name)
+        params = parse(op, arguments)
+        if idempotency_key is not None:
+            idempotency.validate_key(idempotency_key)
+    except FlintError as exc:
+        return _error(exc, request_id)
+
+    key = idempotency_key if not op.safety.read_only else None
+    scope = (principal.merchant_id, principal.env_id) if principal else PUBLIC_SCOPE
+    claim = dict(merchant_id=scope[0], env_id=scope[1], key=key, request_id=request_id)
+    if key is not None:
+        try:
+            replay = idempotency.claim(db, operation=op.name, now=now, fingerprint=idempotency.fingerprint(
+                op.name, params.model_dump(mode="json")), **claim)
+        except FlintError as exc:
+            return _error(exc, request_id)
+        if replay is not None:
+            return Outcome(replay.status, replay.body, replayed=True)
+
+    try:
+        with db.transaction(write=not op.safety.read_only) as session:
+            ctx = Context(session=session, principal=principal, operation=op, request_id=request_id, face=face,
+                          now=now, idempotency_key=key, settings=settings)
+            outcome = Outcome(200, serialize(op.handler(ctx, params)))
+            if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
+                                                            **claim):
+                raise FlintError("idempotency_request_in_progress", param="idempotency_key")
+            return outcome
+    except FlintError as exc:
+        outcome = _error(exc, request_id)
+        if key is not None and exc.http_status < 500:
+            # Execution began: its (rolled back) failure is the key's answer from now on.
+            with db.transaction() as session:
+                idempotency.complete(session, status=outcome.status, body=outcome.body, **claim)
+        elif key is not None:
+            idempotency.release(db, **claim)
+        return outcome
+    except Exception:
+        log.exception("operation %s failed (request %s)", name, request_id)
+        if key is not None:
+            idempotency.release(db, **claim)
+        return _error(FlintError("internal_error", request_id=request_id), request_id)

@@ -1,0 +1,257 @@
+"""SQLAlchemy models. Every row carries ``merchant_id`` and ``env_id`` (a sandbox id, or ``live``):
+every query is scoped by both, so one key can never see another merchant's or sandbox's data.
+
+Totals are never edited by hand: the ``*_amount`` columns on orders and lines are the snapshot that
+``flint_core.operations.order_pricing`` recomputes from the parts on every mutation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+LIVE = "live"  # env_id of live mode; test mode rows carry their sandbox id
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite has no time zones: store naive UTC, return aware)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+Amount = BigInteger  # integer minor units
+Id = String(40)
+
+convention = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+              "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=convention)
+
+
+class Scoped:
+    """Columns every tenant-owned row has."""
+
+    merchant_id: Mapped[str] = mapped_column(Id)
+    env_id: Mapped[str] = mapped_column(Id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Merchant(Base):
+    __tablename__ = "merchants"
+    merchant_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Sandbox(Base):
+    __tablename__ = "sandboxes"
+    sandbox_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(Id, ForeignKey("merchants.merchant_id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ApiKey(Scoped, Base):
+    __tablename__ = "api_keys"
+    api_key_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8))  # test | live
+    kind: Mapped[str] = mapped_column(String(16))  # secret | restricted
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    redacted: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rolled_to: Mapped[str | None] = mapped_column(Id, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(Id, nullable=True)
+    __table_args__ = (Index("ix_api_keys_scope", "merchant_id", "env_id"),)
+
+
+class Customer(Scoped, Base):
+    __tablename__ = "customers"
+    customer_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    email_key: Mapped[str | None] = mapped_column(String(320), nullable=True)  # lower-cased, for search
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_customers_email", "merchant_id", "env_id", "email_key"),)
+
+
+class TaxRate(Scoped, Base):
+    __tablename__ = "tax_rates"
+    tax_rate_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    postal_prefix: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    percentage: Mapped[str] = mapped_column(String(20))  # decimal string, exact
+    tax_category: Mapped[str] = mapped_column(String(20))
+    inclusive: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_tax_rates_scope", "merchant_id", "env_id"),)
+
+
+class Coupon(Scoped, Base):
+    __tablename__ = "coupons"
+    coupon_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100))
+    code_key: Mapped[str] = mapped_column(String(100))  # upper-cased: codes match case-insensitively
+    percentage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    amount: Mapped[int | None] = mapped_column(Amount, nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    stackable: Mapped[bool] = mapped_column(Boolean)
+    max_redemptions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    times_redeemed: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("merchant_id", "env_id", "code_key", name="uq_coupons_code"),)
+
+
+class Order(Scoped, Base):
+    __tablename__ = "orders"
+    order_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    status: Mapped[str] = mapped_column(String(24))
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    buyer_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    tax_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    tip: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # {"amount"} or {"percentage"}
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # snapshot of computed amounts
+    subtotal_amount: Mapped[int] = mapped_column(Amount)
+    discount_amount: Mapped[int] = mapped_column(Amount)
+    service_charge_amount: Mapped[int] = mapped_column(Amount)
+    tax_amount: Mapped[int] = mapped_column(Amount)
+    inclusive_tax_amount: Mapped[int] = mapped_column(Amount)
+    tip_amount: Mapped[int] = mapped_column(Amount)
+    total_amount: Mapped[int] = mapped_column(Amount)
+    tax_breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # settlement (moved by payments and refunds)
+    authorized_amount: Mapped[int] = mapped_column(Amount, default=0)
+    paid_amount: Mapped[int] = mapped_column(Amount, default=0)
+    refunded_amount: Mapped[int] = mapped_column(Amount, default=0)
+
+    line_items: Mapped[list[OrderLineItem]] = relationship(order_by="OrderLineItem.position",
+                                                           cascade="all, delete-orphan")
+    coupons: Mapped[list[OrderCoupon]] = relationship(order_by="OrderCoupon.position", cascade="all, delete-orphan")
+    service_charges: Mapped[list[OrderServiceCharge]] = relationship(order_by="OrderServiceCharge.position",
+                                                                     cascade="all, delete-orphan")
+    __table_args__ = (Index("ix_orders_scope", "merchant_id", "env_id", "created_at"),
+                      Index("ix_orders_customer", "merchant_id", "env_id", "customer_id"),
+                      Index("ix_orders_status", "merchant_id", "env_id", "status"))
+
+
+class OrderPart(Scoped):
+    order_id: Mapped[str] = mapped_column(Id, ForeignKey("orders.order_id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class OrderLineItem(OrderPart, Base):
+    __tablename__ = "order_line_items"
+    line_item_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    sku: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    item_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    unit_price: Mapped[int] = mapped_column(Amount)
+    tax_category: Mapped[str] = mapped_column(String(20))
+    refunded_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    # snapshot
+    gross_amount: Mapped[int] = mapped_column(Amount)
+    discount_amount: Mapped[int] = mapped_column(Amount)
+    service_charge_amount: Mapped[int] = mapped_column(Amount)
+    tax_amount: Mapped[int] = mapped_column(Amount)
+    inclusive_tax_amount: Mapped[int] = mapped_column(Amount)
+    total_amount: Mapped[int] = mapped_column(Amount)
+
+
+class OrderCoupon(OrderPart, Base):
+    __tablename__ = "order_coupons"
+    order_coupon_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    coupon_id: Mapped[str] = mapped_column(Id, ForeignKey("coupons.coupon_id"))
+    code: Mapped[str] = mapped_column(String(100))
+    stackable: Mapped[bool] = mapped_column(Boolean)
+    # the coupon's terms when it was applied: an order is priced from its own parts
+    percentage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    amount: Mapped[int | None] = mapped_column(Amount, nullable=True)
+    discount_amount: Mapped[int] = mapped_column(Amount)
+
+
+class OrderServiceCharge(OrderPart, Base):
+    __tablename__ = "order_service_charges"
+    service_charge_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int | None] = mapped_column(Amount, nullable=True)
+    percentage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    taxable: Mapped[bool] = mapped_column(Boolean)
+    applied_amount: Mapped[int] = mapped_column(Amount)
+    tax_amount: Mapped[int] = mapped_column(Amount)
+
+
+class Activity(Base):
+    """One row per mutation, written in the mutation's transaction (API.md section 5)."""
+
+    __tablename__ = "activities"
+    activity_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(Id)
+    env_id: Mapped[str] = mapped_column(Id)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(Id)
+    type: Mapped[str] = mapped_column(String(60))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    face: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    delta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    __table_args__ = (Index("ix_activities_object", "merchant_id", "env_id", "object_id"),)
+
+
+class IdempotencyRecord(Base):
+    """A claimed idempotency key and, once execution finished, the response to replay byte for byte."""
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(Id)
+    env_id: Mapped[str] = mapped_column(Id)
+    key: Mapped[str] = mapped_column(String(255))
+    operation: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(Id)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # set while executing
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("merchant_id", "env_id", "key", name="uq_idempotency_keys_scope_key"),
+                      Index("ix_idempotency_keys_created", "created_at"))
+
+
+# Tables that belong to one environment and are wiped by reset_sandbox, children first.
+ENV_TABLES = (Activity, IdempotencyRecord, OrderCoupon, OrderServiceCharge, OrderLineItem, Order, Coupon,
+              TaxRate, Customer)

@@ -1,0 +1,165 @@
+"""The REST face: FastAPI routes generated from the operation registry.
+
+Each route only translates HTTP to ``runtime.invoke`` and back: path, query and JSON body become the
+operation's arguments; the bearer key, Idempotency-Key header and request id are passed through; the
+outcome's JSON text is returned as is (so idempotent replays are byte for byte).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from flint_core import ids, registry
+from flint_core.errors import FlintError
+from flint_core.registry import Operation
+from flint_core.runtime import Outcome, Settings, dumps, invoke
+from flint_core.store.db import Database
+from flint_core.validation import dotted
+from flint_http.openapi import build_openapi
+
+MAX_BODY_BYTES = 512 * 1024
+
+
+class RequestIdMiddleware:
+    """Gives every request a ``req_`` id (``scope["state"]["request_id"]``) and every response its header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ids.new_id("request")
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def error_response(exc: FlintError, request_id: str | None) -> Response:
+    return outcome_response(Outcome(exc.http_status, dumps(exc.envelope(request_id))))
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    headers = {}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if outcome.status >= 400:
+        headers["Flint-Should-Retry"] = "true" if outcome.should_retry else "false"
+    return Response(outcome.body, status_code=outcome.status, media_type="application/json", headers=headers)
+
+
+def bearer_key(request: Request) -> str | None:
+    """``Authorization: Bearer <key>``, or HTTP Basic with the key as user name (``curl -u sk_test_...:``)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value.strip()).decode().split(":", 1)[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return "invalid"
+    return "invalid"
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    size, chunks = 0, []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise FlintError("request_too_large", size=f"more than {MAX_BODY_BYTES}", limit=MAX_BODY_BYTES)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+
+    def reject_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+    try:
+        body = json.loads(raw, parse_constant=reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FlintError("invalid_json", detail=str(exc)) from None
+    if not isinstance(body, dict):
+        raise FlintError("invalid_json", detail="the body must be a JSON object")
+    return body
+
+
+def make_endpoint(op: Operation, db: Database, settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        request_id = request.state.request_id
+        try:
+            arguments: dict[str, Any] = dict(request.query_params)
+            if op.method in ("POST", "PATCH", "PUT"):
+                body = await read_json_object(request)
+                clash = next((name for name in body if name in request.path_params), None)
+                if clash is not None:
+                    raise FlintError("unknown_parameter", param=clash)
+                arguments |= body
+            arguments |= request.path_params
+        except FlintError as exc:
+            return error_response(exc, request_id)
+        outcome = await run_in_threadpool(
+            invoke, db, op.name, arguments, api_key=bearer_key(request), face="http", request_id=request_id,
+            idempotency_key=request.headers.get("idempotency-key"), settings=settings)
+        return outcome_response(outcome)
+
+    endpoint.__name__ = op.name
+    return endpoint
+
+
+def _route_order(op: Operation) -> list[tuple[int, str]]:
+    """Literal path segments before parameters, so /customers/search wins over /customers/{id}."""
+    return [(segment.startswith("{"), segment) for segment in op.path.split("/")]
+
+
+def create_app(db: Database | None = None, *, settings: Settings = Settings()) -> FastAPI:
+    db = db or Database()
+    app = FastAPI(title="Flint", version="1", summary="Order-first commerce API built for AI agents.",
+                  docs_url=None, redoc_url=None)
+    app.state.db = db
+    for op in sorted(registry.operations(), key=_route_order):
+        app.add_api_route(op.path, make_endpoint(op, db, settings), methods=[op.method], name=op.name,
+                          include_in_schema=False)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
+        return error_response(FlintError(code, method=request.method, path=request.url.path),
+                              request.state.request_id)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = tuple(p for p in first["loc"] if p not in ("body", "query", "path", "header"))
+        flint = (FlintError("parameter_missing", param=dotted(loc)) if first.get("type") == "missing" else
+                 FlintError("parameter_invalid", param=dotted(loc) or None, detail=first["msg"]))
+        return error_response(flint, request.state.request_id)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        request_id = request.scope.get("state", {}).get("request_id")
+        return error_response(FlintError("internal_error", request_id=request_id), request_id)
+
+    app.add_middleware(RequestIdMiddleware)
+    return app
