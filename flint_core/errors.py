@@ -157,9 +157,10 @@ assert len(CATALOG) == len(_SPECS), "duplicate error code"
 class FlintError(Exception):
     """Raised anywhere in the core; every face renders it as the same envelope."""
 
-    def __init__(self, code: str, *, param: str | None = None, suggested_actions: list[str] | None = None,
-                 retry_after_seconds: int | None = None, **fields: Any) -> None:
-        self.spec = CATALOG[code]
+    def __init__(self, error_code: str, /, *, param: str | None = None,
+                 suggested_actions: list[str] | None = None, retry_after_seconds: int | None = None,
+                 **fields: Any) -> None:
+        self.spec = CATALOG[error_code]
         self.param = param
         self.suggested_actions = suggested_actions or []
         self.retry_after_seconds = retry_after_seconds

@@ -147,7 +147,7 @@ def resolve_rate(
         return None
     rules = list(rules)
     found = _best(rules, address, category)
-    if False:
+    if found is None and category != "STANDARD":
         found = _best(rules, address, "STANDARD")
     return found
 

@@ -106,7 +106,8 @@ class GetCouponInput(Input):
 @operation("get_coupon", http="GET /v1/coupons/{coupon_id}", scope="orders:read", safety=READ_ONLY,
            summary="Fetch one coupon, with its redemption count and validity.")
 def get_coupon(ctx: Context, params: GetCouponInput) -> CouponOut:
-    """Fetch a coupon by id."""
+    """Fetch a coupon by id: its terms, `times_redeemed` and whether it is `valid` right now. To resolve a
+    code a customer typed, use list_coupons(code=...)."""
     return coupon_out(ctx, fetch(ctx, Coupon, params.coupon_id, resource="coupon"))
 
 

@@ -64,7 +64,8 @@ class GetCustomerInput(Input):
 @operation("get_customer", http="GET /v1/customers/{customer_id}", scope="customers:read", safety=READ_ONLY,
            summary="Fetch one customer.")
 def get_customer(ctx: Context, params: GetCustomerInput) -> CustomerOut:
-    """Fetch a customer by id."""
+    """Fetch a customer by id. To find one by name or email, use search_customers; to see their orders,
+    list_orders(customer_id=...)."""
     return customer_out(fetch(ctx, Customer, params.customer_id, resource="customer"))
 
 

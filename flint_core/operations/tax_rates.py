@@ -145,7 +145,7 @@ class GetTaxRateInput(Input):
 @operation("get_tax_rate", http="GET /v1/tax_rates/{tax_rate_id}", scope="catalog:read", safety=READ_ONLY,
            summary="Fetch one tax rate.")
 def get_tax_rate(ctx: Context, params: GetTaxRateInput) -> TaxRateOut:
-    """Fetch a tax rate by id."""
+    """Fetch a tax rate by id, e.g. one named in an order's `tax_breakdown`, to see where and what it taxes."""
     return tax_rate_out(fetch(ctx, TaxRate, params.tax_rate_id, resource="tax_rate"))
 
 

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from flint_core import errors
+from flint_core.store.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
+TYPES = {"invalid_request_error": (400, 405, 413, 422), "authentication_error": (401,), "permission_error": (403,),
+         "not_found_error": (404,), "state_conflict_error": (409,), "idempotency_error": (409, 422),
+         "rate_limit_error": (429,), "processor_error": (502, 504), "api_error": (500,)}
+
+
+def test_catalog_follows_the_taxonomy() -> None:
+    for spec in errors.CATALOG.values():
+        assert spec.http_status in TYPES[spec.type], spec.code
+        assert spec.effect in ("none", "unknown")
+        assert spec.explanation and spec.message
+    assert errors.CATALOG["idempotency_request_in_progress"].retryable
+    assert not errors.CATALOG["idempotency_key_reused"].retryable
+    assert errors.CATALOG["processor_timeout"].effect == "unknown"
+
+
+def test_errors_doc_is_generated_from_the_catalog() -> None:
+    """docs/errors.md has one anchor per code; regenerate with `python -m flint_core.errors > docs/errors.md`."""
+    assert (ROOT / "docs" / "errors.md").read_text() == errors.render_markdown()
+    for code in errors.CATALOG:
+        assert f'<a id="{code}"></a>' in errors.render_markdown()
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diffs == []
+
+
+def test_envelope_shape() -> None:
+    error: dict[str, Any] = errors.FlintError("order_not_editable", param="order_id", order_id="ord_1",
+                                              status="PAID", allowed="OPEN").envelope("req_9")["error"]
+    assert list(error) == ["type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
+                           "request_id", "doc_url", "suggested_actions"]
+    assert error["doc_url"] == "/docs/errors#order_not_editable"
