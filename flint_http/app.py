@@ -97,8 +97,8 @@ async def read_json_object(request: Request) -> dict[str, Any]:
 
     try:
         body = json.loads(raw, parse_constant=reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FlintError("invalid_json", detail=str(exc)) from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise FlintError("invalid_json", detail=str(exc) or type(exc).__name__) from None
     if not isinstance(body, dict):
         raise FlintError("invalid_json", detail="the body must be a JSON object")
     return body

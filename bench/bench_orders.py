@@ -1,0 +1,85 @@
+"""Order throughput through the real ASGI app, as ratios against a baseline measured in the same run.
+
+    .venv/bin/python bench/bench_orders.py [--n 300] [--database-url URL]
+
+Baseline: `whoami` (auth + one read transaction: the fixed cost of any request). Measured:
+`get_order`, `create_order` (2 and 50 lines, with and without an idempotency key), `apply_coupon`,
+`preview_order`. Each line prints requests/second and the cost relative to the baseline, so results
+compare across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from flint_core.store.db import Database, migrate  # noqa: E402
+from flint_http.app import create_app  # noqa: E402
+
+
+def lines(n: int) -> list[dict]:
+    return [{"name": f"Item {i}", "quantity": 1 + i % 3, "unit_price_money": {"amount": 995 + i, "currency": "USD"}}
+            for i in range(n)]
+
+
+def timed(n: int, call: Callable[[int], None]) -> float:
+    """Median seconds per call over n calls (after 10 warm-up calls)."""
+    for i in range(10):
+        call(-1 - i)
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        call(i)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    migrate(url)
+    client = TestClient(create_app(Database(url)), base_url="http://127.0.0.1:8000")
+    key = client.post("/v1/merchants", json={"name": "bench", "email": "b@example.com"}).json()["api_key"]["secret"]
+    client.headers["Authorization"] = f"Bearer {key}"
+    client.post("/v1/coupons", json={"code": "TEN", "percentage": "10", "stackable": True})
+
+    def ok(response) -> None:  # type: ignore[no-untyped-def]
+        assert response.status_code == 200, response.text
+
+    two, fifty = {"currency": "USD", "line_items": lines(2)}, {"currency": "USD", "line_items": lines(50)}
+    order_id = client.post("/v1/orders", json=two).json()["order_id"]
+    open_orders = [client.post("/v1/orders", json=two).json()["order_id"] for _ in range(args.n + 10)]
+    cases: dict[str, Callable[[int], None]] = {
+        "whoami (baseline)": lambda i: ok(client.get("/v1/whoami")),
+        "get_order": lambda i: ok(client.get(f"/v1/orders/{order_id}")),
+        "preview_order (2 lines)": lambda i: ok(client.post("/v1/orders/preview", json=two)),
+        "create_order (2 lines)": lambda i: ok(client.post("/v1/orders", json=two)),
+        "create_order (2 lines, idempotency key)": lambda i: ok(
+            client.post("/v1/orders", json=two, headers={"Idempotency-Key": f"bench-{i}"})),
+        "create_order (50 lines)": lambda i: ok(client.post("/v1/orders", json=fifty)),
+        "apply_coupon": lambda i: ok(client.post(f"/v1/orders/{open_orders[i]}/coupons", json={"coupon_code": "TEN"})),
+    }
+    print(f"database: {url.split('://')[0]}, n={args.n}")
+    baseline = None
+    for name, call in cases.items():
+        seconds = timed(args.n, call)
+        baseline = baseline or seconds
+        print(f"{name:42s} {1 / seconds:8.0f} req/s  {seconds * 1000:7.2f} ms  x{seconds / baseline:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
