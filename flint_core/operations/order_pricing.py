@@ -3,17 +3,31 @@ price it from its own parts, and write the snapshot of computed amounts back ont
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from flint_core import money, pricing, tax
+from flint_core import pricing, tax
 from flint_core.errors import FlintError
 from flint_core.operations.tax_rates import merchant_rules
 from flint_core.runtime import Context
 from flint_core.store.models import Order
 
+RateFor = Callable[[str], pricing.AppliedRate | None]
+
 
 def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def _price(order: Order, rate_for: RateFor) -> pricing.OrderPricing:
+    tip = order.tip
+    return pricing.price_order(
+        lines=[pricing.LineInput(li.quantity, li.unit_price, rate_for(li.tax_category)) for li in order.line_items],
+        coupons=[pricing.CouponInput(percentage=_dec(c.percentage), amount=c.amount) for c in order.coupons],
+        service_charges=[pricing.ServiceChargeInput(amount=sc.amount, percentage=_dec(sc.percentage),
+                                                    taxable=sc.taxable) for sc in order.service_charges],
+        tip=None if tip is None else pricing.TipInput(amount=tip.get("amount"), percentage=_dec(tip.get("percentage"))),
+        standard_rate=rate_for("STANDARD"))
 
 
 def reprice(ctx: Context, order: Order) -> None:
@@ -28,16 +42,10 @@ def reprice(ctx: Context, order: Order) -> None:
             resolved[category] = None if rule is None else pricing.AppliedRate.from_rule(rule)
         return resolved[category]
 
-    result = pricing.price_order(
-        lines=[pricing.LineInput(li.quantity, li.unit_price, rate_for(li.tax_category)) for li in order.line_items],
-        coupons=[pricing.CouponInput(percentage=_dec(c.percentage), amount=c.amount) for c in order.coupons],
-        service_charges=[pricing.ServiceChargeInput(amount=sc.amount, percentage=_dec(sc.percentage),
-                                                    taxable=sc.taxable) for sc in order.service_charges],
-        tip=None if order.tip is None else pricing.TipInput(amount=order.tip.get("amount"),
-                                                            percentage=_dec(order.tip.get("percentage"))),
-        standard_rate=rate_for("STANDARD"))
-    if max(result.total, result.subtotal) > money.MAX_AMOUNT:
-        raise FlintError("amount_too_large", param="line_items")
+    try:
+        result = _price(order, rate_for)
+    except ValueError:  # inputs are validated already; only amounts past 2^53 - 1 still fail here
+        raise FlintError("amount_too_large", param="line_items") from None
 
     for li, lp in zip(order.line_items, result.lines, strict=True):
         li.gross_amount, li.discount_amount, li.service_charge_amount = lp.gross, lp.discount, lp.service_charge
