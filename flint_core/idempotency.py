@@ -72,6 +72,23 @@ def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: s
         return None
 
 
+def storable(body: str) -> str:
+    """The response as stored for replays: API key secrets are never stored, so a replay of a response
+    that revealed one (create_api_key, roll_api_key, create_sandbox, create_merchant) returns the same
+    object with ``secret: null``. A client that lost the first response rolls the key."""
+    if '"secret":"' not in body:
+        return body
+
+    def redact(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: None if k == "secret" else redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [redact(v) for v in value]
+        return value
+
+    return json.dumps(redact(json.loads(body)), separators=(",", ":"), ensure_ascii=False)
+
+
 def complete(session: Session, *, merchant_id: str, env_id: str, key: str, request_id: str, status: int,
              body: str) -> bool:
     """Store the response; False if this request no longer holds the claim (then roll back)."""
@@ -79,7 +96,7 @@ def complete(session: Session, *, merchant_id: str, env_id: str, key: str, reque
         update(IdempotencyRecord)
         .where(IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
                IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id)
-        .values(status_code=status, response_body=body, locked_at=None))
+        .values(status_code=status, response_body=storable(body), locked_at=None))
     return result.rowcount == 1
 
 

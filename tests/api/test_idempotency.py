@@ -173,3 +173,16 @@ def test_concurrent_updates_of_one_order_all_apply(api: Api, app: Any) -> None:
     activities = api.ok("GET", f"/v1/orders/{order['order_id']}/activities", params={"page_size": 50})["data"]
     assert len(activities) == 11
     assert json.loads(responses[0].text)["currency"] == "USD"
+
+
+def test_secrets_are_never_stored_for_replay(api: Api, db: Any) -> None:
+    first = api.post("/v1/api_keys", {"scopes": ["orders:read"]}, idempotency_key="k-secret")
+    replay = api.post("/v1/api_keys", {"scopes": ["orders:read"]}, idempotency_key="k-secret")
+    assert first.json()["secret"].startswith("rk_test_")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["secret"] is None
+    assert {k: v for k, v in replay.json().items() if k != "secret"} == {
+        k: v for k, v in first.json().items() if k != "secret"}
+    with db.transaction(write=False) as session:
+        stored = session.query(IdempotencyRecord.response_body).filter(IdempotencyRecord.key == "k-secret").scalar()
+    assert first.json()["secret"] not in stored
