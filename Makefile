@@ -29,5 +29,8 @@ migrate: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: install
+	$(BIN)/python bench/bench_orders.py
+
 clean:
 	rm -rf $(VENV) flint.db flint.db-wal flint.db-shm

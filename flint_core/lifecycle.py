@@ -47,8 +47,9 @@ class StateMachine:
             fields |= {"resource": self.resource.replace("_", " ").capitalize(), "id": object_id, "operation": action}
         else:
             fields[f"{self.resource}_id"] = object_id
-        raise FlintError(code, param=f"{self.resource}_id", suggested_actions=self.actions_for(status, visible),
-                         **fields)
+        reread = f"get_{self.resource}"
+        suggested = [*self.actions_for(status, visible), *([reread] if visible(reread) else [])]
+        raise FlintError(code, param=f"{self.resource}_id", suggested_actions=suggested, **fields)
 
     def check_transition(self, current: str, new: str) -> None:
         """Internal guard: the core never writes a status change the table does not allow."""
@@ -103,9 +104,10 @@ MACHINES = {ORDER.resource: ORDER}
 API_KEY = StateMachine(
     resource="api_key",
     initial="ACTIVE",
-    transitions={"ACTIVE": frozenset({"EXPIRED", "REVOKED"}), "EXPIRED": frozenset({"REVOKED"}),
-                 "REVOKED": frozenset()},
-    actions={"roll_api_key": frozenset({"ACTIVE"}), "revoke_api_key": frozenset({"ACTIVE", "EXPIRED"})},
+    transitions={"ACTIVE": frozenset({"ROLLED", "EXPIRED", "REVOKED"}),
+                 "ROLLED": frozenset({"EXPIRED", "REVOKED"}),  # replaced; works until its grace period ends
+                 "EXPIRED": frozenset({"REVOKED"}), "REVOKED": frozenset()},
+    actions={"roll_api_key": frozenset({"ACTIVE"}), "revoke_api_key": frozenset({"ACTIVE", "ROLLED", "EXPIRED"})},
     error_codes={},
 )
 

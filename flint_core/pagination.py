@@ -40,7 +40,7 @@ def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[str
         raise FlintError("parameter_invalid", param="order_by", detail="use `created_at` (oldest first) or "
                                                                        "`-created_at` (newest first, the default)")
     ascending = params.order_by == "created_at"
-    binding = _filters_hash(filters, ascending)
+    binding = _filters_hash({"list": key.class_.__tablename__, **filters}, ascending)
     if params.page_token:
         try:
             token = json.loads(base64.urlsafe_b64decode(params.page_token.encode() + b"=="))

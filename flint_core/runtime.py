@@ -101,11 +101,19 @@ def serialize(result: BaseModel) -> str:
     return dumps(result.model_dump(mode="json"))
 
 
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
 def parse(op: Operation, arguments: dict[str, Any]) -> BaseModel:
-    """Validate arguments with the operation's input model; ``null`` means the same as absent."""
-    cleaned = {name: value for name, value in arguments.items() if value is not None}
+    """Validate arguments with the operation's input model; a ``null`` field, at any depth, means the
+    same as an absent one (OpenAI strict mode sends null for every optional argument)."""
     try:
-        return op.input_model.model_validate(cleaned)
+        return op.input_model.model_validate(_drop_nulls(arguments))
     except ValidationError as exc:
         raise translate(exc) from None
 
@@ -126,7 +134,7 @@ def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str |
             if not principal.has_scope(op.scope):
                 raise FlintError("missing_scope", scope=op.scope, operation=op.name)
         params = parse(op, arguments)
-        if idempotency_key is not None:
+        if idempotency_key is not None and not op.safety.read_only:
             idempotency.validate_key(idempotency_key)
     except FlintError as exc:
         return _error(exc, request_id)

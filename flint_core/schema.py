@@ -8,7 +8,7 @@ input property carries a description: the same models feed the HTTP routes, MCP 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
@@ -48,7 +48,13 @@ AmountInt = Annotated[StrictInt, Field(ge=0, le=money.MAX_AMOUNT)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 Percentage = Annotated[str, AfterValidator(_percentage), Field(max_length=20)]
 Bool = StrictBool
-Timestamp = datetime
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_utc)]  # RFC 3339; a time without an offset is UTC
 Metadata = Annotated[dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=500)]],
                      Field(max_length=50, description="Up to 50 string key-value pairs for your own use "
                                                       "(keys up to 40 characters, values up to 500).")]

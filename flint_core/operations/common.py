@@ -6,10 +6,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 
-from flint_core.errors import not_found
+from flint_core.errors import FlintError, not_found
 from flint_core.runtime import Context
 
 M = TypeVar("M")
+METADATA_MAX_KEYS = 50
 
 
 def scoped(ctx: Context, model: type[M]) -> Select[tuple[M]]:
@@ -41,4 +42,8 @@ def merge_metadata(current: dict[str, str], update: dict[str, Any] | None) -> di
             merged.pop(key, None)
         else:
             merged[key] = value
+    if len(merged) > METADATA_MAX_KEYS:
+        raise FlintError("parameter_invalid", param="metadata",
+                         detail=f"an object holds at most {METADATA_MAX_KEYS} metadata keys; this update would "
+                                f"leave {len(merged)}")
     return merged

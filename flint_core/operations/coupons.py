@@ -7,10 +7,12 @@ max_redemptions``), so concurrent applications can never exceed the limit on any
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,10 +22,21 @@ from flint_core.operations.common import fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Bool, Input, ListInput, Metadata, MoneyIn, MoneyOut, Output, Percentage, exactly_one
+from flint_core.schema import (Bool, Input, ListInput, Metadata, MoneyIn, MoneyOut, Output, Percentage, Timestamp,
+                               exactly_one)
 from flint_core.store.models import Coupon, Order
 
-CouponCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def _code(value: str) -> str:
+    if not _CODE.match(value):
+        raise PydanticCustomError("parameter_invalid", "use 1-100 letters, digits, - or _",
+                                  {"detail": "use 1 to 100 letters, digits, `-` or `_`"})
+    return value
+
+
+CouponCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_code)]
 
 
 class CouponOut(Output):
@@ -55,15 +68,15 @@ def coupon_out(ctx: Context, coupon: Coupon) -> CouponOut:
 
 
 class CreateCouponInput(Input):
-    code: CouponCode = Field(description="Code customers type, e.g. `SPRING20`; unique per sandbox, "
-                                         "case-insensitive.")
+    code: CouponCode = Field(description="Code customers type, e.g. `SPRING20`: 1 to 100 letters, digits, `-` "
+                                         "or `_`; unique per sandbox, case-insensitive.")
     percentage: Percentage | None = Field(None, description="Percent off as a decimal string (`\"20\"`); give "
                                                             "this or amount_money.")
     amount_money: MoneyIn | None = Field(None, description="Fixed amount off; give this or percentage. Only "
                                                            "applies to orders in the same currency.")
     stackable: Bool = Field(False, description="True lets it share an order with other coupons (default false).")
     max_redemptions: int | None = Field(None, ge=1, le=10**9, description="How many orders may use it at once.")
-    expires_at: datetime | None = Field(None, description="When it stops being applicable (RFC 3339).")
+    expires_at: Timestamp | None = Field(None, description="When it stops being applicable (RFC 3339).")
     active: Bool = Field(True, description="False creates it switched off.")
     metadata: Metadata = Field(default_factory=dict)
 

@@ -14,7 +14,7 @@ from flint_core.operations.common import fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Output, lenient_enum
+from flint_core.schema import Input, ListInput, Output, Timestamp, lenient_enum
 from flint_core.store.models import ApiKey
 
 MAX_GRACE = timedelta(days=7)
@@ -36,7 +36,8 @@ class ApiKeyOut(Output):
     sandbox_id: str | None = Field(description="The sandbox a test key is bound to; null for live keys.")
     name: str | None = Field(description="Your label for the key.")
     scopes: list[str] = Field(description="Scopes; `*` means all.")
-    status: str = Field(description="ACTIVE, EXPIRED or REVOKED.")
+    status: str = Field(description="ACTIVE; ROLLED (replaced, working until its grace period ends); EXPIRED; "
+                                    "or REVOKED.")
     redacted_secret: str = Field(description="First and last characters of the secret, for recognition.")
     secret: str | None = Field(None, description="The secret itself: present ONLY in the response that created "
                                                  "it. Store it now; it cannot be shown again.")
@@ -50,7 +51,9 @@ class ApiKeyOut(Output):
 def key_status(key: ApiKey, now: datetime) -> str:
     if key.revoked_at is not None:
         return "REVOKED"
-    return "EXPIRED" if key.expires_at is not None and key.expires_at <= now else "ACTIVE"
+    if key.expires_at is not None and key.expires_at <= now:
+        return "EXPIRED"
+    return "ROLLED" if key.rolled_to is not None else "ACTIVE"
 
 
 def api_key_out(ctx: Context, key: ApiKey, secret: str | None = None) -> ApiKeyOut:
@@ -70,7 +73,7 @@ class CreateApiKeyInput(Input):
                               description="Scopes of a restricted key, e.g. [\"orders:read\"]. `x:write` "
                                           "implies `x:read`. Known scopes: " + ", ".join(SCOPES) + ".")
     name: str | None = Field(None, max_length=200, description="Your label, e.g. `support agent`.")
-    expires_at: datetime | None = Field(None, description="Optional expiry (RFC 3339); must be in the future.")
+    expires_at: Timestamp | None = Field(None, description="Optional expiry (RFC 3339); must be in the future.")
 
 
 @operation("create_api_key", http="POST /v1/api_keys", scope="keys:write", safety=WRITE,
@@ -102,6 +105,15 @@ def create_api_key(ctx: Context, params: CreateApiKeyInput) -> ApiKeyOut:
     return api_key_out(ctx, key, secret)
 
 
+def _manageable(ctx: Context, key: ApiKey) -> None:
+    """A key may only roll or revoke keys whose scopes it holds itself (no escalation, no lock-out)."""
+    principal = ctx.principal
+    assert principal is not None
+    lacking = [s for s in key.scopes if not principal.has_scope(s)] if principal.kind != "secret" else []
+    if lacking:
+        raise FlintError("scope_escalation", param="api_key_id", scopes=", ".join(lacking))
+
+
 class ListApiKeysInput(ListInput):
     pass
 
@@ -127,6 +139,7 @@ def roll_api_key(ctx: Context, params: RollApiKeyInput) -> ApiKeyOut:
     """Issue a new key with the same kind, name and scopes, and make the old one expire after
     `grace_period_seconds`. Returns the NEW key with its secret (shown once)."""
     old = fetch(ctx, ApiKey, params.api_key_id, resource="api_key", lock=True)
+    _manageable(ctx, old)
     lifecycle.API_KEY.require(key_status(old, ctx.now), "roll_api_key", old.api_key_id, ctx.can)
     new, secret = auth.issue_key(ctx.session, merchant_id=old.merchant_id, env_id=old.env_id, kind=old.kind,
                                  scopes=old.scopes, now=ctx.now, name=old.name, expires_at=old.expires_at,
@@ -151,7 +164,9 @@ def revoke_api_key(ctx: Context, params: RevokeApiKeyInput) -> ApiKeyOut:
     """Revoke a key: every later request with it fails with `api_key_revoked`. Cannot be undone; use
     roll_api_key instead to replace a key without downtime."""
     key = fetch(ctx, ApiKey, params.api_key_id, resource="api_key", lock=True)
+    _manageable(ctx, key)
     lifecycle.API_KEY.require(key_status(key, ctx.now), "revoke_api_key", key.api_key_id, ctx.can)
+    before = key_status(key, ctx.now)
     key.revoked_at = ctx.now
-    ctx.record("api_key", key.api_key_id, "API_KEY_REVOKED", {"status": ["ACTIVE", "REVOKED"]})
+    ctx.record("api_key", key.api_key_id, "API_KEY_REVOKED", {"status": [before, "REVOKED"]})
     return api_key_out(ctx, key)

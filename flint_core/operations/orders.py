@@ -19,7 +19,7 @@ from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, T
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import (Bool, Currency, Input, ListInput, Metadata, MoneyIn, Percentage, Quantity,
+from flint_core.schema import (Bool, Currency, Input, ListInput, Metadata, MoneyIn, Percentage, Quantity, Timestamp,
                                exactly_one, lenient_enum)
 from flint_core.store.models import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
 
@@ -199,8 +199,8 @@ OrderStatusIn = lenient_enum(OrderStatus, "Only orders in this status.")
 class ListOrdersInput(ListInput):
     customer_id: str | None = Field(None, description="Only this customer's orders.")
     status: OrderStatusIn | None = Field(None, description="Only orders in this status.")
-    created_after: datetime | None = Field(None, description="Only orders created at or after this time (RFC 3339).")
-    created_before: datetime | None = Field(None, description="Only orders created before this time (RFC 3339).")
+    created_after: Timestamp | None = Field(None, description="Only orders created at or after this time (RFC 3339).")
+    created_before: Timestamp | None = Field(None, description="Only orders created before this time (RFC 3339).")
 
 
 @operation("list_orders", http="GET /v1/orders", scope="orders:read", safety=READ_ONLY,
@@ -295,7 +295,8 @@ def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
     if params.service_charges is not None:
         order.service_charges = _service_charges(ctx, order, params.service_charges)
     if params.tip is not None:
-        order.tip = _tip(order, params.tip)
+        tip = _tip(order, params.tip)
+        order.tip = None if tip.get("amount") == 0 or tip.get("percentage") == "0" else tip
     if params.tax_address is not None:
         order.tax_address = params.tax_address.model_dump()
     if params.customer_id is not None:

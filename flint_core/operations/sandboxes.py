@@ -17,7 +17,9 @@ from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
 from flint_core.schema import Input, ListInput, Output
-from flint_core.store.models import ENV_TABLES, IdempotencyRecord, Sandbox
+from flint_core.store.models import ENV_TABLES, Activity, IdempotencyRecord, Sandbox
+
+KEPT_HISTORY = ("api_key", "sandbox")  # what reset_sandbox keeps survives with its history
 
 
 class SandboxOut(Output):
@@ -41,7 +43,9 @@ def create_sandbox_row(session: Session, *, merchant_id: str, name: str, now: da
 
 
 def _own_sandbox(ctx: Context, sandbox_id: str, *, lock: bool = False) -> Sandbox:
-    stmt = select(Sandbox).where(Sandbox.sandbox_id == sandbox_id, Sandbox.merchant_id == ctx.merchant_id)
+    """The calling key's own sandbox: a key never acts on another sandbox's data (404 otherwise)."""
+    stmt = select(Sandbox).where(Sandbox.sandbox_id == sandbox_id, Sandbox.sandbox_id == ctx.env_id,
+                                 Sandbox.merchant_id == ctx.merchant_id)
     sandbox = ctx.session.scalar(stmt.with_for_update() if lock else stmt)
     if sandbox is None:
         raise not_found("sandbox", sandbox_id, "sandbox_id")
@@ -62,12 +66,15 @@ class SandboxCreated(Output):
            summary="Create an isolated test-mode sandbox with its own secret key.")
 def create_sandbox(ctx: Context, params: CreateSandboxInput) -> SandboxCreated:
     """Create a fresh sandbox for the calling key's merchant: its own orders, customers, coupons and tax
-    rates (starting with the default 8%), invisible to every other sandbox. Returns a secret test key
-    bound to it, shown once. Use one sandbox per test run or per agent."""
+    rates (starting with the default 8%), invisible to every other sandbox. Returns a test key bound to
+    it, shown once, with the same powers as the calling key (a restricted key gets a restricted key with
+    its own scopes). Use one sandbox per test run or per agent."""
+    principal = ctx.principal
+    assert principal is not None
     sandbox = create_sandbox_row(ctx.session, merchant_id=ctx.merchant_id, name=params.name, now=ctx.now)
     key, secret = auth.issue_key(ctx.session, merchant_id=ctx.merchant_id, env_id=sandbox.sandbox_id,
-                                 kind="secret", scopes=[], now=ctx.now, name=f"{params.name} secret key",
-                                 created_by=ctx.principal.api_key_id if ctx.principal else None)
+                                 kind=principal.kind, scopes=sorted(principal.scopes), now=ctx.now,
+                                 name=f"{params.name} {principal.kind} key", created_by=principal.api_key_id)
     ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_CREATED", {"name": [None, sandbox.name]})
     return SandboxCreated(sandbox=sandbox_out(sandbox), api_key=api_key_out(ctx, key, secret))
 
@@ -86,21 +93,24 @@ def list_sandboxes(ctx: Context, params: ListSandboxesInput) -> Page[SandboxOut]
 
 
 class ResetSandboxInput(Input):
-    sandbox_id: str = Field(description="The sandbox to wipe, `sbx_...` (of the calling key's merchant).")
+    sandbox_id: str = Field(description="The sandbox to wipe, `sbx_...`: must be the calling key's own sandbox "
+                                        "(naming it guards against wiping the wrong one).")
 
 
 @operation("reset_sandbox", http="POST /v1/sandboxes/{sandbox_id}/reset", scope="sandboxes:write",
            safety=DESTRUCTIVE, summary="Wipe a sandbox's data (orders, customers, coupons, tax rates, history).")
 def reset_sandbox(ctx: Context, params: ResetSandboxInput) -> SandboxOut:
-    """Delete every order, customer, coupon, activity and idempotency record of ONE sandbox and restore
-    its default 8% tax rate. Its API keys keep working; other sandboxes and live mode are untouched.
-    Cannot be undone."""
+    """Delete every order, customer, coupon, tax rate, activity and idempotency record of the calling
+    key's own sandbox and restore its default 8% tax rate. API keys (and their history) survive; other
+    sandboxes and live mode are untouched. Cannot be undone."""
     sandbox = _own_sandbox(ctx, params.sandbox_id, lock=True)
     scope = dict(merchant_id=ctx.merchant_id, env_id=sandbox.sandbox_id)
     for table in ENV_TABLES:
         stmt = delete(table).where(table.merchant_id == scope["merchant_id"], table.env_id == scope["env_id"])
         if table is IdempotencyRecord and ctx.idempotency_key is not None:
             stmt = stmt.where(IdempotencyRecord.key != ctx.idempotency_key)  # this request's own answer
+        if table is Activity:
+            stmt = stmt.where(Activity.object_type.not_in(KEPT_HISTORY))
         ctx.session.execute(stmt, execution_options={"synchronize_session": False})
     seed_environment(ctx.session, now=ctx.now, **scope)
     sandbox.last_reset_at = ctx.now

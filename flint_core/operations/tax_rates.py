@@ -85,12 +85,15 @@ class CreateTaxRateInput(Input):
     region: Region | None = Field(None, description="Region/state code within the country (e.g. `CA`); needs country.")
     postal_prefix: PostalPrefix | None = Field(None, description="Postal code prefix (e.g. `941`); needs country.")
     tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="Category of items it taxes: STANDARD "
-                                        "(default), REDUCED, EXEMPT or DIGITAL.")
+                                        "(default), REDUCED or DIGITAL (EXEMPT items are never taxed).")
     inclusive: Bool = Field(False, description="True when prices already include this tax (VAT style).")
     active: Bool = Field(True, description="False to create it switched off.")
 
     @model_validator(mode="after")
     def _needs_country(self) -> CreateTaxRateInput:
+        if self.tax_category is TaxCategory.EXEMPT:
+            raise FlintError("parameter_invalid", param="tax_category",
+                             detail="EXEMPT items are never taxed, so an EXEMPT rate would never apply")
         for name in ("region", "postal_prefix"):
             if getattr(self, name) is not None and self.country is None:
                 raise FlintError("parameter_invalid", param=name, detail="needs a country")
