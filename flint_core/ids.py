@@ -7,6 +7,7 @@ bits (the ULID layout). Ids sort by creation time, so keyset pagination on the i
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -28,10 +29,23 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+_lock = threading.Lock()
+_last = (0, 0)  # (ms, random part) of the previous id made by this process
+
+
 def new_id(kind: str, *, now_ms: int | None = None) -> str:
-    """A new id for an object of ``kind`` (a key of PREFIXES)."""
+    """A new id for an object of ``kind`` (a key of PREFIXES). Within one process ids strictly increase:
+    a second id in the same millisecond takes the previous random part plus one (monotonic ULIDs)."""
+    global _last
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return f"{PREFIXES[kind]}_{_encode(ms, 10)}{_encode(secrets.randbits(80), 16)}"
+    with _lock:
+        last_ms, last_rand = _last
+        if ms <= last_ms and last_rand + 1 < 2**80:
+            ms, rand = last_ms, last_rand + 1
+        else:
+            rand = secrets.randbits(79)  # headroom so increments never overflow in practice
+        _last = (ms, rand)
+    return f"{PREFIXES[kind]}_{_encode(ms, 10)}{_encode(rand, 16)}"
 
 
 def prefix_of(object_id: str) -> str:
