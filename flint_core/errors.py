@@ -89,6 +89,14 @@ _spec("coupon_already_applied", INVALID, 400, "Coupon {code!r} is already applie
       "Each coupon applies at most once per order.")
 _spec("invalid_scope", INVALID, 400, "Unknown scope {scope!r}.",
       "Scopes are `resource:read` / `resource:write` names; see the authentication guide for the list.")
+_spec("invalid_payment_source", INVALID, 400, "{source!r} is not a payment source Flint can use.",
+      "Pass a token (`tok_visa`), a test card number in test mode (`4242424242424242`), or a payment method "
+      "id. See the testing guide for every test card.")
+_spec("invalid_card_number", INVALID, 400, "That is not a valid card number.",
+      "The number fails the Luhn check or has the wrong length. Test cards are listed in the testing guide.")
+_spec("card_number_not_allowed", INVALID, 400, "Raw card numbers are accepted in test mode only.",
+      "In live mode collect cards with the processor's own tokenization (or the hosted checkout page) and pass "
+      "the token.")
 _spec("route_not_found", NOT_FOUND, 404, "No route {method} {path}.",
       "Check the path against the API reference (`/openapi.json`).")
 _spec("method_not_allowed", INVALID, 405, "{method} is not allowed on {path}.",

@@ -10,6 +10,7 @@ commit (``complete`` finds no row), so at most one execution of a key ever commi
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,8 @@ from flint_core.store.db import Database
 from flint_core.store.models import IdempotencyRecord
 
 WINDOW = timedelta(hours=24)
-LEASE = timedelta(seconds=60)  # a claim older than this, still unanswered, was abandoned by a dead process
+# A claim older than this, still unanswered, was abandoned by a dead process (tests shorten it).
+LEASE = timedelta(seconds=float(os.environ.get("FLINT_IDEMPOTENCY_LEASE_SECONDS", "60")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,13 @@ class Context:
     now: datetime
     idempotency_key: str | None = None
     settings: Settings = field(default_factory=Settings)
+    db: Database | None = field(default=None, repr=False)
+
+    def checkpoint(self) -> None:
+        """Commit what the operation did so far: it survives whatever happens next (a processor call,
+        a crash). Operations that call the outside world use this to persist their recovery point first;
+        the rest of the operation runs in a new transaction."""
+        self.session.commit()
 
     @property
     def merchant_id(self) -> str:
@@ -152,13 +159,14 @@ def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str |
             return Outcome(replay.status, replay.body, replayed=True)
 
     try:
-        with db.transaction(write=not op.safety.read_only) as session:
+        with db.session(write=not op.safety.read_only) as session:
             ctx = Context(session=session, principal=principal, operation=op, request_id=request_id, face=face,
-                          now=now, idempotency_key=key, settings=settings)
+                          now=now, idempotency_key=key, settings=settings, db=db)
             outcome = Outcome(200, serialize(op.handler(ctx, params)))
             if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
                                                             **claim):
                 raise FlintError("idempotency_request_in_progress", param="idempotency_key")
+            session.commit()
             return outcome
     except FlintError as exc:
         outcome = _error(exc, request_id)

@@ -65,6 +65,15 @@ class Database:
         with self._sessions[write]() as session, session.begin():
             yield session
 
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session the caller commits (possibly several times); uncommitted work is rolled back."""
+        with self._sessions[write]() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
     def migrate(self) -> None:
         migrate(self.url)
 

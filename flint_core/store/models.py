@@ -159,6 +159,9 @@ class Order(Scoped, Base):
 
     line_items: Mapped[list[OrderLineItem]] = relationship(order_by="OrderLineItem.position",
                                                            cascade="all, delete-orphan")
+    payment_intents: Mapped[list[PaymentIntent]] = relationship(order_by="PaymentIntent.payment_intent_id",
+                                                                viewonly=True)
+    refunds: Mapped[list[Refund]] = relationship(order_by="Refund.refund_id", viewonly=True)
     coupons: Mapped[list[OrderCoupon]] = relationship(order_by="OrderCoupon.position", cascade="all, delete-orphan")
     service_charges: Mapped[list[OrderServiceCharge]] = relationship(order_by="OrderServiceCharge.position",
                                                                      cascade="all, delete-orphan")
@@ -215,6 +218,87 @@ class OrderServiceCharge(OrderPart, Base):
     tax_amount: Mapped[int] = mapped_column(Amount)
 
 
+class PaymentIntent(Scoped, Base):
+    """One attempt to collect an order's outstanding balance through a processor."""
+
+    __tablename__ = "payment_intents"
+    payment_intent_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[str] = mapped_column(Id, ForeignKey("orders.order_id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_captured: Mapped[int] = mapped_column(Amount)
+    amount_refunded: Mapped[int] = mapped_column(Amount)
+    capture_method: Mapped[str] = mapped_column(String(16))
+    payment_method: Mapped[dict[str, Any]] = mapped_column(JSON)  # token, brand, last4: never a card number
+    processor: Mapped[str] = mapped_column(String(16))
+    processor_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    failure: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    next_action: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    buyer_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Refund(Scoped, Base):
+    __tablename__ = "refunds"
+    refund_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[str] = mapped_column(Id, ForeignKey("orders.order_id"), index=True)
+    payment_intent_id: Mapped[str] = mapped_column(Id, ForeignKey("payment_intents.payment_intent_id"))
+    status: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Amount)
+    tax_amount: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    line_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{line_item_id, quantity, amount, tax}]
+    reason: Mapped[str] = mapped_column(String(32))
+    failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    processor_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_refunds_status", "status"),)
+
+
+class SimulatedCharge(Base):
+    """The test-mode processor's own ledger. It lives beside Flint's tables but is written in its own
+    transactions, like an external system: a Flint rollback never erases what the processor did."""
+
+    __tablename__ = "simulator_charges"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # the caller's idempotency key
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    env_id: Mapped[str] = mapped_column(Id)
+    behavior: Mapped[str] = mapped_column(String(40))
+    capture: Mapped[bool] = mapped_column(Boolean)  # capture at once, or hold
+    status: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(Amount)
+    amount_captured: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    authentication: Mapped[str | None] = mapped_column(String(16), nullable=True)  # 3DS: passed | failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SimulatedOperation(Base):
+    """Answers to the simulator's non-authorize calls (capture, void, confirm, refund), by key."""
+
+    __tablename__ = "simulator_operations"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    charge_reference: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Amount)
+    status: Mapped[str] = mapped_column(String(16))
+    polls: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SimulatorFault(Base):
+    """Per-sandbox fault switch: the next ``remaining`` processor calls fail with ``mode``."""
+
+    __tablename__ = "simulator_faults"
+    env_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(24))  # TIMEOUT (call happens, answer lost) | UNAVAILABLE (5xx)
+    remaining: Mapped[int] = mapped_column(Integer)
+
+
 class Activity(Base):
     """One row per mutation, written in the mutation's transaction (API.md section 5)."""
 
@@ -253,5 +337,5 @@ class IdempotencyRecord(Base):
 
 
 # Tables that belong to one environment and are wiped by reset_sandbox, children first.
-ENV_TABLES = (Activity, IdempotencyRecord, OrderCoupon, OrderServiceCharge, OrderLineItem, Order, Coupon,
-              TaxRate, Customer)
+ENV_TABLES = (Activity, IdempotencyRecord, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge, OrderLineItem,
+              Order, Coupon, TaxRate, Customer)

@@ -148,6 +148,42 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_scope', ['merchant_id', 'env_id', 'created_at'], unique=False)
         batch_op.create_index('ix_orders_status', ['merchant_id', 'env_id', 'status'], unique=False)
 
+    op.create_table('simulator_charges',
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('reference', sa.String(length=64), nullable=False),
+    sa.Column('env_id', sa.String(length=40), nullable=False),
+    sa.Column('behavior', sa.String(length=40), nullable=False),
+    sa.Column('capture', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('amount_captured', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('authentication', sa.String(length=16), nullable=True),
+    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_simulator_charges')),
+    sa.UniqueConstraint('reference', name=op.f('uq_simulator_charges_reference'))
+    )
+    op.create_table('simulator_faults',
+    sa.Column('env_id', sa.String(length=40), nullable=False),
+    sa.Column('mode', sa.String(length=24), nullable=False),
+    sa.Column('remaining', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('env_id', name=op.f('pk_simulator_faults'))
+    )
+    op.create_table('simulator_operations',
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('reference', sa.String(length=64), nullable=False),
+    sa.Column('charge_reference', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('polls', sa.Integer(), nullable=False),
+    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_simulator_operations')),
+    sa.UniqueConstraint('reference', name=op.f('uq_simulator_operations_reference'))
+    )
+    with op.batch_alter_table('simulator_operations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_simulator_operations_charge_reference'), ['charge_reference'], unique=False)
+
     op.create_table('tax_rates',
     sa.Column('tax_rate_id', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -233,6 +269,32 @@ def upgrade() -> None:
     with op.batch_alter_table('order_service_charges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_service_charges_order_id'), ['order_id'], unique=False)
 
+    op.create_table('payment_intents',
+    sa.Column('payment_intent_id', sa.String(length=40), nullable=False),
+    sa.Column('order_id', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount_captured', sa.BigInteger(), nullable=False),
+    sa.Column('amount_refunded', sa.BigInteger(), nullable=False),
+    sa.Column('capture_method', sa.String(length=16), nullable=False),
+    sa.Column('payment_method', sa.JSON(), nullable=False),
+    sa.Column('processor', sa.String(length=16), nullable=False),
+    sa.Column('processor_reference', sa.String(length=255), nullable=True),
+    sa.Column('attempts', sa.JSON(), nullable=False),
+    sa.Column('failure', sa.JSON(), nullable=True),
+    sa.Column('next_action', sa.JSON(), nullable=True),
+    sa.Column('buyer_email', sa.String(length=320), nullable=True),
+    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('merchant_id', sa.String(length=40), nullable=False),
+    sa.Column('env_id', sa.String(length=40), nullable=False),
+    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_payment_intents_order_id_orders')),
+    sa.PrimaryKeyConstraint('payment_intent_id', name=op.f('pk_payment_intents'))
+    )
+    with op.batch_alter_table('payment_intents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_intents_order_id'), ['order_id'], unique=False)
+
     op.create_table('sandboxes',
     sa.Column('sandbox_id', sa.String(length=40), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
@@ -245,15 +307,49 @@ def upgrade() -> None:
     with op.batch_alter_table('sandboxes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sandboxes_merchant_id'), ['merchant_id'], unique=False)
 
+    op.create_table('refunds',
+    sa.Column('refund_id', sa.String(length=40), nullable=False),
+    sa.Column('order_id', sa.String(length=40), nullable=False),
+    sa.Column('payment_intent_id', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('line_items', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('failure_reason', sa.String(length=500), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=255), nullable=True),
+    sa.Column('processor_reference', sa.String(length=255), nullable=True),
+    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('merchant_id', sa.String(length=40), nullable=False),
+    sa.Column('env_id', sa.String(length=40), nullable=False),
+    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_refunds_order_id_orders')),
+    sa.ForeignKeyConstraint(['payment_intent_id'], ['payment_intents.payment_intent_id'], name=op.f('fk_refunds_payment_intent_id_payment_intents')),
+    sa.PrimaryKeyConstraint('refund_id', name=op.f('pk_refunds'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_refunds_status', ['status'], unique=False)
+
 
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index('ix_refunds_status')
+        batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
+
+    op.drop_table('refunds')
     with op.batch_alter_table('sandboxes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sandboxes_merchant_id'))
 
     op.drop_table('sandboxes')
+    with op.batch_alter_table('payment_intents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_intents_order_id'))
+
+    op.drop_table('payment_intents')
     with op.batch_alter_table('order_service_charges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_service_charges_order_id'))
 
@@ -270,6 +366,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tax_rates_scope')
 
     op.drop_table('tax_rates')
+    with op.batch_alter_table('simulator_operations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulator_operations_charge_reference'))
+
+    op.drop_table('simulator_operations')
+    op.drop_table('simulator_faults')
+    op.drop_table('simulator_charges')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_status')
         batch_op.drop_index('ix_orders_scope')

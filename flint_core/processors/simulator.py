@@ -1,0 +1,216 @@
+"""The test-mode processor: Stripe test-mode behaviour, deterministic, with a per-sandbox fault switch.
+
+Its ledger lives in the ``simulator_*`` tables and is written in its own transactions, like a remote
+system: when Flint rolls back or dies after a call, the simulator still remembers the charge, and a call
+repeated with the same key returns the first outcome. Callers must not hold a write transaction open
+while calling it (on SQLite that would wait for the lock the caller itself holds).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from flint_core import ids
+from flint_core.processors.base import (CardSource, ChargeResult, ChargeStatus, Failure, ProcessorError,
+                                        RefundResult, RefundStatus)
+from flint_core.processors.cards import BY_TOKEN
+from flint_core.store.db import Database
+from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault
+
+DECLINES = {
+    "generic_decline": Failure("card_declined", "generic_decline", "Your card was declined."),
+    "insufficient_funds": Failure("card_declined", "insufficient_funds", "Your card has insufficient funds."),
+    "expired_card": Failure("expired_card", "expired_card", "Your card has expired."),
+    "incorrect_cvc": Failure("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."),
+    "processing_error": Failure("processing_error", "processing_error",
+                                "An error occurred while processing your card. Try again in a little bit."),
+    "fraudulent": Failure("card_declined", "fraudulent", "Your card was declined."),
+    "lost_card": Failure("card_declined", "lost_card", "Your card was declined."),
+    "stolen_card": Failure("card_declined", "stolen_card", "Your card was declined."),
+}
+AUTHENTICATION_FAILED = Failure("authentication_failed", None,
+                                "The customer did not complete 3D Secure authentication.")
+FAULT_MODES = ("TIMEOUT", "UNAVAILABLE")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Simulator:
+    name = "simulator"
+
+    def __init__(self, db: Database, env_id: str) -> None:
+        self.db = db
+        self.env_id = env_id
+
+    # -- faults ---------------------------------------------------------------------------------------
+    def _take_fault(self) -> str | None:
+        with self.db.transaction() as session:
+            fault = session.get(SimulatorFault, self.env_id, with_for_update=True)
+            if fault is None or fault.remaining <= 0:
+                return None
+            fault.remaining -= 1
+            return fault.mode
+
+    def _call(self, work):  # type: ignore[no-untyped-def]
+        """Run one mutating call under the fault switch: UNAVAILABLE fails before doing anything,
+        TIMEOUT does the work and loses the answer."""
+        fault = self._take_fault()
+        if fault == "UNAVAILABLE":
+            raise ProcessorError("simulated processor outage (HTTP 503)", timeout=False)
+        result = work()
+        if fault == "TIMEOUT":
+            raise ProcessorError("simulated processor timeout", timeout=True)
+        return result
+
+    # -- charges --------------------------------------------------------------------------------------
+    def _result(self, charge: SimulatedCharge) -> ChargeResult:
+        failure = None
+        if charge.status == ChargeStatus.FAILED.value:
+            failure = AUTHENTICATION_FAILED if charge.authentication == "failed" else DECLINES[charge.behavior]
+        next_action = f"/simulator/3ds/{charge.reference}" if charge.status == "REQUIRES_ACTION" else None
+        return ChargeResult(ChargeStatus(charge.status), charge.reference, charge.amount, charge.amount_captured,
+                            failure, next_action)
+
+    def _settled_status(self, charge: SimulatedCharge) -> str:
+        return ChargeStatus.SUCCEEDED.value if charge.capture else ChargeStatus.REQUIRES_CAPTURE.value
+
+    def authorize(self, *, key: str, amount: int, currency: str, source: CardSource, capture: bool,
+                  description: str, return_url: str | None = None) -> ChargeResult:
+        def work() -> ChargeResult:
+            card = BY_TOKEN.get(source.token)
+            behavior = card.behavior if card else "succeed"
+            try:
+                with self.db.transaction() as session:
+                    charge = session.get(SimulatedCharge, key)
+                    if charge is None:
+                        charge = SimulatedCharge(key=key, reference=ids.new_id("payment_intent").replace("pi_", "ch_sim_"),
+                                                 env_id=self.env_id, behavior=behavior, capture=capture,
+                                                 status="", amount=amount, amount_captured=0, currency=currency,
+                                                 created_at=_now())
+                        if behavior in DECLINES:
+                            charge.status = ChargeStatus.FAILED.value
+                        elif behavior == "requires_3ds":
+                            charge.status = ChargeStatus.REQUIRES_ACTION.value
+                        else:
+                            charge.status = self._settled_status(charge)
+                            charge.amount_captured = amount if capture else 0
+                        session.add(charge)
+                    return self._result(charge)
+            except IntegrityError:  # the same key arrived concurrently: the first one's answer stands
+                return self.lookup(key=key) or self._missing(key)
+
+        return self._call(work)
+
+    def lookup(self, *, key: str) -> ChargeResult | None:
+        with self.db.transaction(write=False) as session:
+            charge = session.get(SimulatedCharge, key)
+            return None if charge is None else self._result(charge)
+
+    def _missing(self, reference: str) -> ChargeResult:
+        raise ProcessorError(f"no simulated charge {reference}", timeout=False)
+
+    def _charge_op(self, key: str, reference: str, kind: str, change) -> ChargeResult:  # type: ignore[no-untyped-def]
+        """Apply ``change`` to the charge once per key; a repeated key returns the charge as it is."""
+        def work() -> ChargeResult:
+            with self.db.transaction() as session:
+                charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference)
+                                        .with_for_update())
+                if charge is None:
+                    return self._missing(reference)
+                if session.get(SimulatedOperation, key) is None:
+                    change(charge)
+                    session.add(SimulatedOperation(key=key, reference=f"{kind}_{ids.new_id('transaction')}",
+                                                   charge_reference=reference, kind=kind, amount=charge.amount_captured,
+                                                   status="SUCCEEDED", polls=0, created_at=_now()))
+                return self._result(charge)
+
+        return self._call(work)
+
+    def confirm(self, *, key: str, reference: str) -> ChargeResult:
+        def change(charge: SimulatedCharge) -> None:
+            if charge.status == ChargeStatus.REQUIRES_ACTION.value and charge.authentication == "passed":
+                charge.status = self._settled_status(charge)
+                charge.amount_captured = charge.amount if charge.capture else 0
+            elif charge.status == ChargeStatus.REQUIRES_ACTION.value and charge.authentication == "failed":
+                charge.status = ChargeStatus.FAILED.value
+
+        with self.db.transaction(write=False) as session:  # not authenticated yet: nothing to record
+            charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference))
+            if charge is not None and charge.status == "REQUIRES_ACTION" and charge.authentication is None:
+                return self._result(charge)
+        return self._charge_op(key, reference, "confirm", change)
+
+    def capture(self, *, key: str, reference: str, amount: int) -> ChargeResult:
+        def change(charge: SimulatedCharge) -> None:
+            if charge.status == ChargeStatus.REQUIRES_CAPTURE.value:
+                charge.amount_captured = min(amount, charge.amount)
+                charge.status = ChargeStatus.SUCCEEDED.value
+
+        return self._charge_op(key, reference, "capture", change)
+
+    def void(self, *, key: str, reference: str) -> ChargeResult:
+        def change(charge: SimulatedCharge) -> None:
+            if charge.status == ChargeStatus.REQUIRES_CAPTURE.value:
+                charge.status = ChargeStatus.CANCELED.value
+
+        return self._charge_op(key, reference, "void", change)
+
+    def authenticate(self, reference: str, *, passed: bool) -> None:
+        """The customer's answer on the simulated 3D Secure page."""
+        with self.db.transaction() as session:
+            charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference))
+            if charge is not None and charge.status == ChargeStatus.REQUIRES_ACTION.value:
+                charge.authentication = "passed" if passed else "failed"
+
+    # -- refunds --------------------------------------------------------------------------------------
+    def refund(self, *, key: str, reference: str, amount: int) -> RefundResult:
+        def work() -> RefundResult:
+            with self.db.transaction() as session:
+                op = session.get(SimulatedOperation, key)
+                if op is None:
+                    charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference))
+                    if charge is None:
+                        raise ProcessorError(f"no simulated charge {reference}", timeout=False)
+                    status = "PENDING" if charge.behavior == "refund_fails" else "SUCCEEDED"
+                    op = SimulatedOperation(key=key, reference=ids.new_id("refund").replace("re_", "re_sim_"),
+                                            charge_reference=reference, kind="refund", amount=amount, status=status,
+                                            polls=0, created_at=_now())
+                    session.add(op)
+                return RefundResult(RefundStatus(op.status), op.reference, self._refund_failure(op))
+
+        return self._call(work)
+
+    @staticmethod
+    def _refund_failure(op: SimulatedOperation) -> str | None:
+        return "The card issuer rejected the refund (simulated refund failure)." if op.status == "FAILED" else None
+
+    def refund_status(self, *, reference: str) -> RefundResult:
+        """Pending refunds settle on the first poll: the refund-failure card's refunds fail then."""
+        with self.db.transaction() as session:
+            op = session.scalar(select(SimulatedOperation).where(SimulatedOperation.reference == reference)
+                                .with_for_update())
+            if op is None:
+                raise ProcessorError(f"no simulated refund {reference}", timeout=False)
+            if op.status == "PENDING":
+                op.polls += 1
+                op.status = "FAILED"
+            return RefundResult(RefundStatus(op.status), op.reference, self._refund_failure(op))
+
+
+def set_faults(db: Database, env_id: str, mode: str | None, count: int) -> None:
+    """Make the next ``count`` mutating calls in ``env_id`` fail with ``mode`` (None clears)."""
+    with db.transaction() as session:
+        fault = session.get(SimulatorFault, env_id, with_for_update=True)
+        if mode is None or count == 0:
+            if fault is not None:
+                session.delete(fault)
+            return
+        if fault is None:
+            session.add(SimulatorFault(env_id=env_id, mode=mode, remaining=count))
+        else:
+            fault.mode, fault.remaining = mode, count
