@@ -104,7 +104,7 @@ _spec("method_not_allowed", INVALID, 405, "{method} is not allowed on {path}.",
 
 # authentication_error
 _spec("missing_api_key", AUTH, 401, "No API key provided. Send `Authorization: Bearer <key>`.",
-      "Every operation except create_merchant, explain_error and the docs needs a key.")
+      "Every operation except create_merchant and explain_error needs a key.")
 _spec("invalid_api_key", AUTH, 401, "The API key provided is not valid.",
       "The key is unknown. Keys are shown once when created; create a new one if it was lost.")
 _spec("api_key_expired", AUTH, 401, "The API key expired at {expires_at}.",
@@ -115,8 +115,8 @@ _spec("api_key_revoked", AUTH, 401, "The API key was revoked.",
 # permission_error
 _spec("missing_scope", PERM, 403, "This key lacks the {scope!r} scope needed by {operation}.",
       "Restricted keys only carry the scopes listed on them. Use a key with that scope.")
-_spec("scope_escalation", PERM, 403, "A key cannot grant scopes it does not hold: {scopes}.",
-      "New keys may only carry scopes the creating key already has.")
+_spec("scope_escalation", PERM, 403, "This key lacks scopes the request would grant or act on: {scopes}.",
+      "A key may only create keys with scopes it holds, and roll or revoke keys whose scopes it holds.")
 _spec("signup_disabled", PERM, 403, "Merchant signup is disabled on this server.",
       "The server was started with `--no-signup`. Ask its operator for a key.")
 
@@ -134,6 +134,20 @@ for _code, _verb in (("order_not_editable", "edited"), ("order_not_cancelable", 
 _spec("invalid_state_transition", CONFLICT, 409,
       "{resource} {id} is {status}; {operation} needs one of: {allowed}.",
       "The object's status does not allow this operation now. See its `available_actions`.")
+_spec("payment_in_progress", CONFLICT, 409,
+      "Order {order_id} has payment {payment_intent_id} in flight ({status}); it cannot change until that ends.",
+      "A payment is processing or waiting for 3D Secure. Finish it (confirm_payment, retry_payment) or release it "
+      "(void_payment) first.")
+_spec("refund_exceeds_refundable", INVALID, 400,
+      "A refund of {amount} exceeds what is left to refund on order {order_id} ({refundable}).",
+      "Refunds never exceed `settlement_amounts.refundable_money`. Call preview_refund to see what is possible.")
+_spec("refund_exceeds_quantity", INVALID, 400,
+      "Line {line_item_id} has {refundable} unit(s) left to refund; {quantity} requested.",
+      "Each line refunds at most its `refundable_quantity`. Call get_order or preview_refund first.")
+_spec("nothing_to_refund", INVALID, 400, "Order {order_id} has nothing left to refund.",
+      "Everything paid on this order has already been refunded.")
+_spec("processor_not_configured", "api_error", 500, "No card processor is configured for live mode.",
+      "Live mode needs a Stripe secret key in the server configuration (FLINT_STRIPE_API_KEY).")
 _spec("order_version_conflict", CONFLICT, 409,
       "Order {order_id} is at version {current}, not {given}; it changed since you read it.",
       "Someone else changed the order after you read it. Fetch it again, re-check, and resend with the new version.")

@@ -68,8 +68,9 @@ ORDER = StateMachine(
         OPEN: frozenset({AUTHORIZED, PAID, CANCELED}),
         AUTHORIZED: frozenset({OPEN, PAID, CANCELED}),
         PAID: frozenset({PARTIALLY_REFUNDED, REFUNDED, CLOSED}),
-        PARTIALLY_REFUNDED: frozenset({REFUNDED, CLOSED}),
-        REFUNDED: frozenset(),
+        # a failed refund gives its money back, which can move an order back a step
+        PARTIALLY_REFUNDED: frozenset({REFUNDED, CLOSED, PAID}),
+        REFUNDED: frozenset({PARTIALLY_REFUNDED, PAID}),
         CLOSED: frozenset(),  # settled; refunds are still allowed and tracked in settlement_amounts
         CANCELED: frozenset(),
     },
@@ -101,6 +102,40 @@ ORDER = StateMachine(
 
 MACHINES = {ORDER.resource: ORDER}
 
+PROCESSING, REQUIRES_ACTION, REQUIRES_CAPTURE = "PROCESSING", "REQUIRES_ACTION", "REQUIRES_CAPTURE"
+SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
+IN_FLIGHT = frozenset({PROCESSING, REQUIRES_ACTION})  # a payment the order is waiting on
+
+PAYMENT_INTENT = StateMachine(
+    resource="payment_intent",
+    initial=PROCESSING,  # created and persisted before the processor is called: the recovery point
+    transitions={
+        PROCESSING: frozenset({REQUIRES_ACTION, REQUIRES_CAPTURE, SUCCEEDED, FAILED}),
+        REQUIRES_ACTION: frozenset({REQUIRES_CAPTURE, SUCCEEDED, FAILED, CANCELED}),
+        REQUIRES_CAPTURE: frozenset({SUCCEEDED, CANCELED}),
+        SUCCEEDED: frozenset(), FAILED: frozenset(), CANCELED: frozenset(),
+    },
+    actions={
+        "retry_payment": frozenset({PROCESSING}),
+        "confirm_payment": frozenset({REQUIRES_ACTION}),
+        "capture_payment": frozenset({REQUIRES_CAPTURE}),
+        "void_payment": frozenset({REQUIRES_CAPTURE, REQUIRES_ACTION}),
+        "preview_refund": frozenset({SUCCEEDED}),
+        "create_refund": frozenset({SUCCEEDED}),
+    },
+    error_codes={},
+)
+
+PENDING = "PENDING"
+REFUND = StateMachine(
+    resource="refund",
+    initial=PENDING,
+    transitions={PENDING: frozenset({SUCCEEDED, FAILED, CANCELED}), SUCCEEDED: frozenset(), FAILED: frozenset(),
+                 CANCELED: frozenset()},
+    actions={},
+    error_codes={},
+)
+
 API_KEY = StateMachine(
     resource="api_key",
     initial="ACTIVE",
@@ -111,4 +146,4 @@ API_KEY = StateMachine(
     error_codes={},
 )
 
-MACHINES[API_KEY.resource] = API_KEY
+MACHINES.update({m.resource: m for m in (PAYMENT_INTENT, REFUND, API_KEY)})

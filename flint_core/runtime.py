@@ -37,6 +37,7 @@ class Settings:
     """Server-wide switches (set by `flint serve`)."""
 
     signup_enabled: bool = True
+    stripe_api_key: str | None = None  # live-mode processor; test mode always uses the simulator
 
 
 @dataclass

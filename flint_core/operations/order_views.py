@@ -121,6 +121,8 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
         return MoneyOut.of(amount, order.currency)
 
     paid = order.status not in (lifecycle.OPEN, lifecycle.AUTHORIZED, lifecycle.CANCELED)
+    latest = None if preview or not order.payment_intents else order.payment_intents[-1]
+    failure = latest.failure if latest is not None and latest.status == lifecycle.FAILED else None
     settlement = pricing.settle(order.total_amount, order.authorized_amount, order.paid_amount,
                                 order.refunded_amount)
     tip = order.tip
@@ -158,8 +160,9 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
         tax_breakdown=[TaxBreakdownOut(
             jurisdiction=t["jurisdiction"], tax_rate_id=t["tax_rate_id"], rate=t["rate"], inclusive=t["inclusive"],
             taxable_money=m(t["taxable"]), tax_money=m(t["tax"])) for t in order.tax_breakdown],
-        payment_intent_ids=[], refund_ids=[], checkout_session_url=None, last_payment_failure=None,
-        recovery_options=[],
+        payment_intent_ids=[] if preview else [pi.payment_intent_id for pi in order.payment_intents],
+        refund_ids=[] if preview else [r.refund_id for r in order.refunds], checkout_session_url=None,
+        last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
         available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, ctx.can),
         version=order.version, created_at=None if preview else order.created_at,
         updated_at=None if preview else order.updated_at, metadata=order.metadata_)

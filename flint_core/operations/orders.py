@@ -15,6 +15,7 @@ from flint_core.operations import coupons as coupon_ops
 from flint_core.operations.common import fetch, merge_metadata, scoped
 from flint_core.operations.order_pricing import reprice
 from flint_core.operations.order_views import OrderOut, audit_snapshot, diff, order_out
+from flint_core.operations.payment_views import require_no_payment_in_flight
 from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
@@ -237,8 +238,10 @@ def _mutate(ctx: Context, order: Order, activity: str, before: dict[str, Any], *
 
 
 def _open_order(ctx: Context, order_id: str, action: str) -> Order:
+    """The order, locked, in a status that allows ``action`` and with no payment in flight."""
     order = fetch(ctx, Order, order_id, resource="order", lock=True)
     lifecycle.ORDER.require(order.status, action, order.order_id, ctx.can)
+    require_no_payment_in_flight(order)
     return order
 
 
@@ -354,9 +357,14 @@ class CancelOrderInput(Input):
 @operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write", safety=DESTRUCTIVE,
            summary="Cancel an unpaid order for good; its coupon redemptions are released.")
 def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
-    """Cancel an OPEN or AUTHORIZED order. Final: a canceled order cannot be edited, paid or reopened.
-    Paid orders cannot be canceled; refund them instead (409 order_not_cancelable)."""
+    """Cancel an OPEN or AUTHORIZED order (an AUTHORIZED order's hold is voided at the processor first).
+    Final: a canceled order cannot be edited, paid or reopened. Paid orders cannot be canceled; refund
+    them instead (409 order_not_cancelable)."""
     order = _open_order(ctx, params.order_id, "cancel_order")
+    if order.status == lifecycle.AUTHORIZED:  # release the hold at the processor first
+        from flint_core.operations.payments import release_holds
+
+        order = release_holds(ctx, order)
     before = audit_snapshot(order)
     for coupon in order.coupons:
         coupon_ops.release(ctx, coupon.coupon_id)

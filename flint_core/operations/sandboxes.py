@@ -59,11 +59,12 @@ class CreateSandboxInput(Input):
 class SandboxCreated(Output):
     object: Literal["sandbox_created"] = Field("sandbox_created", description="Always `sandbox_created`.")
     sandbox: SandboxOut = Field(description="The new sandbox.")
-    api_key: ApiKeyOut = Field(description="A secret test key for it; `secret` is shown only here.")
+    api_key: ApiKeyOut = Field(description="A test key for it with the calling key's powers; `secret` is shown "
+                                           "only here.")
 
 
 @operation("create_sandbox", http="POST /v1/sandboxes", scope="sandboxes:write", safety=WRITE,
-           summary="Create an isolated test-mode sandbox with its own secret key.")
+           summary="Create an isolated test-mode sandbox with its own key (same powers as the calling key).")
 def create_sandbox(ctx: Context, params: CreateSandboxInput) -> SandboxCreated:
     """Create a fresh sandbox for the calling key's merchant: its own orders, customers, coupons and tax
     rates (starting with the default 8%), invisible to every other sandbox. Returns a test key bound to
