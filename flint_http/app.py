@@ -27,6 +27,7 @@ from flint_core.runtime import Outcome, Settings, dumps, invoke
 from flint_core.store.db import Database
 from flint_core.validation import dotted
 from flint_http.openapi import build_openapi
+from flint_http.simulator_pages import simulator_router
 
 MAX_BODY_BYTES = 512 * 1024
 
@@ -140,6 +141,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     for op in sorted(registry.operations(), key=_route_order):
         app.add_api_route(op.path, make_endpoint(op, db, settings), methods=[op.method], name=op.name,
                           include_in_schema=False)
+    app.include_router(simulator_router(db))
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(HTTPException)

@@ -155,17 +155,10 @@ class Simulator:
 
     def void(self, *, key: str, reference: str) -> ChargeResult:
         def change(charge: SimulatedCharge) -> None:
-            if charge.status == ChargeStatus.REQUIRES_CAPTURE.value:
+            if charge.status in (ChargeStatus.REQUIRES_CAPTURE.value, ChargeStatus.REQUIRES_ACTION.value):
                 charge.status = ChargeStatus.CANCELED.value
 
         return self._charge_op(key, reference, "void", change)
-
-    def authenticate(self, reference: str, *, passed: bool) -> None:
-        """The customer's answer on the simulated 3D Secure page."""
-        with self.db.transaction() as session:
-            charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference))
-            if charge is not None and charge.status == ChargeStatus.REQUIRES_ACTION.value:
-                charge.authentication = "passed" if passed else "failed"
 
     # -- refunds --------------------------------------------------------------------------------------
     def refund(self, *, key: str, reference: str, amount: int) -> RefundResult:
@@ -200,6 +193,17 @@ class Simulator:
                 op.polls += 1
                 op.status = "FAILED"
             return RefundResult(RefundStatus(op.status), op.reference, self._refund_failure(op))
+
+
+def authenticate(db: Database, reference: str, *, passed: bool) -> bool:
+    """The customer's answer on the simulated 3D Secure page; False if no charge awaits one."""
+    with db.transaction() as session:
+        charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference)
+                                .with_for_update())
+        if charge is None or charge.status != ChargeStatus.REQUIRES_ACTION.value or charge.authentication:
+            return False
+        charge.authentication = "passed" if passed else "failed"
+        return True
 
 
 def set_faults(db: Database, env_id: str, mode: str | None, count: int) -> None:

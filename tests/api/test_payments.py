@@ -1,0 +1,213 @@
+"""Payments through the real ASGI app: outcomes per test card, holds, 3D Secure, declines, faults, retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from flint_core.processors.simulator import set_faults
+from tests.conftest import WORKED_EXAMPLE, Api, usd
+
+
+def new_order(api: Api, body: dict[str, Any] = WORKED_EXAMPLE) -> dict[str, Any]:
+    return api.ok("POST", "/v1/orders", body)
+
+
+def pay(api: Api, order_id: str, source: str = "tok_visa", idempotency_key: str | None = None, **extra: Any) -> Any:
+    return api.post(f"/v1/orders/{order_id}/pay", {"payment_source": source, **extra},
+                    idempotency_key=idempotency_key)
+
+
+def settlement(order: dict[str, Any]) -> dict[str, int]:
+    return {k.removesuffix("_money"): v["amount"] for k, v in order["settlement_amounts"].items()}
+
+
+@pytest.mark.parametrize("source", ["tok_visa", "4242424242424242", "4242 4242 4242 4242", "5555555555554444"])
+def test_successful_payment_pays_the_order(api: Api, source: str) -> None:
+    order = new_order(api)
+    response = pay(api, order["order_id"], source, buyer_email="sarah@example.com")
+    assert response.status_code == 200, response.text
+    pi = response.json()
+    assert (pi["status"], pi["order_status"], pi["capture_method"]) == ("SUCCEEDED", "PAID", "AUTOMATIC")
+    assert pi["amount_money"] == usd(13824) and pi["amount_captured_money"] == usd(13824)
+    assert pi["payment_method"]["last4"] == source.replace(" ", "")[-4:] if source[0].isdigit() else True
+    assert "4242424242424242" not in response.text.replace(" ", "")  # the number never comes back
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert got["status"] == "PAID" and got["buyer_email"] == "sarah@example.com"
+    assert settlement(got) == {"authorized": 0, "paid": 13824, "refunded": 0, "outstanding": 0, "refundable": 13824}
+    assert got["payment_intent_ids"] == [pi["payment_intent_id"]]
+    assert "pay_order" not in got["available_actions"] and "close_order" in got["available_actions"]
+    types = [a["type"] for a in api.ok("GET", f"/v1/orders/{order['order_id']}/activities",
+                                       params={"order_by": "created_at"})["data"]]
+    assert types == ["ORDER_CREATED", "PAYMENT_STARTED", "PAYMENT_CAPTURED"]
+    # paying again is a state conflict naming the status
+    again = pay(api, order["order_id"])
+    assert again.status_code == 409 and again.json()["error"]["code"] == "order_not_payable"
+
+
+@pytest.mark.parametrize("source,code,decline,category,options", [
+    ("tok_chargeDeclined", "card_declined", "generic_decline", "customer_action", ["request_new_payment_method"]),
+    ("4000000000009995", "card_declined", "insufficient_funds", "customer_action", ["request_new_payment_method"]),
+    ("4000000000000069", "expired_card", "expired_card", "customer_action", ["request_new_payment_method"]),
+    ("4000000000000127", "incorrect_cvc", "incorrect_cvc", "customer_action", ["request_new_payment_method"]),
+    ("4000000000000119", "processing_error", "processing_error", "transient", ["pay_order"]),
+    ("4100000000000019", "card_declined", "fraudulent", "hard_decline", []),
+    ("4000000000009987", "card_declined", "lost_card", "hard_decline", []),
+])
+def test_declines_are_outcomes_not_errors(api: Api, source: str, code: str, decline: str, category: str,
+                                          options: list[str]) -> None:
+    order = new_order(api)
+    response = pay(api, order["order_id"], source)
+    assert response.status_code == 200, response.text
+    pi = response.json()
+    assert (pi["status"], pi["order_status"]) == ("FAILED", "OPEN")
+    failure = pi["failure"]
+    assert (failure["code"], failure["decline_code"], failure["category"]) == (code, decline, category)
+    assert failure["retryable"] is (category == "transient")
+    assert failure["recovery_options"] == options
+    assert pi["attempts"][-1]["outcome"] == "FAILED" and pi["attempts"][-1]["decline_code"] == decline
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert got["status"] == "OPEN" and got["last_payment_failure"] == failure
+    assert got["recovery_options"] == options
+    # the order is still payable with another card
+    assert pay(api, order["order_id"], "tok_visa").json()["status"] == "SUCCEEDED"
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert got["last_payment_failure"] is None and len(got["payment_intent_ids"]) == 2
+
+
+def test_manual_capture_hold_then_capture(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], capture_method="manual").json()
+    assert (pi["status"], pi["order_status"]) == ("REQUIRES_CAPTURE", "AUTHORIZED")
+    assert set(pi["available_actions"]) == {"capture_payment", "void_payment"}
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert settlement(got)["authorized"] == 13824 and settlement(got)["outstanding"] == 0
+    assert api.patch(f"/v1/orders/{order['order_id']}", {"metadata": {"a": "b"}}).status_code == 409
+    captured = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/capture", {})
+    assert (captured["status"], captured["order_status"]) == ("SUCCEEDED", "PAID")
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert settlement(got) == {"authorized": 0, "paid": 13824, "refunded": 0, "outstanding": 0, "refundable": 13824}
+
+
+def test_partial_capture_records_what_was_captured(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], capture_method="MANUAL").json()
+    captured = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/capture",
+                      {"amount_money": usd(10000)})
+    assert captured["amount_captured_money"] == usd(10000) and captured["order_status"] == "PAID"
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert settlement(got) == {"authorized": 0, "paid": 10000, "refunded": 0, "outstanding": 3824,
+                               "refundable": 10000}
+    too_much = api.post(f"/v1/payment_intents/{pi['payment_intent_id']}/capture", {"amount_money": usd(1)})
+    assert too_much.status_code == 409
+
+
+def test_void_releases_the_hold_and_reopens_the_order(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], capture_method="MANUAL").json()
+    voided = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/void", {})
+    assert (voided["status"], voided["order_status"]) == ("CANCELED", "OPEN")
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert settlement(got)["authorized"] == 0 and settlement(got)["outstanding"] == 13824
+    assert "update_order" in got["available_actions"]
+
+
+def test_cancel_an_authorized_order_voids_its_hold(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], capture_method="MANUAL").json()
+    canceled = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel", {})
+    assert canceled["status"] == "CANCELED"
+    assert api.ok("GET", f"/v1/payment_intents/{pi['payment_intent_id']}")["status"] == "CANCELED"
+
+
+def test_3d_secure_requires_action_then_confirm(api: Api, client: Any) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], "4000002500003155").json()
+    assert (pi["status"], pi["order_status"]) == ("REQUIRES_ACTION", "OPEN")
+    url = pi["next_action"]["url"]
+    assert pi["next_action"]["type"] == "redirect_to_url" and url.startswith("/simulator/3ds/")
+    # not authenticated yet: confirm leaves it waiting; the order cannot change meanwhile
+    assert api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/confirm", {})["status"] == "REQUIRES_ACTION"
+    assert api.patch(f"/v1/orders/{order['order_id']}", {"metadata": {"a": "b"}}).json()["error"]["code"] == (
+        "payment_in_progress")
+    # pay_order again returns the payment in flight rather than charging a second time
+    assert pay(api, order["order_id"]).json()["payment_intent_id"] == pi["payment_intent_id"]
+    page = client.get(url)
+    assert page.status_code == 200 and "3D Secure" in page.text
+    assert client.post(url, data={"outcome": "pass"}, follow_redirects=False).status_code in (200, 303)
+    done = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/confirm", {})
+    assert (done["status"], done["order_status"]) == ("SUCCEEDED", "PAID")
+
+
+def test_3d_secure_failed_authentication(api: Api, client: Any) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], "tok_threeDSecureRequired").json()
+    client.post(pi["next_action"]["url"], data={"outcome": "fail"})
+    done = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/confirm", {})
+    assert done["status"] == "FAILED" and done["failure"]["code"] == "authentication_failed"
+    assert done["order_status"] == "OPEN"
+
+
+def test_abandoned_3d_secure_can_be_voided(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], "4000002500003155").json()
+    voided = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/void", {})
+    assert voided["status"] == "CANCELED" and voided["order_status"] == "OPEN"
+    assert pay(api, order["order_id"]).json()["status"] == "SUCCEEDED"
+
+
+def test_processor_timeout_then_retry_payment_finds_the_charge(api: Api, db: Any, merchant: dict[str, Any]) -> None:
+    """The simulator charges, then the answer is lost: 504 effect unknown. retry_payment asks the processor
+    with the same key, finds the charge, and records exactly one payment."""
+    order = new_order(api)
+    set_faults(db, merchant["sandbox"]["sandbox_id"], "TIMEOUT", 1)
+    response = pay(api, order["order_id"], idempotency_key="pay-1")
+    assert response.status_code == 504
+    error = response.json()["error"]
+    assert (error["type"], error["code"], error["effect"], error["retryable"]) == (
+        "processor_error", "processor_timeout", "unknown", True)
+    assert "retry_payment" in error["suggested_actions"]
+    stuck = api.ok("GET", "/v1/payment_intents", params={"order_id": order["order_id"]})["data"]
+    assert [p["status"] for p in stuck] == ["PROCESSING"] and stuck[0]["available_actions"] == ["retry_payment"]
+    assert api.patch(f"/v1/orders/{order['order_id']}", {"metadata": {"a": "b"}}).status_code == 409
+    retried = api.ok("POST", f"/v1/payment_intents/{stuck[0]['payment_intent_id']}/retry", {})
+    assert (retried["status"], retried["order_status"]) == ("SUCCEEDED", "PAID")
+    assert [a["outcome"] for a in retried["attempts"]] == ["TIMEOUT", "SUCCEEDED"]
+    # the same idempotency key now resolves to the recorded payment; nothing is charged twice
+    again = pay(api, order["order_id"], idempotency_key="pay-1")
+    assert again.status_code == 409  # the order is PAID; the first 504 was not stored
+    assert len(api.ok("GET", f"/v1/orders/{order['order_id']}")["payment_intent_ids"]) == 1
+    assert settlement(api.ok("GET", f"/v1/orders/{order['order_id']}"))["paid"] == 13824
+
+
+def test_retry_with_the_same_idempotency_key_resumes_the_payment(api: Api, db: Any,
+                                                                 merchant: dict[str, Any]) -> None:
+    order = new_order(api)
+    set_faults(db, merchant["sandbox"]["sandbox_id"], "UNAVAILABLE", 1)
+    assert pay(api, order["order_id"], idempotency_key="pay-2").status_code == 502
+    resumed = pay(api, order["order_id"], idempotency_key="pay-2")
+    assert resumed.status_code == 200 and resumed.json()["status"] == "SUCCEEDED"
+    assert [a["outcome"] for a in resumed.json()["attempts"]] == ["UNAVAILABLE", "SUCCEEDED"]
+    replay = pay(api, order["order_id"], idempotency_key="pay-2")
+    assert replay.content == resumed.content and replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_payment_source_validation(api: Api) -> None:
+    order = new_order(api)
+    for source, code in [("4242424242424241", "invalid_card_number"), ("tok_nope", "invalid_payment_source"),
+                         ("hello", "invalid_payment_source")]:
+        response = pay(api, order["order_id"], source)
+        assert response.status_code == 400 and response.json()["error"]["code"] == code
+        assert response.json()["error"]["param"] == "payment_source"
+    assert api.ok("GET", f"/v1/orders/{order['order_id']}")["payment_intent_ids"] == []
+
+
+def test_restricted_key_needs_payments_write(api: Api, client: Any) -> None:
+    from tests.conftest import Api as ApiClass
+
+    reader = ApiClass(client, api.ok("POST", "/v1/api_keys", {"scopes": ["orders:write"]})["secret"])
+    order = new_order(api)
+    assert pay(reader, order["order_id"]).status_code == 403
+    assert "pay_order" not in reader.ok("GET", f"/v1/orders/{order['order_id']}")["available_actions"]
+    assert "pay_order" in api.ok("GET", f"/v1/orders/{order['order_id']}")["available_actions"]
