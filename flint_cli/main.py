@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import threading
 
 from sqlalchemy import select
 
+from flint_core import jobs
 from flint_core.runtime import Settings, utcnow
 from flint_core.store.db import Database, database_url
 from flint_core.store.models import Merchant
@@ -41,8 +44,14 @@ def serve(args: argparse.Namespace) -> None:
               f"merchant and key:\n\n    curl -X POST {base}/v1/merchants -H 'Content-Type: application/json' "
               "-d '{\"name\": \"My shop\", \"email\": \"me@example.com\"}'\n", flush=True)
     print(f"Serving on {base} (database {db.url}; OpenAPI at {base}/openapi.json)\n", flush=True)
-    app = create_app(db, settings=Settings(signup_enabled=not args.no_signup))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    settings = Settings(signup_enabled=not args.no_signup, stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"))
+    app = create_app(db, settings=settings)
+    stop = threading.Event()
+    threading.Thread(target=jobs.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True).start()
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        stop.set()
 
 
 def migrate(args: argparse.Namespace) -> None:

@@ -47,7 +47,7 @@ class Context:
     session: Session
     principal: Principal | None
     operation: Operation
-    request_id: str
+    request_id: str | None
     face: str
     now: datetime
     idempotency_key: str | None = None
