@@ -8,10 +8,13 @@ while calling it (on SQLite that would wait for the lock the caller itself holds
 
 from __future__ import annotations
 
+import os
+import signal
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from flint_core import ids
 from flint_core.processors.base import (CardSource, ChargeResult, ChargeStatus, Failure, ProcessorError,
@@ -63,6 +66,9 @@ class Simulator:
         if fault == "UNAVAILABLE":
             raise ProcessorError("simulated processor outage (HTTP 503)", timeout=False)
         result = work()
+        if os.environ.get("FLINT_SIMULATOR_CRASH_AFTER_CALL") == "1":
+            # Crash-safety testing: the processor has acted, Flint has not recorded it yet.
+            os.kill(os.getpid(), signal.SIGKILL)
         if fault == "TIMEOUT":
             raise ProcessorError("simulated processor timeout", timeout=True)
         return result
@@ -206,15 +212,16 @@ def authenticate(db: Database, reference: str, *, passed: bool) -> bool:
         return True
 
 
-def set_faults(db: Database, env_id: str, mode: str | None, count: int) -> None:
+def set_faults(session: Session, env_id: str, mode: str | None, count: int) -> SimulatorFault | None:
     """Make the next ``count`` mutating calls in ``env_id`` fail with ``mode`` (None clears)."""
-    with db.transaction() as session:
-        fault = session.get(SimulatorFault, env_id, with_for_update=True)
-        if mode is None or count == 0:
-            if fault is not None:
-                session.delete(fault)
-            return
-        if fault is None:
-            session.add(SimulatorFault(env_id=env_id, mode=mode, remaining=count))
-        else:
-            fault.mode, fault.remaining = mode, count
+    fault = session.get(SimulatorFault, env_id, with_for_update=True)
+    if mode is None or count == 0:
+        if fault is not None:
+            session.delete(fault)
+        return None
+    if fault is None:
+        fault = SimulatorFault(env_id=env_id, mode=mode, remaining=count)
+        session.add(fault)
+    else:
+        fault.mode, fault.remaining = mode, count
+    return fault

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from flint_core.processors.simulator import set_faults
 from tests.conftest import WORKED_EXAMPLE, Api, usd
 
 
@@ -161,7 +160,7 @@ def test_processor_timeout_then_retry_payment_finds_the_charge(api: Api, db: Any
     """The simulator charges, then the answer is lost: 504 effect unknown. retry_payment asks the processor
     with the same key, finds the charge, and records exactly one payment."""
     order = new_order(api)
-    set_faults(db, merchant["sandbox"]["sandbox_id"], "TIMEOUT", 1)
+    api.ok("POST", "/v1/simulator/faults", {"mode": "timeout", "count": 1})
     response = pay(api, order["order_id"], idempotency_key="pay-1")
     assert response.status_code == 504
     error = response.json()["error"]
@@ -184,7 +183,9 @@ def test_processor_timeout_then_retry_payment_finds_the_charge(api: Api, db: Any
 def test_retry_with_the_same_idempotency_key_resumes_the_payment(api: Api, db: Any,
                                                                  merchant: dict[str, Any]) -> None:
     order = new_order(api)
-    set_faults(db, merchant["sandbox"]["sandbox_id"], "UNAVAILABLE", 1)
+    faults = api.ok("POST", "/v1/simulator/faults", {"mode": "UNAVAILABLE"})
+    assert (faults["mode"], faults["remaining"], faults["sandbox_id"]) == ("UNAVAILABLE", 1,
+                                                                           merchant["sandbox"]["sandbox_id"])
     assert pay(api, order["order_id"], idempotency_key="pay-2").status_code == 502
     resumed = pay(api, order["order_id"], idempotency_key="pay-2")
     assert resumed.status_code == 200 and resumed.json()["status"] == "SUCCEEDED"
@@ -211,3 +212,14 @@ def test_restricted_key_needs_payments_write(api: Api, client: Any) -> None:
     assert pay(reader, order["order_id"]).status_code == 403
     assert "pay_order" not in reader.ok("GET", f"/v1/orders/{order['order_id']}")["available_actions"]
     assert "pay_order" in api.ok("GET", f"/v1/orders/{order['order_id']}")["available_actions"]
+
+
+def test_fault_switch_is_per_sandbox_and_clears(api: Api, client: Any) -> None:
+    from tests.conftest import Api as ApiClass
+
+    other = ApiClass(client, api.ok("POST", "/v1/sandboxes", {"name": "other"})["api_key"]["secret"])
+    api.ok("POST", "/v1/simulator/faults", {"mode": "UNAVAILABLE", "count": 3})
+    assert pay(other, new_order(other)["order_id"]).status_code == 200  # the other sandbox is unaffected
+    cleared = api.ok("POST", "/v1/simulator/faults", {"mode": "none"})
+    assert (cleared["mode"], cleared["remaining"]) == ("NONE", 0)
+    assert pay(api, new_order(api)["order_id"]).status_code == 200

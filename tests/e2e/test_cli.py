@@ -23,11 +23,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(url: str, port: int, *extra: str) -> tuple[subprocess.Popen[str], str]:
+def start(url: str, port: int, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     """Start `flint serve`, wait until it answers, return the process and what it printed so far."""
     proc = subprocess.Popen([*FLINT, "serve", "--port", str(port), "--database-url", url, *extra], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=os.environ | {"PYTHONUNBUFFERED": "1"})
+                            env=os.environ | {"PYTHONUNBUFFERED": "1"} | (env or {}))
     out = ""
     assert proc.stdout is not None
     while "Serving on" not in out:
