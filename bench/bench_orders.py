@@ -4,7 +4,7 @@
 
 Baseline: `whoami` (auth + one read transaction: the fixed cost of any request). Measured:
 `get_order`, `create_order` (2 and 50 lines, with and without an idempotency key), `apply_coupon`,
-`preview_order`. Each line prints requests/second and the cost relative to the baseline, so results
+`preview_order`, `pay_order` against the simulator (three transactions plus the simulator's own). Each line prints requests/second and the cost relative to the baseline, so results
 compare across machines.
 """
 
@@ -63,6 +63,7 @@ def main() -> None:
     two, fifty = {"currency": "USD", "line_items": lines(2)}, {"currency": "USD", "line_items": lines(50)}
     order_id = client.post("/v1/orders", json=two).json()["order_id"]
     open_orders = [client.post("/v1/orders", json=two).json()["order_id"] for _ in range(args.n + 10)]
+    unpaid = [client.post("/v1/orders", json=two).json()["order_id"] for _ in range(args.n + 10)]
     cases: dict[str, Callable[[int], None]] = {
         "whoami (baseline)": lambda i: ok(client.get("/v1/whoami")),
         "get_order": lambda i: ok(client.get(f"/v1/orders/{order_id}")),
@@ -72,6 +73,8 @@ def main() -> None:
             client.post("/v1/orders", json=two, headers={"Idempotency-Key": f"bench-{i}"})),
         "create_order (50 lines)": lambda i: ok(client.post("/v1/orders", json=fifty)),
         "apply_coupon": lambda i: ok(client.post(f"/v1/orders/{open_orders[i]}/coupons", json={"coupon_code": "TEN"})),
+        "pay_order (simulator, tok_visa)": lambda i: ok(
+            client.post(f"/v1/orders/{unpaid[i]}/pay", json={"payment_source": "tok_visa"})),
     }
     print(f"database: {url.split('://')[0]}, n={args.n}")
     baseline = None

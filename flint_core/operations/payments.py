@@ -219,10 +219,12 @@ class PaymentStatus(enum.Enum):
     CANCELED = "CANCELED"
 
 
+PaymentStatusIn = lenient_enum(PaymentStatus, "Only payments in this status.")
+
+
 class ListPaymentIntentsInput(ListInput):
     order_id: str | None = Field(None, description="Only this order's payments.")
-    status: lenient_enum(PaymentStatus, "Only payments in this status.") | None = Field(  # type: ignore[valid-type]
-        None, description="Only payments in this status.")
+    status: PaymentStatusIn | None = Field(None, description="Only payments in this status.")
 
 
 @operation("list_payment_intents", http="GET /v1/payment_intents", scope="orders:read", safety=READ,

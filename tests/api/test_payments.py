@@ -223,3 +223,20 @@ def test_fault_switch_is_per_sandbox_and_clears(api: Api, client: Any) -> None:
     cleared = api.ok("POST", "/v1/simulator/faults", {"mode": "none"})
     assert (cleared["mode"], cleared["remaining"]) == ("NONE", 0)
     assert pay(api, new_order(api)["order_id"]).status_code == 200
+
+
+def test_card_numbers_never_reach_the_database(api: Api, db: Any) -> None:
+    from sqlalchemy import text
+
+    from flint_core.store.models import Base
+
+    order = new_order(api)
+    api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source": "4000 0000 0000 9995"},
+             idempotency_key="card-1")
+    api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source": "4242-4242-4242-4242"})
+    with db.transaction(write=False) as session:
+        for table in Base.metadata.sorted_tables:
+            rows = session.execute(text(f"SELECT * FROM {table.name}")).all()
+            dump = " ".join(str(v) for row in rows for v in row).replace(" ", "").replace("-", "")
+            for number in ("4000000000009995", "4242424242424242"):
+                assert number not in dump, table.name
