@@ -240,3 +240,27 @@ def test_card_numbers_never_reach_the_database(api: Api, db: Any) -> None:
             dump = " ".join(str(v) for row in rows for v in row).replace(" ", "").replace("-", "")
             for number in ("4000000000009995", "4242424242424242"):
                 assert number not in dump, table.name
+
+
+def test_10_concurrent_pay_order_calls_charge_once(api: Api, app: Any, db: Any, merchant: dict[str, Any]) -> None:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from flint_core.store.models import SimulatedCharge
+    from tests.api.test_idempotency import _concurrently
+
+    order = new_order(api)
+    calls = [("POST", f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"}, f"p-{i}")
+             for i in range(10)]
+    responses = asyncio.run(_concurrently(app, api.key, calls))
+    ok = [r.json() for r in responses if r.status_code == 200]
+    assert ok and all(r.status_code in (200, 409) for r in responses), [r.text for r in responses]
+    assert {p["payment_intent_id"] for p in ok} == {ok[0]["payment_intent_id"]}  # one payment, resumed or shared
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert got["status"] == "PAID" and len(got["payment_intent_ids"]) == 1
+    assert settlement(got)["paid"] == 13824
+    with db.transaction(write=False) as session:
+        charges = session.scalar(select(func.count()).select_from(SimulatedCharge)
+                                 .where(SimulatedCharge.env_id == merchant["sandbox"]["sandbox_id"]))
+    assert charges == 1
