@@ -32,6 +32,15 @@ def fetch(ctx: Context, model: type[M], object_id: str, *, resource: str, param:
     return obj
 
 
+def order_statuses(ctx: Context, order_ids: set[str]) -> dict[str, str]:
+    """order_id -> status for a page of payments or refunds, in one query."""
+    from flint_core.store.models import Order
+
+    rows = ctx.session.execute(scoped(ctx, Order).with_only_columns(Order.order_id, Order.status)
+                               .where(Order.order_id.in_(order_ids)))
+    return {order_id: status for order_id, status in rows}
+
+
 def merge_metadata(current: dict[str, str], update: dict[str, Any] | None) -> dict[str, str]:
     """Stripe-style metadata update: keys are set, an empty string deletes a key."""
     if update is None:

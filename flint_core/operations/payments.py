@@ -16,7 +16,7 @@ from pydantic import Field
 
 from flint_core import ids, lifecycle
 from flint_core.errors import FlintError
-from flint_core.operations.common import fetch, scoped
+from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.payment_views import (PaymentIntentOut, apply_charge, in_flight, lock, lock_order,
                                                  payment_intent_out, processor_for)
 from flint_core.pagination import Page, paginate
@@ -238,7 +238,6 @@ def list_payment_intents(ctx: Context, params: ListPaymentIntentsInput) -> Page[
         stmt = stmt.where(PaymentIntent.status == params.status.value)
     filters = {"order_id": params.order_id, "status": params.status.value if params.status else None}
     rows, token = paginate(ctx.session, stmt, PaymentIntent.payment_intent_id, params, filters)
-    statuses = {o.order_id: o.status for o in ctx.session.scalars(
-        scoped(ctx, Order).where(Order.order_id.in_({pi.order_id for pi in rows})))}
+    statuses = order_statuses(ctx, {pi.order_id for pi in rows})
     return Page[PaymentIntentOut](data=[payment_intent_out(ctx, pi, statuses.get(pi.order_id, "")) for pi in rows],
                                   next_page_token=token)

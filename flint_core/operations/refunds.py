@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from flint_core import ids, lifecycle, pricing
 from flint_core.errors import FlintError
-from flint_core.operations.common import fetch, scoped
+from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.payment_views import processor_for
 from flint_core.pagination import Page, paginate
 from flint_core.processors.base import ProcessorError, RefundResult, RefundStatus
@@ -351,6 +351,5 @@ def list_refunds(ctx: Context, params: ListRefundsInput) -> Page[RefundOut]:
     if params.order_id:
         stmt = stmt.where(Refund.order_id == params.order_id)
     rows, token = paginate(ctx.session, stmt, Refund.refund_id, params, {"order_id": params.order_id})
-    statuses = {o.order_id: o.status for o in ctx.session.scalars(
-        scoped(ctx, Order).where(Order.order_id.in_({r.order_id for r in rows})))}
+    statuses = order_statuses(ctx, {r.order_id for r in rows})
     return Page[RefundOut](data=[refund_out(r, statuses.get(r.order_id, "")) for r in rows], next_page_token=token)
