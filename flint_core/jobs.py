@@ -1,24 +1,28 @@
-"""Due work that runs outside requests. For now: settling PENDING refunds with the processor.
+"""Due work that runs outside requests: settling PENDING refunds with the processor, and closing
+checkout sessions that ended (expired, or their order was paid or canceled).
 
 ``run_forever`` runs inside `flint serve` (a daemon thread); tests call the steps directly. Each step
-re-asks the processor with the refund's own key, so running it twice, or in two processes, is harmless.
+re-asks the processor with the refund's own key, or re-derives a session's status under a row lock, so
+running it twice, or in two processes, is harmless.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from flint_core import lifecycle, registry
 from flint_core.auth import ALL, Principal
+from flint_core.operations import checkout
 from flint_core.operations.payment_views import processor_for
 from flint_core.operations.refunds import settle
 from flint_core.processors.base import ProcessorError
 from flint_core.runtime import Context, Settings, utcnow
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE, PaymentIntent, Refund
+from flint_core.store.models import LIVE, CheckoutSession, Order, PaymentIntent, Refund
 
 log = logging.getLogger("flint.jobs")
 
@@ -57,9 +61,37 @@ def settle_pending_refunds(db: Database, settings: Settings = Settings(), limit:
     return changed
 
 
+def expire_checkout_sessions(db: Database, settings: Settings = Settings(), now: datetime | None = None,
+                             limit: int = 500) -> int:
+    """Write down the end of OPEN checkout sessions: EXPIRED past ``expires_at``, COMPLETE or CANCELED
+    once their order was paid or canceled. Reads already derive this; the job makes it queryable and
+    puts it in the order's activities. Returns how many sessions changed."""
+    now = now or utcnow()
+    with db.transaction(write=False) as session:
+        due = list(session.scalars(
+            select(CheckoutSession.checkout_session_id).join(Order, Order.order_id == CheckoutSession.order_id)
+            .where(CheckoutSession.status == lifecycle.OPEN,
+                   or_(CheckoutSession.expires_at <= now, Order.status != lifecycle.OPEN))
+            .order_by(CheckoutSession.expires_at).limit(limit)))
+    changed = 0
+    for session_id in due:
+        with db.transaction() as session:
+            cs = session.scalar(select(CheckoutSession).where(CheckoutSession.checkout_session_id == session_id)
+                                .with_for_update(skip_locked=True))
+            if cs is None:  # another worker has it
+                continue
+            order = session.get(Order, cs.order_id, with_for_update=True)
+            assert order is not None
+            ctx = checkout.system_context(db, session, cs, operation_name="expire_checkout_session", face="system",
+                                          settings=settings, now=now)
+            changed += checkout.settle(ctx, cs, order) != lifecycle.OPEN
+    return changed
+
+
 def run_forever(db: Database, settings: Settings, stop: threading.Event, interval: float = 2.0) -> None:
     while not stop.wait(interval):
-        try:
-            settle_pending_refunds(db, settings)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("job round failed")
+        for step in (settle_pending_refunds, expire_checkout_sessions):
+            try:
+                step(db, settings)
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("job step %s failed", step.__name__)

@@ -146,4 +146,16 @@ API_KEY = StateMachine(
     error_codes={},
 )
 
-MACHINES.update({m.resource: m for m in (PAYMENT_INTENT, REFUND, API_KEY)})
+COMPLETE, EXPIRED = "COMPLETE", "EXPIRED"
+CHECKOUT_SESSION = StateMachine(
+    resource="checkout_session",
+    initial=OPEN,
+    # COMPLETE: paid through its page; EXPIRED: expires_at passed (or expired early); CANCELED: its order
+    # was canceled or paid some other way, so the page has nothing left to collect
+    transitions={OPEN: frozenset({COMPLETE, EXPIRED, CANCELED}), COMPLETE: frozenset(), EXPIRED: frozenset(),
+                 CANCELED: frozenset()},
+    actions={"expire_checkout_session": frozenset({OPEN})},
+    error_codes={},
+)
+
+MACHINES.update({m.resource: m for m in (PAYMENT_INTENT, REFUND, API_KEY, CHECKOUT_SESSION)})

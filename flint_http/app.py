@@ -26,6 +26,7 @@ from flint_core.registry import Operation
 from flint_core.runtime import Outcome, Settings, dumps, invoke
 from flint_core.store.db import Database
 from flint_core.validation import dotted
+from flint_http.checkout_pages import checkout_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
 
@@ -142,6 +143,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         app.add_api_route(op.path, make_endpoint(op, db, settings), methods=[op.method], name=op.name,
                           include_in_schema=False)
     app.include_router(simulator_router(db))
+    app.include_router(checkout_router(db, settings))
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(HTTPException)

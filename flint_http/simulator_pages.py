@@ -1,4 +1,8 @@
-"""The test-mode processor's 3D Secure page: what a card issuer's challenge page is in live mode."""
+"""The test-mode processor's 3D Secure page: what a card issuer's challenge page is in live mode.
+
+``?return_url=/path`` (a path on this server, e.g. the hosted checkout's ``/checkout/cs_.../return``)
+sends the buyer back there (303) once they answered, as a real issuer's page returns to the merchant.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flint_core.processors.simulator import authenticate
 from flint_core.store.db import Database
@@ -23,24 +27,39 @@ button.primary{{background:#1a1a1a;color:#fff}}.note{{color:#666;font-size:.9rem
 <p class="note">Flint test mode: this page stands in for the card issuer's authentication step.</p></body></html>"""
 
 QUESTION = """<p>Authenticate payment <code>{reference}</code>?</p>
-<form method="post"><button class="primary" name="outcome" value="pass" id="complete">Complete authentication</button>
+<form method="post">{back}
+<button class="primary" name="outcome" value="pass" id="complete">Complete authentication</button>
 <button name="outcome" value="fail" id="fail">Fail authentication</button></form>"""
 
 ANSWERED = """<p id="result">{message}</p><p>Return to the merchant; it will call <code>confirm_payment</code>.</p>"""
+
+
+def safe_return_url(value: str | None) -> str | None:
+    """A path on this server only: never another site (no open redirect), never a scheme."""
+    if not value or len(value) > 2048 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if any(c.isspace() or ord(c) < 32 or c == "\\" for c in value):
+        return None
+    return value
 
 
 def simulator_router(db: Database) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/simulator/3ds/{reference}")
-    async def challenge(reference: str) -> HTMLResponse:
-        return HTMLResponse(PAGE.format(body=QUESTION.format(reference=html.escape(reference))))
+    async def challenge(reference: str, return_url: str | None = None) -> HTMLResponse:
+        back = safe_return_url(return_url)
+        hidden = f'<input type="hidden" name="return_url" value="{html.escape(back)}">' if back else ""
+        return HTMLResponse(PAGE.format(body=QUESTION.format(reference=html.escape(reference), back=hidden)))
 
     @router.post("/simulator/3ds/{reference}")
-    async def answer(reference: str, request: Request) -> HTMLResponse:
+    async def answer(reference: str, request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         passed = form.get("outcome", [""])[0] == "pass"
         recorded = await run_in_threadpool(authenticate, db, reference, passed=passed)
+        back = safe_return_url(form.get("return_url", [None])[0] or request.query_params.get("return_url"))
+        if back is not None:  # the merchant's page finds out what happened (and says so) itself
+            return RedirectResponse(back, status_code=303)
         message = ("Authentication complete." if passed else "Authentication failed.") if recorded else (
             "This payment is not waiting for authentication.")
         return HTMLResponse(PAGE.format(body=ANSWERED.format(message=message)), status_code=200 if recorded else 409)

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
+from sqlalchemy import select
 
 from flint_core import lifecycle, pricing
 from flint_core.runtime import Context
 from flint_core.schema import MoneyOut, Output
-from flint_core.store.models import Order
+from flint_core.store.models import CheckoutSession, Order
 
 
 class LineItemOut(Output):
@@ -105,7 +106,8 @@ class OrderOut(Output):
     tax_breakdown: list[TaxBreakdownOut] = Field(description="Tax per rate applied.")
     payment_intent_ids: list[str] = Field(description="Payment attempts on this order.")
     refund_ids: list[str] = Field(description="Refunds of this order.")
-    checkout_session_url: str | None = Field(description="Hosted payment page, when one was created.")
+    checkout_session_url: str | None = Field(description="The hosted payment page of the newest OPEN checkout "
+                                             "session (a path on this server, e.g. `/checkout/cs_...`), or null.")
     last_payment_failure: dict[str, Any] | None = Field(description="The last declined payment's failure block.")
     recovery_options: list[str] = Field(description="What can be done after a failed payment.")
     available_actions: list[str] = Field(description="Operations legal on this order now, for the calling key.")
@@ -114,6 +116,24 @@ class OrderOut(Output):
     created_at: datetime | None = Field(description="When it was created (null in a preview).")
     updated_at: datetime | None = Field(description="When it last changed.")
     metadata: dict[str, str] = Field(description="Your key-value pairs.")
+
+
+def checkout_url(checkout_session_id: str) -> str:
+    """Where the buyer pays: a path on this server; clients prefix the base URL they call Flint at."""
+    return f"/checkout/{checkout_session_id}"
+
+
+def _open_checkout_url(ctx: Context, order: Order) -> str | None:
+    """The newest session that can still take this order's payment (not past its expiry)."""
+    if order.status != lifecycle.OPEN:
+        return None
+    session_id = ctx.session.scalar(
+        select(CheckoutSession.checkout_session_id)
+        .where(CheckoutSession.merchant_id == order.merchant_id, CheckoutSession.env_id == order.env_id,
+               CheckoutSession.order_id == order.order_id, CheckoutSession.status == lifecycle.OPEN,
+               CheckoutSession.expires_at > ctx.now)
+        .order_by(CheckoutSession.checkout_session_id.desc()).limit(1))
+    return None if session_id is None else checkout_url(session_id)
 
 
 def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
@@ -161,7 +181,8 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
             jurisdiction=t["jurisdiction"], tax_rate_id=t["tax_rate_id"], rate=t["rate"], inclusive=t["inclusive"],
             taxable_money=m(t["taxable"]), tax_money=m(t["tax"])) for t in order.tax_breakdown],
         payment_intent_ids=[] if preview else [pi.payment_intent_id for pi in order.payment_intents],
-        refund_ids=[] if preview else [r.refund_id for r in order.refunds], checkout_session_url=None,
+        refund_ids=[] if preview else [r.refund_id for r in order.refunds],
+        checkout_session_url=None if preview else _open_checkout_url(ctx, order),
         last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
         available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, ctx.can),
         version=order.version, created_at=None if preview else order.created_at,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import selectinload
 
 from flint_core import ids, lifecycle
@@ -82,6 +84,28 @@ class TipIn(Input):
         return self
 
 
+class CheckoutFlow(enum.Enum):
+    API = "API"  # the caller collects payment with pay_order (the default)
+    HOSTED = "HOSTED"  # Flint also opens a hosted checkout page for the buyer
+
+
+def _redirect_url(value: str) -> str:
+    """An absolute http(s) URL, or a path on this server: never javascript:, data: or //host tricks."""
+    parts = urlsplit(value)
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    local = not parts.scheme and not parts.netloc and value.startswith("/") and not value.startswith("//")
+    if not (absolute or local) or any(c.isspace() or ord(c) < 32 or c == "\\" for c in value):
+        raise PydanticCustomError("parameter_invalid", "{detail}", {
+            "detail": "must be an absolute http:// or https:// URL, or a path on this server starting with /"})
+    return value
+
+
+RedirectUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
+                        AfterValidator(_redirect_url)]
+CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout page and return its URL in "
+                                            "`checkout_session_url`. API (the default): you call pay_order.")
+
+
 class CreateOrderInput(Input):
     currency: Currency
     line_items: list[LineItemIn] = Field(min_length=1, description=f"What is sold; 1 to {MAX_LINE_ITEMS} lines.")
@@ -96,6 +120,22 @@ class CreateOrderInput(Input):
                                                    description="Fees such as delivery or service.")
     tip: TipIn | None = Field(None, description="A tip; never discounted or taxed.")
     metadata: Metadata = Field(default_factory=dict)
+    checkout_flow: CheckoutFlowIn | None = Field(None, description="HOSTED: also open a hosted checkout page "
+                                                 "(24 hours) and return its URL in `checkout_session_url`. "
+                                                 "Absent or API: you collect payment with pay_order.")
+    success_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the buyer "
+                                            "goes after paying (default: Flint's own confirmation page).")
+    cancel_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the page's "
+                                           "cancel link goes (default: no cancel link).")
+
+    @model_validator(mode="after")
+    def _hosted_urls(self) -> CreateOrderInput:
+        if self.checkout_flow is not CheckoutFlow.HOSTED:
+            for name in ("success_url", "cancel_url"):
+                if getattr(self, name) is not None:
+                    raise PydanticCustomError("parameter_invalid", "{detail}", {
+                        "detail": "only used with checkout_flow HOSTED", "first": name})
+        return self
 
 
 def _check_currency(money: MoneyIn | None, currency: str, param: str) -> None:
@@ -169,9 +209,15 @@ def create_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
     items with integer quantities and unit prices in minor units; never compute totals yourself: read
     `pricing_amounts` from the response. Coupons in `coupon_codes` are redeemed now (each counts against
     its limit). Use preview_order first to show a quote without creating anything. Always send an
-    idempotency key: a retry with the same key returns the same order instead of creating a second one."""
+    idempotency key: a retry with the same key returns the same order instead of creating a second one.
+    With `checkout_flow: "HOSTED"` the order also gets a hosted checkout session (needs the checkout:write
+    scope too): send the buyer to `checkout_session_url`, then check that the order is PAID."""
     order = _build(ctx, params, preview=False)
     ctx.record("order", order.order_id, "ORDER_CREATED", diff({}, audit_snapshot(order)))
+    if params.checkout_flow is CheckoutFlow.HOSTED:
+        from flint_core.operations.checkout import open_session  # checkout builds on orders
+
+        open_session(ctx, order, success_url=params.success_url, cancel_url=params.cancel_url)
     return order_out(ctx, order)
 
 

@@ -45,11 +45,14 @@ def test_successful_payment_pays_the_order(api: Api, source: str) -> None:
     assert again.status_code == 409 and again.json()["error"]["code"] == "order_not_payable"
 
 
+CUSTOMER_ACTION = ["request_new_payment_method", "create_checkout_session"]  # hosted fallback on the same order
+
+
 @pytest.mark.parametrize("source,code,decline,category,options", [
-    ("tok_chargeDeclined", "card_declined", "generic_decline", "customer_action", ["request_new_payment_method"]),
-    ("4000000000009995", "card_declined", "insufficient_funds", "customer_action", ["request_new_payment_method"]),
-    ("4000000000000069", "expired_card", "expired_card", "customer_action", ["request_new_payment_method"]),
-    ("4000000000000127", "incorrect_cvc", "incorrect_cvc", "customer_action", ["request_new_payment_method"]),
+    ("tok_chargeDeclined", "card_declined", "generic_decline", "customer_action", CUSTOMER_ACTION),
+    ("4000000000009995", "card_declined", "insufficient_funds", "customer_action", CUSTOMER_ACTION),
+    ("4000000000000069", "expired_card", "expired_card", "customer_action", CUSTOMER_ACTION),
+    ("4000000000000127", "incorrect_cvc", "incorrect_cvc", "customer_action", CUSTOMER_ACTION),
     ("4000000000000119", "processing_error", "processing_error", "transient", ["pay_order"]),
     ("4100000000000019", "card_declined", "fraudulent", "hard_decline", []),
     ("4000000000009987", "card_declined", "lost_card", "hard_decline", []),

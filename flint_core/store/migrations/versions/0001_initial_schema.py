@@ -307,6 +307,28 @@ def upgrade() -> None:
     with op.batch_alter_table('sandboxes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sandboxes_merchant_id'), ['merchant_id'], unique=False)
 
+    op.create_table('checkout_sessions',
+    sa.Column('checkout_session_id', sa.String(length=40), nullable=False),
+    sa.Column('order_id', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('success_url', sa.String(length=2048), nullable=False),
+    sa.Column('cancel_url', sa.String(length=2048), nullable=True),
+    sa.Column('capture_method', sa.String(length=16), nullable=False),
+    sa.Column('expires_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('payment_intent_id', sa.String(length=40), nullable=True),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('merchant_id', sa.String(length=40), nullable=False),
+    sa.Column('env_id', sa.String(length=40), nullable=False),
+    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_checkout_sessions_order_id_orders')),
+    sa.ForeignKeyConstraint(['payment_intent_id'], ['payment_intents.payment_intent_id'], name=op.f('fk_checkout_sessions_payment_intent_id_payment_intents')),
+    sa.PrimaryKeyConstraint('checkout_session_id', name=op.f('pk_checkout_sessions'))
+    )
+    with op.batch_alter_table('checkout_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_checkout_sessions_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_checkout_sessions_status', ['status', 'expires_at'], unique=False)
+
     op.create_table('refunds',
     sa.Column('refund_id', sa.String(length=40), nullable=False),
     sa.Column('order_id', sa.String(length=40), nullable=False),
@@ -342,6 +364,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
 
     op.drop_table('refunds')
+    with op.batch_alter_table('checkout_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkout_sessions_status')
+        batch_op.drop_index(batch_op.f('ix_checkout_sessions_order_id'))
+
+    op.drop_table('checkout_sessions')
     with op.batch_alter_table('sandboxes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sandboxes_merchant_id'))
 

@@ -1,0 +1,210 @@
+"""The hosted checkout page, ``/checkout/{checkout_session_id}``: HTML around ``checkout_hosted``.
+
+Self-contained on purpose: no scripts, no external assets, inline CSS, so it works in any browser (and
+with JavaScript off) and a strict Content-Security-Policy can forbid everything else. Every value is
+HTML-escaped. Card numbers pass through to ``pay_order`` (which tokenizes them) and are never echoed back.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from flint_core.operations.checkout_hosted import (CheckoutPage, load_page, pay_checkout_session,
+                                                   return_from_authentication)
+from flint_core.runtime import Settings
+from flint_core.store.db import Database
+
+log = logging.getLogger("flint.checkout")
+MAX_FORM_BYTES = 16 * 1024
+STATUS = {"declined": 402, "invalid": 400, "unavailable": 503, "busy": 409, "shown": 200}
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+    "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+}
+TEST_CARDS = (("4242 4242 4242 4242", "pays"), ("4000 0000 0000 0002", "is declined"),
+              ("4000 0025 0000 3155", "asks for 3D Secure"))
+
+CSS = """*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;
+color:#1a1a1a;background:#f5f5f7}main{max-width:30rem;margin:2rem auto;padding:0 1rem}
+.card{background:#fff;border:1px solid #e2e2e6;border-radius:.9rem;padding:1.5rem;margin-bottom:1rem}
+h1{font-size:1.3rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:0 0 .75rem}.muted{color:#666;font-size:.9rem}
+.badge{display:inline-block;background:#ffe8a3;color:#6b4e00;border-radius:.4rem;padding:.1rem .45rem;
+font-size:.75rem;font-weight:600;letter-spacing:.03em;vertical-align:middle;margin-left:.4rem}
+table{width:100%;border-collapse:collapse}td{padding:.3rem 0;vertical-align:top}td.n{text-align:right;
+white-space:nowrap;padding-left:1rem;font-variant-numeric:tabular-nums}tr.line td{border-bottom:1px solid #f0f0f2}
+tr.total td{border-top:2px solid #1a1a1a;font-weight:700;padding-top:.6rem}.qty{color:#666;font-size:.85rem}
+label{display:block;font-size:.85rem;font-weight:600;margin:.8rem 0 .25rem}input{width:100%;font:inherit;
+padding:.6rem .7rem;border:1px solid #c9c9cf;border-radius:.5rem}input:focus{outline:2px solid #4b6bfb;
+border-color:#4b6bfb}.row{display:flex;gap:.75rem}.row>div{flex:1}button,.button{display:block;width:100%;
+margin-top:1.2rem;padding:.8rem;font:inherit;font-weight:600;color:#fff;background:#1a1a1a;border:0;
+border-radius:.55rem;cursor:pointer;text-align:center;text-decoration:none}
+.alert{border-radius:.5rem;padding:.7rem .9rem;margin-bottom:.5rem;background:#fdecec;color:#8a1c1c;
+border:1px solid #f5c2c2}.info{background:#eef2ff;color:#243a8f;border-color:#c8d2fb}
+.ok{background:#e9f8ee;color:#135c2b;border-color:#b5e3c4}.hint{background:#fafafa;border:1px dashed #c9c9cf;
+border-radius:.5rem;padding:.6rem .8rem;margin-top:1rem;font-size:.85rem}code{font-size:.85rem}
+a{color:#2d4fd8}.center{text-align:center}footer{text-align:center;color:#888;font-size:.8rem;margin:1rem 0 2rem}"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _summary(page: CheckoutPage) -> str:
+    rows = [f'<tr class="line"><td>{_e(li.name)}<div class="qty">{li.quantity} &times; {_e(li.unit_price)}</div>'
+            f'</td><td class="n">{_e(li.total)}</td></tr>' for li in page.lines]
+    rows += [f'<tr><td>{_e(label)}</td><td class="n">{_e(amount)}</td></tr>' for label, amount in page.amounts]
+    rows.append(f'<tr class="total"><td>Total</td><td class="n" id="total">{_e(page.total)}</td></tr>')
+    return f'<section class="card"><h2>Order summary</h2><table id="summary">{"".join(rows)}</table></section>'
+
+
+def _message(page: CheckoutPage, kind: str = "") -> str:
+    if not page.message:
+        return ""
+    role = ' role="alert"' if page.outcome != "shown" else ""
+    return f'<div class="alert {kind}" id="message"{role}>{_e(page.message)}</div>'
+
+
+def _cancel(page: CheckoutPage, text: str = "Cancel and return to the store") -> str:
+    return (f'<p class="center"><a id="cancel" href="{_e(page.cancel_url)}">{_e(text)}</a></p>'
+            if page.cancel_url else "")
+
+
+def _test_hint(page: CheckoutPage) -> str:
+    if not page.test_mode:
+        return ""
+    cards = "".join(f"<li><code>{number}</code> {what}</li>" for number, what in TEST_CARDS)
+    return ('<div class="hint" id="test-hint"><strong>Test mode:</strong> no real money moves. Use card '
+            f'<code>4242 4242 4242 4242</code> (or the token <code>tok_visa</code>), any future expiry and any '
+            f'CVC.<ul>{cards}</ul></div>')
+
+
+def _form(page: CheckoutPage) -> str:
+    email = _e(page.buyer_email or "")
+    return f"""<section class="card"><h2>Pay with card</h2>{_message(page)}
+<form method="post" id="pay-form" autocomplete="on">
+<label for="email">Email for your receipt</label>
+<input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="{email}">
+<label for="card_number">Card number</label>
+<input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" required maxlength="64"
+ placeholder="1234 1234 1234 1234">
+<div class="row"><div><label for="expiry">Expiry</label>
+<input id="expiry" name="expiry" autocomplete="cc-exp" placeholder="MM / YY" maxlength="9"></div>
+<div><label for="cvc">CVC</label>
+<input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" maxlength="4"></div></div>
+<button type="submit" id="pay">Pay {_e(page.amount_due)}</button></form>{_test_hint(page)}</section>"""
+
+
+def _panel(page: CheckoutPage) -> str:
+    """The part below the summary: what the buyer can do now."""
+    if page.status == "COMPLETE":
+        card = f"<p>Paid with {_e(page.receipt['card'])}.</p>" if "card" in page.receipt else ""
+        return (f'<section class="card"><div class="alert ok" id="message">Payment received: '
+                f'{_e(page.receipt["amount"])}. Thank you!</div>{card}<p class="muted">Order '
+                f'<code>{_e(page.receipt["order_id"])}</code></p><a class="button" id="continue" '
+                f'href="{_e(page.continue_url)}">Continue</a></section>')
+    if page.status == "EXPIRED":
+        return ('<section class="card"><div class="alert info" id="message">This checkout page has expired. '
+                f'Nothing was charged.</div>{_cancel(page, "Return to the store")}</section>')
+    if page.status == "CANCELED":
+        return ('<section class="card"><div class="alert info" id="message">This checkout is no longer '
+                'available: the order was canceled or paid another way.</div>'
+                f'{_cancel(page, "Return to the store")}</section>')
+    if page.pending == "authenticate":
+        return (f'<section class="card">{_message(page, "info")}<a class="button" id="authenticate" '
+                f'href="{_e(page.authenticate_url)}">Confirm with your bank</a></section>{_cancel(page)}')
+    if page.pending == "busy":
+        return (f'<section class="card">{_message(page, "info")}<a class="button" '
+                f'href="{_e("/checkout/" + page.checkout_session_id)}">Refresh</a></section>')
+    if page.pending == "retry":
+        return (f'<section class="card">{_message(page, "info")}<form method="post"><input type="hidden" '
+                f'name="retry" value="1"><button type="submit" id="pay">Pay {_e(page.amount_due)}</button></form>'
+                f'</section>{_cancel(page)}')
+    return _form(page) + _cancel(page)
+
+
+def render(page: CheckoutPage) -> str:
+    badge = '<span class="badge">TEST MODE</span>' if page.test_mode else ""
+    title = f"Pay {page.merchant_name}" if page.status == "OPEN" else page.merchant_name
+    footer = (f"This page takes payments until {page.expires_at:%Y-%m-%d %H:%M} UTC. " if page.status == "OPEN"
+              else "")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{_e(title)}</title><style>{CSS}</style></head>
+<body><main><header class="card"><h1 id="merchant">{_e(page.merchant_name)}{badge}</h1>
+<div class="muted">Checkout <code>{_e(page.checkout_session_id)}</code></div></header>
+{_summary(page)}{_panel(page)}<footer>{_e(footer)}Secured by Flint.</footer></main></body></html>"""
+
+
+def _not_found() -> HTMLResponse:
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checkout not found</title>'
+            f'<style>{CSS}</style></head><body><main><section class="card"><h1>Checkout not found</h1><p>This '
+            'link is not valid. Ask the store for a new payment link.</p></section></main></body></html>')
+    return HTMLResponse(body, status_code=404, headers=HEADERS)
+
+
+def _respond(page: CheckoutPage | None) -> Response:
+    if page is None:
+        return _not_found()
+    if page.redirect:
+        return RedirectResponse(page.redirect, status_code=303, headers=HEADERS)
+    status = 410 if page.status in ("EXPIRED", "CANCELED") else STATUS[page.outcome]
+    return HTMLResponse(render(page), status_code=status, headers=HEADERS)
+
+
+async def _form_fields(request: Request) -> dict[str, str] | None:
+    size, chunks = 0, []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    fields = parse_qs(b"".join(chunks).decode("utf-8", "replace"))
+    return {name: values[0] for name, values in fields.items()}
+
+
+def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    async def guarded(work: Callable[[], CheckoutPage | None], request: Request) -> Response:
+        try:
+            return _respond(await run_in_threadpool(work))
+        except Exception:  # an HTML page, not a JSON envelope or a stack trace
+            request_id = request.scope.get("state", {}).get("request_id")
+            log.exception("checkout page failed (request %s)", request_id)
+            body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checkout error</title>'
+                    f'<style>{CSS}</style></head><body><main><section class="card"><h1>Something went wrong</h1>'
+                    f'<p>Please try again in a moment. Reference: <code>{_e(request_id)}</code></p></section>'
+                    '</main></body></html>')
+            return HTMLResponse(body, status_code=500, headers=HEADERS)
+
+    @router.get("/checkout/{checkout_session_id}")
+    async def show(checkout_session_id: str, request: Request) -> Response:
+        return await guarded(lambda: load_page(db, checkout_session_id), request)
+
+    @router.post("/checkout/{checkout_session_id}")
+    async def pay(checkout_session_id: str, request: Request) -> Response:
+        form = await _form_fields(request)
+        if form is None:
+            return HTMLResponse("Request too large", status_code=413, headers=HEADERS)
+        request_id = request.scope.get("state", {}).get("request_id")
+        return await guarded(lambda: pay_checkout_session(
+            db, checkout_session_id, payment_source=form.get("card_number", ""), buyer_email=form.get("email", ""),
+            expiry=form.get("expiry", ""), cvc=form.get("cvc", ""), settings=settings, request_id=request_id),
+            request)
+
+    @router.get("/checkout/{checkout_session_id}/return")
+    async def back_from_authentication(checkout_session_id: str, request: Request) -> Response:
+        request_id = request.scope.get("state", {}).get("request_id")
+        return await guarded(lambda: return_from_authentication(db, checkout_session_id, settings=settings,
+                                                                request_id=request_id), request)
+
+    return router
