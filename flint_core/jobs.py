@@ -68,20 +68,21 @@ def expire_checkout_sessions(db: Database, settings: Settings = Settings(), now:
     puts it in the order's activities. Returns how many sessions changed."""
     now = now or utcnow()
     with db.transaction(write=False) as session:
-        due = list(session.scalars(
-            select(CheckoutSession.checkout_session_id).join(Order, Order.order_id == CheckoutSession.order_id)
+        due = session.execute(
+            select(CheckoutSession.checkout_session_id, CheckoutSession.order_id)
+            .join(Order, Order.order_id == CheckoutSession.order_id)
             .where(CheckoutSession.status == lifecycle.OPEN,
                    or_(CheckoutSession.expires_at <= now, Order.status != lifecycle.OPEN))
-            .order_by(CheckoutSession.expires_at).limit(limit)))
+            .order_by(CheckoutSession.expires_at).limit(limit)).all()
     changed = 0
-    for session_id in due:
+    for session_id, order_id in due:
         with db.transaction() as session:
-            cs = session.scalar(select(CheckoutSession).where(CheckoutSession.checkout_session_id == session_id)
-                                .with_for_update(skip_locked=True))
-            if cs is None:  # another worker has it
+            # the order first, as payments lock it; one being paid right now is left for the next round
+            order = session.scalar(select(Order).where(Order.order_id == order_id).with_for_update(skip_locked=True))
+            if order is None:
                 continue
-            order = session.get(Order, cs.order_id, with_for_update=True)
-            assert order is not None
+            cs = session.get(CheckoutSession, session_id, with_for_update=True)
+            assert cs is not None
             ctx = checkout.system_context(db, session, cs, operation_name="expire_checkout_session", face="system",
                                           settings=settings, now=now)
             changed += checkout.settle(ctx, cs, order) != lifecycle.OPEN

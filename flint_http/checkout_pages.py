@@ -107,7 +107,7 @@ def _panel(page: CheckoutPage) -> str:
     """The part below the summary: what the buyer can do now."""
     if page.status == "COMPLETE":
         card = f"<p>Paid with {_e(page.receipt['card'])}.</p>" if "card" in page.receipt else ""
-        return (f'<section class="card"><div class="alert ok" id="message">Payment received: '
+        return (f'<section class="card"><div class="alert ok" id="message">Payment {page.receipt["state"]}: '
                 f'{_e(page.receipt["amount"])}. Thank you!</div>{card}<p class="muted">Order '
                 f'<code>{_e(page.receipt["order_id"])}</code></p><a class="button" id="continue" '
                 f'href="{_e(page.continue_url)}">Continue</a></section>')

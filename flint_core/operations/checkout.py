@@ -227,9 +227,11 @@ def expire_checkout_session(ctx: Context, params: CheckoutSessionInput) -> Check
     The order is untouched and stays payable by other means. Fails with 409 invalid_state_transition when
     the session is not OPEN, and 409 payment_in_progress while the buyer is in the middle of paying on
     it (3D Secure); cannot be undone."""
-    cs = fetch(ctx, CheckoutSession, params.checkout_session_id, resource="checkout_session", lock=True)
-    order = ctx.session.get(Order, cs.order_id, with_for_update=True)
-    assert order is not None
+    cs = fetch(ctx, CheckoutSession, params.checkout_session_id, resource="checkout_session")
+    order = ctx.session.get(Order, cs.order_id, with_for_update=True, populate_existing=True)  # order first,
+    cs = ctx.session.get(CheckoutSession, cs.checkout_session_id, with_for_update=True,  # like pay_order
+                         populate_existing=True)
+    assert order is not None and cs is not None
     status = settle(ctx, cs, order)
     lifecycle.CHECKOUT_SESSION.require(status, "expire_checkout_session", cs.checkout_session_id, ctx.can)
     pending = in_flight(order)

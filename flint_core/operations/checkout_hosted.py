@@ -119,13 +119,16 @@ def _decline_message(failure: dict[str, object]) -> str:
 
 
 def _lock(session: Session, checkout_session_id: str) -> tuple[CheckoutSession, Order] | None:
-    """The session and its order under row locks, re-read (payment handlers commit in between)."""
-    cs = session.scalar(select(CheckoutSession).where(CheckoutSession.checkout_session_id == checkout_session_id)
-                        .with_for_update().execution_options(populate_existing=True))
-    if cs is None:
+    """The session and its order, re-read under row locks (payment handlers commit in between). The
+    order is locked first, as pay_order and confirm_payment lock it before anything of ours: one lock
+    order everywhere, so concurrent submits queue instead of deadlocking."""
+    order_id = session.scalar(select(CheckoutSession.order_id)
+                              .where(CheckoutSession.checkout_session_id == checkout_session_id))
+    if order_id is None:
         return None
-    order = session.get(Order, cs.order_id, with_for_update=True, populate_existing=True)
-    assert order is not None
+    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    cs = session.get(CheckoutSession, checkout_session_id, with_for_update=True, populate_existing=True)
+    assert order is not None and cs is not None
     return cs, order
 
 
@@ -160,7 +163,9 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
                 amounts=amounts, total=fmt(order.total_amount), amount_due=fmt(max(due, 0)),
                 buyer_email=order.buyer_email, cancel_url=cs.cancel_url, expires_at=cs.expires_at)
     if status == lifecycle.COMPLETE:
-        receipt = {"amount": fmt(own.amount if own else order.total_amount), "order_id": order.order_id}
+        held = own is not None and own.status == lifecycle.REQUIRES_CAPTURE
+        receipt = {"amount": fmt(own.amount if own else order.total_amount), "order_id": order.order_id,
+                   "state": "authorized" if held else "received"}
         method = own.payment_method if own is not None else {}
         if method.get("last4"):
             receipt["card"] = f"{(method.get('brand') or 'card').title()} ending in {method['last4']}"
@@ -175,8 +180,10 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
                                     "moment to see how it ended.")
     if own is not None and own.status == lifecycle.REQUIRES_ACTION:
         url = _authenticate_url(cs, own)
-        message = ("Your bank has not confirmed this payment yet." if submitted else
-                   "Your bank needs you to confirm this payment before it goes through.")
+        message = ("Your bank needs you to confirm this payment before it goes through." if not submitted else
+                   "Your bank has not confirmed this payment yet." if error is None else
+                   "We could not reach the card processor to finish this payment. Confirm again: you will not be "
+                   "charged twice.")
         return CheckoutPage(**page, pending="authenticate", authenticate_url=url, message=message,
                             redirect=url if authenticate_now else None)
     retry = "retry" if own is not None and own.status == lifecycle.PROCESSING else None

@@ -3,19 +3,21 @@ decline, 3D Secure, processor timeout), expiry, create_order's HOSTED flow, scop
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from flint_core.jobs import expire_checkout_sessions
 from flint_core.runtime import utcnow
-from flint_core.store.models import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent
-from tests.conftest import WORKED_EXAMPLE, Api, line, signup, usd
+from flint_core.store.models import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent, SimulatedCharge
+from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup, usd
 
 SUCCESS = "https://shop.example/thanks"
 CANCEL = "https://shop.example/cart"
@@ -148,6 +150,28 @@ def test_success_url_placeholder(api: Api, client: Any) -> None:
     assert paid.headers["location"] == f"https://shop.example/done/{cs['checkout_session_id']}?x=1"
 
 
+def test_10_concurrent_submits_charge_once(api: Api, app: Any, db: Any, merchant: dict[str, Any]) -> None:
+    """A buyer double-clicking Pay (the page has no idempotency key): row locks and pay_order's own
+    in-flight rule let exactly one payment through; the others see it in progress or completed."""
+    cs = new_session(api)
+    form = {"email": "buyer@example.com", "card_number": "4242424242424242", "expiry": "12/34", "cvc": "123"}
+
+    async def submit_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as buyer:
+            return await asyncio.gather(*[buyer.post(cs["checkout_session_url"], data=form) for _ in range(10)])
+
+    responses = asyncio.run(submit_all())
+    assert all(r.status_code in (303, 409) for r in responses), [r.status_code for r in responses]
+    assert any(r.status_code == 303 for r in responses)
+    order = api.ok("GET", f"/v1/orders/{cs['order_id']}")
+    assert order["status"] == "PAID" and len(order["payment_intent_ids"]) == 1
+    assert order["settlement_amounts"]["paid_money"] == usd(13824) and get_session(api, cs)["status"] == "COMPLETE"
+    with db.transaction(write=False) as session:
+        charges = session.scalar(select(func.count()).select_from(SimulatedCharge)
+                                 .where(SimulatedCharge.env_id == merchant["sandbox"]["sandbox_id"]))
+    assert charges == 1
+
+
 def test_decline_rerenders_the_form_and_the_order_stays_open(api: Api, client: Any) -> None:
     cs = new_session(api)
     declined = submit(client, cs, "4000 0000 0000 0002")
@@ -220,6 +244,21 @@ def test_failed_3d_secure_lets_the_buyer_try_another_card(api: Api, client: Any)
     assert api.ok("GET", f"/v1/orders/{cs['order_id']}")["status"] == "PAID"
 
 
+def test_processor_outage_after_3d_secure_can_be_confirmed_again(api: Api, client: Any) -> None:
+    cs = new_session(api)
+    challenge = submit(client, cs, "4000002500003155").headers["location"]
+    back = client.post(challenge, data={"outcome": "pass"}, follow_redirects=False).headers["location"]
+    api.ok("POST", "/v1/simulator/faults", {"mode": "UNAVAILABLE", "count": 1})
+    lost = client.get(back, follow_redirects=False)
+    assert lost.status_code == 200 and "could not reach the card processor" in message(lost)
+    # the button goes to the bank's page, which (already answered) sends the buyer straight back
+    again = client.get(challenge, follow_redirects=False)
+    bounced = client.post(challenge, data={"outcome": "pass", "return_url": back}, follow_redirects=False)
+    assert again.status_code == 200 and bounced.headers["location"] == back
+    assert client.get(back, follow_redirects=False).headers["location"].startswith(SUCCESS)
+    assert api.ok("GET", f"/v1/orders/{cs['order_id']}")["status"] == "PAID"
+
+
 def test_3d_secure_page_only_returns_to_this_server(api: Api, client: Any) -> None:
     order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE)
     pi = api.ok("POST", f"/v1/orders/{order['order_id']}/pay", {"payment_source": "4000002500003155"})
@@ -250,6 +289,7 @@ def test_manual_capture_session_leaves_a_hold(api: Api, client: Any) -> None:
     assert submit(client, cs, "4242424242424242").status_code == 303
     assert api.ok("GET", f"/v1/orders/{cs['order_id']}")["status"] == "AUTHORIZED"
     assert get_session(api, cs)["status"] == "COMPLETE"
+    assert "Payment authorized: 138.24 USD" in client.get(cs["checkout_session_url"]).text
 
 
 def test_expiry_by_the_job(api: Api, client: Any, db: Any) -> None:
