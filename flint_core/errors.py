@@ -89,7 +89,8 @@ _spec("coupon_already_applied", INVALID, 400, "Coupon {code!r} is already applie
       "Each coupon applies at most once per order.")
 _spec("invalid_scope", INVALID, 400, "Unknown scope {scope!r}.",
       "Scopes are `resource:read` / `resource:write` names; see the authentication guide for the list.")
-_spec("invalid_payment_source", INVALID, 400, "{source!r} is not a payment source Flint can use.",
+_spec("invalid_payment_source", INVALID, 400, "This payment_source is not a token, test card or payment method "
+      "Flint can use.",
       "Pass a token (`tok_visa`), a test card number in test mode (`4242424242424242`), or a payment method "
       "id. See the testing guide for every test card.")
 _spec("invalid_card_number", INVALID, 400, "That is not a valid card number.",
@@ -166,7 +167,7 @@ _spec("rate_limited", "rate_limit_error", 429, "Too many requests; retry after {
       "Back off for `retry_after_seconds`, then retry with the same idempotency key.", retryable=True)
 _spec("processor_unavailable", "processor_error", 502, "The payment processor failed: {detail}.",
       "Nothing was double-charged. Retry with the SAME idempotency key.", retryable=True, effect="unknown")
-_spec("processor_timeout", "processor_error", 504, "The payment processor did not answer in time.",
+_spec("processor_timeout", "processor_error", 504, "The payment processor did not answer in time: {detail}.",
       "The outcome is unknown. Retry ONLY with the same idempotency key (or call retry_payment); never start "
       "a new payment.", retryable=True, effect="unknown")
 _spec("internal_error", "api_error", 500, "Flint failed to process this request ({request_id}).",

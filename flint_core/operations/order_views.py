@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -136,6 +137,19 @@ def _open_checkout_url(ctx: Context, order: Order) -> str | None:
     return None if session_id is None else checkout_url(session_id)
 
 
+BLOCKED_IN_FLIGHT = frozenset({"update_order", "apply_coupon", "remove_coupon", "cancel_order", "pay_order",
+                               "create_checkout_session"})
+NEED_REFUNDABLE = frozenset({"preview_refund", "create_refund"})
+
+
+def _legal(ctx: Context, order: Order) -> Callable[[str], bool]:
+    """Beyond the status table: nothing edits an order with a payment in flight, and refunds need money."""
+    in_flight = any(pi.status in lifecycle.IN_FLIGHT for pi in order.payment_intents)
+    refundable = order.paid_amount - order.refunded_amount > 0
+    return lambda action: ctx.can(action) and not (in_flight and action in BLOCKED_IN_FLIGHT) and not (
+        action in NEED_REFUNDABLE and not refundable)
+
+
 def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
     def m(amount: int) -> MoneyOut:
         return MoneyOut.of(amount, order.currency)
@@ -184,7 +198,7 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
         refund_ids=[] if preview else [r.refund_id for r in order.refunds],
         checkout_session_url=None if preview else _open_checkout_url(ctx, order),
         last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
-        available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, ctx.can),
+        available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, _legal(ctx, order)),
         version=order.version, created_at=None if preview else order.created_at,
         updated_at=None if preview else order.updated_at, metadata=order.metadata_)
 

@@ -20,7 +20,7 @@ from flint_core.operations.order_views import OrderOut, audit_snapshot, diff, or
 from flint_core.operations.payment_views import require_no_payment_in_flight
 from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 from flint_core.pagination import Page, paginate
-from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
+from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, Safety, operation
 from flint_core.runtime import Context
 from flint_core.schema import (Bool, Currency, Input, ListInput, Metadata, MoneyIn, Percentage, Quantity, Timestamp,
                                exactly_one, lenient_enum)
@@ -400,7 +400,8 @@ class CancelOrderInput(Input):
     reason: str | None = Field(None, max_length=500, description="Why, for the audit trail.")
 
 
-@operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write", safety=DESTRUCTIVE,
+@operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write",
+           safety=Safety(read_only=False, destructive=True, open_world=True, moves_money=True),
            summary="Cancel an unpaid order for good; its coupon redemptions are released.")
 def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
     """Cancel an OPEN or AUTHORIZED order (an AUTHORIZED order's hold is voided at the processor first).
@@ -410,6 +411,8 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
     if order.status == lifecycle.AUTHORIZED:  # release the hold at the processor first
         from flint_core.operations.payments import release_holds
 
+        if ctx.principal is not None and not ctx.principal.has_scope("payments:write"):
+            raise FlintError("missing_scope", scope="payments:write", operation="cancel_order (it voids a hold)")
         order = release_holds(ctx, order)
     before = audit_snapshot(order)
     for coupon in order.coupons:

@@ -127,6 +127,7 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
     before = pi.status
     lifecycle.PAYMENT_INTENT.check_transition(before, new)
     pi.status = new
+    pi.next_action = None  # set again below only while the customer must still act
     ids = {"payment_intent_id": [None, pi.payment_intent_id]}
     if new == ChargeStatus.SUCCEEDED.value:
         pi.amount_captured = result.amount_captured

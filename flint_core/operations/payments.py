@@ -20,7 +20,7 @@ from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.payment_views import (PaymentIntentOut, apply_charge, in_flight, lock, lock_order,
                                                  payment_intent_out, processor_for)
 from flint_core.pagination import Page, paginate
-from flint_core.processors.base import CardSource, ChargeResult, ProcessorError
+from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
 from flint_core.processors.cards import tokenize
 from flint_core.registry import Safety, operation
 from flint_core.runtime import Context
@@ -51,8 +51,10 @@ def _call(ctx: Context, pi_id: str, action: str, call: Callable[[], ChargeResult
                                       "decline_code": None, "decision": "outcome unknown: retry_payment or retry "
                                       "with the same idempotency key" if exc.timeout else "nothing happened: retry"}]
         ctx.checkpoint()
-        raise FlintError("processor_timeout" if exc.timeout else "processor_unavailable", detail=str(exc),
-                         suggested_actions=["retry_payment", "get_payment_intent"]) from None
+        again = "retry_payment" if action == "authorize" else f"{action}_payment"  # same call, same key
+        raise FlintError("processor_timeout" if exc.timeout else "processor_unavailable",
+                         detail=f"{exc} (payment {pi_id}, {action})",
+                         suggested_actions=[again, "get_payment_intent"]) from None
     pi, order = lock(ctx, pi_id)
     apply_charge(ctx, pi, order, result, action)
     return payment_intent_out(ctx, pi, order.status)
@@ -95,9 +97,15 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     REQUIRES_ACTION for 3D Secure (send the customer to `next_action.url`, then confirm_payment), or
     FAILED: a decline is an outcome with a `failure` block saying whether to retry and what to do
     (the order stays OPEN with `last_payment_failure`). A 502/504 processor_error means the outcome is
-    unknown: retry with the SAME idempotency key or call retry_payment; never start a new payment. If a
-    payment is already in flight on the order, pay_order resumes it instead of charging again."""
+    unknown: retry with the SAME idempotency key or call retry_payment; never start a new payment. A
+    retry with the same idempotency key always returns (or resumes) the payment that key created; if
+    another payment is already in flight on the order, pay_order resumes it (ignoring the new source)
+    instead of charging again."""
     order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
+    mine = next((pi for pi in order.payment_intents
+                 if ctx.idempotency_key and pi.idempotency_key == ctx.idempotency_key), None)
+    if mine is not None and mine.status not in lifecycle.IN_FLIGHT:  # this key's payment already ended
+        return payment_intent_out(ctx, mine, order.status)
     pending = in_flight(order)
     if pending is not None:  # resume the payment in flight; never start a second one
         if pending.status == lifecycle.PROCESSING:
@@ -112,13 +120,18 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
         amount=amount, currency=order.currency, amount_captured=0, amount_refunded=0,
         capture_method=params.capture_method.value,
         payment_method={"token": source.token, "brand": source.brand, "last4": source.last4},
-        processor=processor_for(ctx).name, processor_reference=None, attempts=[], failure=None, next_action=None,
-        buyer_email=params.buyer_email or order.buyer_email)
+        processor=processor_for(ctx).name if amount else "none", processor_reference=None, attempts=[],
+        failure=None, next_action=None, buyer_email=params.buyer_email or order.buyer_email,
+        idempotency_key=ctx.idempotency_key)
     ctx.session.add(pi)
     if params.buyer_email:
         order.buyer_email = params.buyer_email
     ctx.record("order", order.order_id, "PAYMENT_STARTED",
-               {"payment_intent_id": [None, pi.payment_intent_id], "amount": [None, amount]})
+               {"payment_intent_id": [None, pi.payment_intent_id], "amount": [None, amount]}
+               | ({"buyer_email": [None, params.buyer_email]} if params.buyer_email else {}))
+    if amount == 0:  # nothing to collect (a fully discounted order): no processor call
+        apply_charge(ctx, pi, order, ChargeResult(ChargeStatus.SUCCEEDED, "none", 0, 0), "authorize")
+        return payment_intent_out(ctx, pi, order.status)
     return _authorize(ctx, pi)
 
 

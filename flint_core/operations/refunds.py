@@ -48,7 +48,7 @@ class RefundInput(Input):
     order_id: str | None = Field(None, description="The order to refund (or give payment_intent_id).")
     payment_intent_id: str | None = Field(None, description="The payment to refund (or give order_id).")
     amount_money: MoneyIn | None = Field(None, description="Refund this amount (its tax part is proportional).")
-    line_items: list[RefundLineIn] | None = Field(None, max_length=500, description="Refund these units: each "
+    line_items: list[RefundLineIn] | None = Field(None, min_length=1, max_length=500, description="Refund these units: each "
                                                   "returns its share of the line's total, discount and tax "
                                                   "included. Neither amount nor lines: refund everything left.")
     reason: ReasonIn = Field(RefundReason.OTHER, description="Why (default OTHER).")
@@ -187,7 +187,11 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
         if plan.amount > refundable:
             raise FlintError("refund_exceeds_refundable", param=param, amount=plan.amount,
                              order_id=order.order_id, refundable=refundable)
-        plan.payment_intent = next((pi for pi in reversed(order.payment_intents) if pi.status == lifecycle.SUCCEEDED
+        candidates = [pi for pi in reversed(order.payment_intents)
+                      if params.payment_intent_id in (None, pi.payment_intent_id)]
+        if params.payment_intent_id is not None:  # the payment named must be one that collected money
+            lifecycle.PAYMENT_INTENT.require(candidates[0].status, "create_refund", params.payment_intent_id, ctx.can)
+        plan.payment_intent = next((pi for pi in candidates if pi.status == lifecycle.SUCCEEDED
                                     and pi.amount_captured - pi.amount_refunded >= plan.amount), None)
         if plan.payment_intent is None:
             raise FlintError("refund_exceeds_refundable", param=param, amount=plan.amount,
@@ -297,6 +301,15 @@ def settle(ctx: Context, refund_id: str, result: RefundResult) -> Refund:
     return refund
 
 
+def _reserved_by_this_key(ctx: Context, params: CreateRefundInput) -> Refund | None:
+    """The refund an earlier attempt of this very request reserved (it died before answering), if any:
+    a retry resumes it instead of refunding twice."""
+    if ctx.idempotency_key is None:
+        return None
+    order = _order_for(ctx, params, lock=True)
+    return next((r for r in order.refunds if r.idempotency_key == ctx.idempotency_key), None)
+
+
 @operation("create_refund", http="POST /v1/refunds", scope="refunds:write", safety=REFUND_SAFETY,
            summary="Refund an amount, some line items, or everything left on a paid order.")
 def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
@@ -305,11 +318,15 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
     `amount_money` (tax part proportional), or neither for everything left. Never exceeds
     `refundable_money`. The refund is PENDING until the processor settles it (usually at once in test
     mode); a FAILED refund gives the money back to the order. Cannot be undone."""
-    plan = plan_refund(ctx, params, lock=True)
-    if plan.error is not None:
-        raise plan.error
-    refund = _reserve(ctx, plan, params)
-    pi = plan.payment_intent
+    refund = _reserved_by_this_key(ctx, params)
+    if refund is None:
+        plan = plan_refund(ctx, params, lock=True)
+        if plan.error is not None:
+            raise plan.error
+        refund = _reserve(ctx, plan, params)
+    elif refund.status != lifecycle.PENDING:
+        return refund_out(refund, _order_for(ctx, params, lock=False).status)
+    pi = ctx.session.get(PaymentIntent, refund.payment_intent_id)
     assert pi is not None
     processor, reference, key = processor_for(ctx), pi.processor_reference or "", f"{refund.refund_id}:refund"
     refund_id, amount = refund.refund_id, refund.amount

@@ -17,7 +17,7 @@ from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
 from flint_core.schema import Input, ListInput, Output
-from flint_core.store.models import ENV_TABLES, Activity, IdempotencyRecord, Sandbox
+from flint_core.store.models import ENV_TABLES, Activity, IdempotencyRecord, Sandbox, SimulatorFault
 
 KEPT_HISTORY = ("api_key", "sandbox")  # what reset_sandbox keeps survives with its history
 
@@ -101,8 +101,8 @@ class ResetSandboxInput(Input):
 @operation("reset_sandbox", http="POST /v1/sandboxes/{sandbox_id}/reset", scope="sandboxes:write",
            safety=DESTRUCTIVE, summary="Wipe a sandbox's data (orders, customers, coupons, tax rates, history).")
 def reset_sandbox(ctx: Context, params: ResetSandboxInput) -> SandboxOut:
-    """Delete every order, customer, coupon, tax rate, activity and idempotency record of the calling
-    key's own sandbox and restore its default 8% tax rate. API keys (and their history) survive; other
+    """Delete every order, payment, refund, customer, coupon, tax rate, activity and idempotency record of
+    the calling key's own sandbox, clear its simulator fault switch, and restore its default 8% tax rate. API keys (and their history) survive; other
     sandboxes and live mode are untouched. Cannot be undone."""
     sandbox = _own_sandbox(ctx, params.sandbox_id, lock=True)
     scope = dict(merchant_id=ctx.merchant_id, env_id=sandbox.sandbox_id)
@@ -113,6 +113,7 @@ def reset_sandbox(ctx: Context, params: ResetSandboxInput) -> SandboxOut:
         if table is Activity:
             stmt = stmt.where(Activity.object_type.not_in(KEPT_HISTORY))
         ctx.session.execute(stmt, execution_options={"synchronize_session": False})
+    ctx.session.execute(delete(SimulatorFault).where(SimulatorFault.env_id == sandbox.sandbox_id))
     seed_environment(ctx.session, now=ctx.now, **scope)
     sandbox.last_reset_at = ctx.now
     ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_RESET", {"last_reset_at": [None, ctx.now.isoformat()]})

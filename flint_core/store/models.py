@@ -237,6 +237,7 @@ class PaymentIntent(Scoped, Base):
     failure: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     next_action: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     buyer_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)  # of the pay_order call
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -178,7 +178,8 @@ def test_processor_timeout_then_retry_payment_finds_the_charge(api: Api, db: Any
     assert [a["outcome"] for a in retried["attempts"]] == ["TIMEOUT", "SUCCEEDED"]
     # the same idempotency key now resolves to the recorded payment; nothing is charged twice
     again = pay(api, order["order_id"], idempotency_key="pay-1")
-    assert again.status_code == 409  # the order is PAID; the first 504 was not stored
+    assert again.status_code == 200 and again.json()["payment_intent_id"] == retried["payment_intent_id"]
+    assert again.json()["status"] == "SUCCEEDED"
     assert len(api.ok("GET", f"/v1/orders/{order['order_id']}")["payment_intent_ids"]) == 1
     assert settlement(api.ok("GET", f"/v1/orders/{order['order_id']}"))["paid"] == 13824
 
@@ -267,3 +268,50 @@ def test_10_concurrent_pay_order_calls_charge_once(api: Api, app: Any, db: Any, 
         charges = session.scalar(select(func.count()).select_from(SimulatedCharge)
                                  .where(SimulatedCharge.env_id == merchant["sandbox"]["sandbox_id"]))
     assert charges == 1
+
+
+def test_actions_while_a_payment_is_in_flight(api: Api) -> None:
+    order = new_order(api)
+    pay(api, order["order_id"], "4000002500003155")
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert got["status"] == "OPEN" and got["available_actions"] == []
+
+
+def test_card_numbers_with_any_separator_are_tokenized_never_echoed(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], "4242.4242.4242.4242").json()
+    assert pi["status"] == "SUCCEEDED" and pi["payment_method"] == {"token": "tok_visa", "brand": "visa",
+                                                                    "last4": "4242"}
+    bad = pay(api, new_order(api)["order_id"], "4242/4242/4242/4241")
+    assert bad.json()["error"]["code"] == "invalid_card_number" and "4242" not in bad.json()["error"]["message"]
+
+
+def test_zero_total_orders_are_paid_without_a_processor_call(api: Api) -> None:
+    api.ok("POST", "/v1/coupons", {"code": "FREE", "percentage": "100"})
+    order = api.ok("POST", "/v1/orders", dict(WORKED_EXAMPLE, coupon_codes=["FREE"]))
+    assert order["pricing_amounts"]["total_money"]["amount"] == 0
+    pi = pay(api, order["order_id"]).json()
+    assert (pi["status"], pi["processor"], pi["order_status"]) == ("SUCCEEDED", "none", "PAID")
+
+
+def test_canceling_an_authorized_order_needs_payments_write(api: Api, client: Any) -> None:
+    from tests.conftest import Api as ApiClass
+
+    clerk = ApiClass(client, api.ok("POST", "/v1/api_keys", {"scopes": ["orders:write"]})["secret"])
+    order = new_order(api)
+    pay(api, order["order_id"], capture_method="MANUAL")
+    denied = clerk.post(f"/v1/orders/{order['order_id']}/cancel", {})
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "missing_scope"
+    assert api.ok("GET", f"/v1/orders/{order['order_id']}")["status"] == "AUTHORIZED"
+
+
+def test_capture_timeout_suggests_capturing_again(api: Api) -> None:
+    order = new_order(api)
+    pi = pay(api, order["order_id"], capture_method="MANUAL").json()
+    api.ok("POST", "/v1/simulator/faults", {"mode": "TIMEOUT"})
+    timed_out = api.post(f"/v1/payment_intents/{pi['payment_intent_id']}/capture", {}, idempotency_key="cap-1")
+    error = timed_out.json()["error"]
+    assert timed_out.status_code == 504 and error["suggested_actions"][0] == "capture_payment"
+    assert pi["payment_intent_id"] in error["message"]
+    again = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/capture", {}, idempotency_key="cap-1")
+    assert again["status"] == "SUCCEEDED" and again["amount_captured_money"] == usd(13824)

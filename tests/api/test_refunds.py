@@ -131,3 +131,16 @@ def test_20_concurrent_refunds_never_exceed_what_was_paid(api: Api, app: Any) ->
     got = api.ok("GET", f"/v1/orders/{order['order_id']}")
     assert settlement(got)["refunded"] == 13000 and settlement(got)["refundable"] == 824
     assert len(api.ok("GET", "/v1/refunds", params={"order_id": order["order_id"]})["data"]) == 13
+
+
+def test_refund_input_rules(api: Api) -> None:
+    order = new_order(api)
+    failed = pay(api, order["order_id"], "tok_chargeDeclined").json()
+    assert pay(api, order["order_id"]).json()["status"] == "SUCCEEDED"
+    empty = api.post("/v1/refunds", {"order_id": order["order_id"], "line_items": []})
+    assert empty.status_code == 400 and empty.json()["error"]["param"] == "line_items"
+    via_failed = api.post("/v1/refunds", {"payment_intent_id": failed["payment_intent_id"]})
+    assert via_failed.status_code == 409 and via_failed.json()["error"]["param"] == "payment_intent_id"
+    api.ok("POST", "/v1/refunds", {"order_id": order["order_id"]})
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert "create_refund" not in got["available_actions"]

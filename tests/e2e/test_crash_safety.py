@@ -34,10 +34,14 @@ def _charges(url: str) -> int:
 
 
 def _crash_while_paying(url: str, port: int, headers: dict[str, str], order_id: str, key: str) -> None:
+    _crash_during(url, port, headers, f"/v1/orders/{order_id}/pay", {"payment_source": "tok_visa"}, key)
+
+
+def _crash_during(url: str, port: int, headers: dict[str, str], path: str, body: dict, key: str) -> None:  # type: ignore[type-arg]
     proc, _ = _server(url, port, crash=True)
     try:
-        httpx.post(f"http://127.0.0.1:{port}/v1/orders/{order_id}/pay", headers=headers | {"Idempotency-Key": key},
-                   json={"payment_source": "tok_visa"}, timeout=20)
+        httpx.post(f"http://127.0.0.1:{port}{path}", headers=headers | {"Idempotency-Key": key}, json=body,
+                   timeout=20)
         raise AssertionError("the server should have died mid-request")
     except httpx.TransportError:
         pass
@@ -90,3 +94,32 @@ def test_kill_after_the_processor_charged(tmp_path: Path) -> None:
     finally:
         stop(proc)
     assert _charges(url) == 2
+
+
+def test_kill_after_the_processor_refunded(tmp_path: Path) -> None:
+    """A refund reserved and sent to the processor, then the process dies: the same idempotency key
+    resumes that refund; it is never made twice."""
+    url = f"sqlite:///{tmp_path / 'flint.db'}"
+    port = free_port()
+    proc, printed = _server(url, port, crash=False)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {re.search(r'(sk_test_[A-Za-z0-9]+)', printed).group(1)}"}  # type: ignore[union-attr]
+    order_id = httpx.post(f"{base}/v1/orders", headers=headers, json=ORDER).json()["order_id"]
+    assert httpx.post(f"{base}/v1/orders/{order_id}/pay", headers=headers,
+                      json={"payment_source": "tok_visa"}).json()["status"] == "SUCCEEDED"
+    stop(proc)
+    body = {"order_id": order_id, "amount_money": {"amount": 2900, "currency": "USD"}}
+    _crash_during(url, port, headers, "/v1/refunds", body, "refund-1")
+    proc, _ = _server(url, port, crash=False)
+    try:
+        time.sleep(0.6)
+        resumed = httpx.post(f"{base}/v1/refunds", headers=headers | {"Idempotency-Key": "refund-1"}, json=body)
+        assert resumed.status_code == 200, resumed.text
+        assert resumed.json()["status"] == "SUCCEEDED"
+        refunds = httpx.get(f"{base}/v1/refunds", headers=headers, params={"order_id": order_id}).json()["data"]
+        assert len(refunds) == 1
+        order = httpx.get(f"{base}/v1/orders/{order_id}", headers=headers).json()
+        assert order["settlement_amounts"]["refunded_money"]["amount"] == 2900
+        assert order["status"] == "PARTIALLY_REFUNDED"
+    finally:
+        stop(proc)

@@ -285,6 +285,7 @@ def upgrade() -> None:
     sa.Column('failure', sa.JSON(), nullable=True),
     sa.Column('next_action', sa.JSON(), nullable=True),
     sa.Column('buyer_email', sa.String(length=320), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=255), nullable=True),
     sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
