@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -68,7 +69,7 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 
 def create_session(base: str, headers: dict[str, str], shop: str) -> dict[str, Any]:
     """Calls 1 and 2: the order, then a checkout session for it."""
-    order = httpx.post(f"{base}/v1/orders", headers=headers | {"Idempotency-Key": f"o-{free_port()}"}, json={
+    order = httpx.post(f"{base}/v1/orders", headers=headers | {"Idempotency-Key": str(uuid.uuid4())}, json={
         "currency": "USD", "line_items": [
             {"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900, "currency": "USD"}},
             {"name": "T-shirt", "quantity": 2, "unit_price_money": {"amount": 1450, "currency": "USD"}}]})
