@@ -7,7 +7,7 @@ SKILL.md are rendered from it, so a code cannot exist without documentation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 DOCS_PAGE = "/docs/errors"

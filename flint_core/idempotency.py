@@ -10,8 +10,8 @@ commit (``complete`` finds no row), so at most one execution of a key ever commi
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any

@@ -16,8 +16,12 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flint_core.operations.checkout_hosted import (CheckoutPage, load_page, pay_checkout_session,
-                                                   return_from_authentication)
+from flint_core.operations.checkout_hosted import (
+    CheckoutPage,
+    load_page,
+    pay_checkout_session,
+    return_from_authentication,
+)
 from flint_core.runtime import Settings
 from flint_core.store.db import Database
 

@@ -22,8 +22,9 @@ from flint_core import ids, lifecycle, pricing, registry
 from flint_core.auth import ALL, Principal
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch
+from flint_core.operations.order_inputs import CreateOrderInput, RedirectUrl
 from flint_core.operations.order_views import audit_snapshot, checkout_url, diff
-from flint_core.operations.orders import CreateOrderInput, RedirectUrl, _build
+from flint_core.operations.orders import _build
 from flint_core.operations.payment_views import in_flight, require_no_payment_in_flight
 from flint_core.operations.payments import CaptureMethod, CaptureMethodIn
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation

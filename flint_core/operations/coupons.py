@@ -22,8 +22,18 @@ from flint_core.operations.common import fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import (Bool, Input, ListInput, Metadata, MoneyIn, MoneyOut, Output, Percentage, Timestamp,
-                               exactly_one)
+from flint_core.schema import (
+    Bool,
+    Input,
+    ListInput,
+    Metadata,
+    MoneyIn,
+    MoneyOut,
+    Output,
+    Percentage,
+    Timestamp,
+    exactly_one,
+)
 from flint_core.store.models import Coupon, Order
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")

@@ -2,140 +2,39 @@
 
 from __future__ import annotations
 
-import enum
-from datetime import datetime
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Any
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from flint_core import ids, lifecycle
 from flint_core.errors import FlintError, not_found
 from flint_core.operations import coupons as coupon_ops
 from flint_core.operations.common import fetch, merge_metadata, scoped
+from flint_core.operations.order_inputs import (
+    MAX_LINE_ITEMS,
+    CheckoutFlow,
+    CreateOrderInput,
+    LineItemIn,
+    OrderStatus,
+    ServiceChargeIn,
+    TaxAddressIn,
+    TipIn,
+)
 from flint_core.operations.order_pricing import reprice
 from flint_core.operations.order_views import OrderOut, audit_snapshot, diff, order_out
 from flint_core.operations.payment_views import require_no_payment_in_flight
-from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, Safety, operation
 from flint_core.runtime import Context
-from flint_core.schema import (Bool, Currency, Input, ListInput, Metadata, MoneyIn, Percentage, Quantity, Timestamp,
-                               exactly_one, lenient_enum)
+from flint_core.schema import Input, ListInput, Metadata, MoneyIn, Quantity, Timestamp, lenient_enum
 from flint_core.store.models import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
 
-MAX_LINE_ITEMS = 500
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 _ZERO_ORDER = dict.fromkeys(("subtotal_amount", "discount_amount", "service_charge_amount", "tax_amount",
                              "inclusive_tax_amount", "tip_amount", "total_amount", "authorized_amount",
                              "paid_amount", "refunded_amount"), 0)
 _ZERO_LINE = dict.fromkeys(("gross_amount", "discount_amount", "service_charge_amount", "tax_amount",
                             "inclusive_tax_amount", "total_amount", "refunded_quantity"), 0)
-
-
-class OrderStatus(enum.Enum):
-    OPEN = lifecycle.OPEN
-    AUTHORIZED = lifecycle.AUTHORIZED
-    PAID = lifecycle.PAID
-    PARTIALLY_REFUNDED = lifecycle.PARTIALLY_REFUNDED
-    REFUNDED = lifecycle.REFUNDED
-    CLOSED = lifecycle.CLOSED
-    CANCELED = lifecycle.CANCELED
-
-
-class TaxAddressIn(Input):
-    country: CountryCode
-    region: Region | None = Field(None, description="Region or state code, e.g. `CA`.")
-    postal_code: PostalPrefix | None = Field(None, description="Postal code, e.g. `94103`.")
-
-
-class LineItemIn(Input):
-    name: Text = Field(description="What is sold, e.g. `Flat white`.")
-    quantity: Quantity = Field(description="Whole units, 1 to 1,000,000 (no fractions, no strings).")
-    unit_price_money: MoneyIn = Field(description="Price of one unit, in the order's currency.")
-    sku: str | None = Field(None, max_length=100, description="Your stock keeping unit.")
-    item_id: str | None = Field(None, max_length=40, description="Your catalog item id.")
-    tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="STANDARD (default), REDUCED, EXEMPT "
-                                        "or DIGITAL: selects the tax rate.")
-    metadata: Metadata = Field(default_factory=dict)
-
-
-class ServiceChargeIn(Input):
-    name: Text = Field(description="Label, e.g. `Delivery`.")
-    amount_money: MoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
-    percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
-    taxable: Bool = Field(False, description="True to tax it at the order's standard rate.")
-
-    @model_validator(mode="after")
-    def _one(self) -> ServiceChargeIn:
-        exactly_one(self, "amount_money", "percentage")
-        return self
-
-
-class TipIn(Input):
-    amount_money: MoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
-    percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
-
-    @model_validator(mode="after")
-    def _one(self) -> TipIn:
-        exactly_one(self, "amount_money", "percentage")
-        return self
-
-
-class CheckoutFlow(enum.Enum):
-    API = "API"  # the caller collects payment with pay_order (the default)
-    HOSTED = "HOSTED"  # Flint also opens a hosted checkout page for the buyer
-
-
-def _redirect_url(value: str) -> str:
-    """An absolute http(s) URL, or a path on this server: never javascript:, data: or //host tricks."""
-    parts = urlsplit(value)
-    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
-    local = not parts.scheme and not parts.netloc and value.startswith("/") and not value.startswith("//")
-    if not (absolute or local) or any(c.isspace() or ord(c) < 32 or c == "\\" for c in value):
-        raise PydanticCustomError("parameter_invalid", "{detail}", {
-            "detail": "must be an absolute http:// or https:// URL, or a path on this server starting with /"})
-    return value
-
-
-RedirectUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
-                        AfterValidator(_redirect_url)]
-CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout page and return its URL in "
-                                            "`checkout_session_url`. API (the default): you call pay_order.")
-
-
-class CreateOrderInput(Input):
-    currency: Currency
-    line_items: list[LineItemIn] = Field(min_length=1, description=f"What is sold; 1 to {MAX_LINE_ITEMS} lines.")
-    customer_id: str | None = Field(None, description="The customer, `cus_...` (see search_customers).")
-    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
-                                    description="Where receipts go.")
-    tax_address: TaxAddressIn | None = Field(None, description="Address that selects tax rates; without one "
-                                                               "only rates for every address apply.")
-    coupon_codes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=20, description="Coupon codes to apply, in order.")
-    service_charges: list[ServiceChargeIn] = Field(default_factory=list, max_length=20,
-                                                   description="Fees such as delivery or service.")
-    tip: TipIn | None = Field(None, description="A tip; never discounted or taxed.")
-    metadata: Metadata = Field(default_factory=dict)
-    checkout_flow: CheckoutFlowIn | None = Field(None, description="HOSTED: also open a hosted checkout page "
-                                                 "(24 hours) and return its URL in `checkout_session_url`. "
-                                                 "Absent or API: you collect payment with pay_order.")
-    success_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the buyer "
-                                            "goes after paying (default: Flint's own confirmation page).")
-    cancel_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the page's "
-                                           "cancel link goes (default: no cancel link).")
-
-    @model_validator(mode="after")
-    def _hosted_urls(self) -> CreateOrderInput:
-        if self.checkout_flow is not CheckoutFlow.HOSTED:
-            for name in ("success_url", "cancel_url"):
-                if getattr(self, name) is not None:
-                    raise PydanticCustomError("parameter_invalid", "{detail}", {
-                        "detail": "only used with checkout_flow HOSTED", "first": name})
-        return self
 
 
 def _check_currency(money: MoneyIn | None, currency: str, param: str) -> None:

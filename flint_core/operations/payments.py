@@ -17,8 +17,15 @@ from pydantic import Field
 from flint_core import ids, lifecycle
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
-from flint_core.operations.payment_views import (PaymentIntentOut, apply_charge, in_flight, lock, lock_order,
-                                                 payment_intent_out, processor_for)
+from flint_core.operations.payment_views import (
+    PaymentIntentOut,
+    apply_charge,
+    in_flight,
+    lock,
+    lock_order,
+    payment_intent_out,
+    processor_for,
+)
 from flint_core.pagination import Page, paginate
 from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
 from flint_core.processors.cards import tokenize

@@ -17,8 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flint_core import ids
-from flint_core.processors.base import (CardSource, ChargeResult, ChargeStatus, Failure, ProcessorError,
-                                        RefundResult, RefundStatus)
+from flint_core.processors.base import (
+    CardSource,
+    ChargeResult,
+    ChargeStatus,
+    Failure,
+    ProcessorError,
+    RefundResult,
+    RefundStatus,
+)
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
 from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault

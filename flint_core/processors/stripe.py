@@ -19,8 +19,15 @@ from typing import Any, Callable
 
 import stripe
 
-from flint_core.processors.base import (CardSource, ChargeResult, ChargeStatus, Failure, ProcessorError,
-                                        RefundResult, RefundStatus)
+from flint_core.processors.base import (
+    CardSource,
+    ChargeResult,
+    ChargeStatus,
+    Failure,
+    ProcessorError,
+    RefundResult,
+    RefundStatus,
+)
 
 # Stripe PaymentIntent status -> Flint ChargeStatus (the one table). None: outcome not known yet.
 STATUS_TABLE: dict[str, ChargeStatus | None] = {

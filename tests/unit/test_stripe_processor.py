@@ -12,8 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import stripe
 
-from flint_core.processors.base import (CardSource, ChargeStatus, PaymentProcessor, ProcessorError,
-                                        RefundStatus)
+from flint_core.processors.base import CardSource, ChargeStatus, PaymentProcessor, ProcessorError, RefundStatus
 from flint_core.processors.stripe import FAILURE_TABLE, REFUND_STATUS_TABLE, STATUS_TABLE, StripeProcessor
 
 API_KEY = "sk_test_51FlintUnitTestKeyDoNotLeak000"
