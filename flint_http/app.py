@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,11 +25,11 @@ from flint_core.registry import Operation
 from flint_core.runtime import Outcome, Settings, dumps, invoke
 from flint_core.store.db import Database
 from flint_core.validation import dotted
+from flint_http.bodies import read_json_object
 from flint_http.checkout_pages import checkout_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
-
-MAX_BODY_BYTES = 512 * 1024
+from flint_http.tools import tools_router
 
 
 class RequestIdMiddleware:
@@ -83,29 +82,6 @@ def bearer_key(request: Request) -> str | None:
     return "invalid"
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    size, chunks = 0, []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise FlintError("request_too_large", size=f"more than {MAX_BODY_BYTES}", limit=MAX_BODY_BYTES)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        return {}
-
-    def reject_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
-
-    try:
-        body = json.loads(raw, parse_constant=reject_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise FlintError("invalid_json", detail=str(exc) or type(exc).__name__) from None
-    if not isinstance(body, dict):
-        raise FlintError("invalid_json", detail="the body must be a JSON object")
-    return body
-
-
 def make_endpoint(op: Operation, db: Database, settings: Settings) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         request_id = request.state.request_id
@@ -143,6 +119,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         app.add_api_route(op.path, make_endpoint(op, db, settings), methods=[op.method], name=op.name,
                           include_in_schema=False)
     app.include_router(simulator_router(db))
+    app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
