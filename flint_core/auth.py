@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ class Principal:
     mode: str  # test | live
     kind: str  # secret | restricted
     scopes: frozenset[str]
+    limits: dict[str, Any] = field(default_factory=dict)  # guard rails for agents (flint_core.limits)
 
     def has_scope(self, scope: str | None) -> bool:
         if scope is None or ALL in self.scopes or scope in self.scopes:
@@ -48,8 +50,8 @@ def hash_secret(secret: str) -> str:
 
 
 def issue_key(session: Session, *, merchant_id: str, env_id: str, kind: str, scopes: list[str], now: datetime,
-              name: str | None = None, expires_at: datetime | None = None,
-              created_by: str | None = None) -> tuple[ApiKey, str]:
+              name: str | None = None, expires_at: datetime | None = None, created_by: str | None = None,
+              limits: dict[str, Any] | None = None) -> tuple[ApiKey, str]:
     """Create a key row; return it with its secret (the only time the secret exists in clear)."""
     mode = "live" if env_id == LIVE else "test"
     prefix = {"secret": "sk", "restricted": "rk"}[kind]
@@ -57,7 +59,7 @@ def issue_key(session: Session, *, merchant_id: str, env_id: str, kind: str, sco
     key = ApiKey(api_key_id=ids.new_id("api_key"), merchant_id=merchant_id, env_id=env_id, mode=mode, kind=kind,
                  name=name, scopes=[ALL] if kind == "secret" else sorted(scopes), secret_hash=hash_secret(secret),
                  redacted=f"{secret[:8]}...{secret[-4:]}", expires_at=expires_at, created_by=created_by,
-                 created_at=now)
+                 created_at=now, limits=limits or {})
     session.add(key)
     return key, secret
 
@@ -79,4 +81,4 @@ def authenticate(session: Session, secret: str | None, now: datetime) -> Princip
     if key.expires_at is not None and key.expires_at <= now:
         raise FlintError("api_key_expired", expires_at=key.expires_at.isoformat())
     return Principal(api_key_id=key.api_key_id, merchant_id=key.merchant_id, env_id=key.env_id, mode=key.mode,
-                     kind=key.kind, scopes=frozenset(key.scopes))
+                     kind=key.kind, scopes=frozenset(key.scopes), limits=key.limits or {})

@@ -118,6 +118,13 @@ _spec("missing_scope", PERM, 403, "This key lacks the {scope!r} scope needed by 
       "Restricted keys only carry the scopes listed on them. Use a key with that scope.")
 _spec("scope_escalation", PERM, 403, "This key lacks scopes the request would grant or act on: {scopes}.",
       "A key may only create keys with scopes it holds, and roll or revoke keys whose scopes it holds.")
+_spec("key_limit_exceeded", PERM, 403, "This key's {limit} limit forbids this: {detail}.",
+      "Restricted keys can carry guard rails (read_only, allowed_currencies, max_refund_money, "
+      "max_daily_refund_money, require_preview). whoami lists them; stay within them or use another key.")
+_spec("preview_required", PERM, 403, "This key requires a preview before {operation}: pass the preview_id of a "
+      "preview made with the same parameters.",
+      "The key has `require_preview: true`. Call the preview operation (e.g. preview_refund) first, check what "
+      "it shows, then send the same parameters with its `preview_id`.")
 _spec("signup_disabled", PERM, 403, "Merchant signup is disabled on this server.",
       "The server was started with `--no-signup`. Ask its operator for a key.")
 
@@ -149,6 +156,12 @@ _spec("nothing_to_refund", INVALID, 400, "Order {order_id} has nothing left to r
       "Everything paid on this order has already been refunded.")
 _spec("processor_not_configured", "api_error", 500, "No card processor is configured for live mode.",
       "Live mode needs a Stripe secret key in the server configuration (FLINT_STRIPE_API_KEY).")
+_spec("preview_stale", CONFLICT, 409, "Preview {preview_id} is stale: {detail}. Nothing was changed.",
+      "The object changed since the preview (or the preview is older than 10 minutes). Preview again, check the "
+      "new result, then act with the new preview_id.")
+_spec("preview_mismatch", CONFLICT, 409,
+      "Preview {preview_id} was made for other parameters ({operation}); nothing was changed.",
+      "A preview_id only confirms the exact parameters that were previewed. Preview these parameters first.")
 _spec("order_version_conflict", CONFLICT, 409,
       "Order {order_id} is at version {current}, not {given}; it changed since you read it.",
       "Someone else changed the order after you read it. Fetch it again, re-check, and resend with the new version.")

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from flint_core import idempotency, ids, registry
+from flint_core import idempotency, ids, limits, registry
 from flint_core.auth import Principal, authenticate
 from flint_core.errors import FlintError
 from flint_core.registry import Operation
@@ -141,6 +141,7 @@ def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str |
                 principal = authenticate(session, api_key, now)
             if not principal.has_scope(op.scope):
                 raise FlintError("missing_scope", scope=op.scope, operation=op.name)
+            limits.check_operation(principal.limits, op, arguments)
         params = parse(op, arguments)
         if idempotency_key is not None and not op.safety.read_only:
             idempotency.validate_key(idempotency_key)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from flint_core import auth, lifecycle
 from flint_core.errors import FlintError
+from flint_core.limits import stricter
 from flint_core.operations.common import fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Output, Timestamp, lenient_enum
+from flint_core.schema import Bool, Currency, Input, ListInput, MoneyIn, Output, Timestamp, lenient_enum
 from flint_core.store.models import ApiKey
 
 MAX_GRACE = timedelta(days=7)
@@ -26,6 +27,25 @@ class ApiKeyKind(enum.Enum):
 
 
 ApiKeyKindIn = lenient_enum(ApiKeyKind, "SECRET or RESTRICTED (default).")
+
+
+class KeyLimits(Input):
+    """Guard rails for agents, enforced by the server (see flint_core.limits)."""
+
+    read_only: Bool = Field(False, description="True: the key can call read-only operations only.")
+    require_preview: Bool = Field(False, description="True: every destructive operation needs the preview_id of "
+                                                     "a preview with the same parameters (e.g. preview_refund).")
+    allowed_currencies: list[Currency] | None = Field(None, max_length=20, description="Only these currencies "
+                                                      "may be charged or refunded.")
+    max_refund_money: MoneyIn | None = Field(None, description="Largest single refund the key may create.")
+    max_daily_refund_money: MoneyIn | None = Field(None, description="Most the key may refund per UTC day.")
+
+
+def limits_of(limits: KeyLimits | None) -> dict[str, Any]:
+    if limits is None:
+        return {}
+    data = limits.model_dump(mode="json", exclude_defaults=True)
+    return {k: v for k, v in data.items() if v not in (None, False)}
 
 
 class ApiKeyOut(Output):
@@ -44,6 +64,8 @@ class ApiKeyOut(Output):
     expires_at: datetime | None = Field(description="When it stops working, if ever.")
     revoked_at: datetime | None = Field(description="When it was revoked, if it was.")
     rolled_to: str | None = Field(description="The key that replaced it in a roll.")
+    limits: dict[str, Any] = Field(description="Guard rails enforced on the key: read_only, require_preview, "
+                                               "allowed_currencies, max_refund_money, max_daily_refund_money.")
     available_actions: list[str] = Field(description="Operations legal on this key now, for the calling key.")
     created_at: datetime = Field(description="When it was created.")
 
@@ -61,7 +83,7 @@ def api_key_out(ctx: Context, key: ApiKey, secret: str | None = None) -> ApiKeyO
     return ApiKeyOut(api_key_id=key.api_key_id, kind=key.kind.upper(), mode=key.mode,
                      sandbox_id=None if key.mode == "live" else key.env_id, name=key.name, scopes=key.scopes,
                      status=status, redacted_secret=key.redacted, secret=secret, expires_at=key.expires_at,
-                     revoked_at=key.revoked_at, rolled_to=key.rolled_to,
+                     revoked_at=key.revoked_at, rolled_to=key.rolled_to, limits=key.limits or {},
                      available_actions=lifecycle.API_KEY.actions_for(status, ctx.can), created_at=key.created_at)
 
 
@@ -74,6 +96,8 @@ class CreateApiKeyInput(Input):
                                           "implies `x:read`. Known scopes: " + ", ".join(SCOPES) + ".")
     name: str | None = Field(None, max_length=200, description="Your label, e.g. `support agent`.")
     expires_at: Timestamp | None = Field(None, description="Optional expiry (RFC 3339); must be in the future.")
+    limits: KeyLimits | None = Field(None, description="Guard rails for an agent's key. A key created by a "
+                                                       "limited key also carries the creator's limits.")
 
 
 @operation("create_api_key", http="POST /v1/api_keys", scope="keys:write", safety=WRITE,
@@ -98,9 +122,12 @@ def create_api_key(ctx: Context, params: CreateApiKeyInput) -> ApiKeyOut:
         raise FlintError("scope_escalation", param="scopes", scopes=", ".join(missing))
     if params.expires_at is not None and params.expires_at <= ctx.now:
         raise FlintError("parameter_invalid", param="expires_at", detail="must be in the future")
+    if principal.limits and kind == "secret":
+        raise FlintError("scope_escalation", param="kind", scopes="a SECRET key without this key's limits")
     key, secret = auth.issue_key(ctx.session, merchant_id=ctx.merchant_id, env_id=ctx.env_id, kind=kind,
                                  scopes=params.scopes, now=ctx.now, name=params.name, expires_at=params.expires_at,
-                                 created_by=principal.api_key_id)
+                                 created_by=principal.api_key_id,
+                                 limits=stricter(principal.limits, limits_of(params.limits)))
     ctx.record("api_key", key.api_key_id, "API_KEY_CREATED", {"scopes": [None, key.scopes]})
     return api_key_out(ctx, key, secret)
 
@@ -143,6 +170,7 @@ def roll_api_key(ctx: Context, params: RollApiKeyInput) -> ApiKeyOut:
     lifecycle.API_KEY.require(key_status(old, ctx.now), "roll_api_key", old.api_key_id, ctx.can)
     new, secret = auth.issue_key(ctx.session, merchant_id=old.merchant_id, env_id=old.env_id, kind=old.kind,
                                  scopes=old.scopes, now=ctx.now, name=old.name, expires_at=old.expires_at,
+                                 limits=old.limits,
                                  created_by=ctx.principal.api_key_id if ctx.principal else None)
     grace_end = ctx.now + timedelta(seconds=params.grace_period_seconds)
     before = old.expires_at

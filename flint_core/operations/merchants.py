@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -79,7 +79,9 @@ class Whoami(Output):
     api_key_id: str = Field(description="The calling key's id.")
     kind: str = Field(description="SECRET or RESTRICTED.")
     scopes: list[str] = Field(description="Every scope the key holds (expanded; write implies read).")
-    limits: dict[str, str] = Field(description="Server-enforced limits on the key (none yet).")
+    limits: dict[str, Any] = Field(description="Guard rails the server enforces on this key: read_only, "
+                                               "require_preview, allowed_currencies, max_refund_money, "
+                                               "max_daily_refund_money (absent = no limit).")
 
 
 @operation("whoami", http="GET /v1/whoami", scope=None, safety=READ_ONLY,
@@ -93,4 +95,4 @@ def whoami(ctx: Context, params: WhoamiInput) -> Whoami:
     assert merchant is not None
     return Whoami(merchant=merchant_out(merchant), mode=principal.mode, sandbox_id=principal.sandbox_id,
                   api_key_id=principal.api_key_id, kind=principal.kind.upper(),
-                  scopes=[s for s in SCOPES if principal.has_scope(s)], limits={})
+                  scopes=[s for s in SCOPES if principal.has_scope(s)], limits=principal.limits)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from pydantic import Field
 
-from flint_core import ids, lifecycle
+from flint_core import ids, lifecycle, limits
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.payment_views import (
@@ -119,6 +119,7 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
             return _authorize(ctx, pending)
         return payment_intent_out(ctx, pending, order.status)
     lifecycle.ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
+    limits.check_currency(ctx, order.currency, "order_id")
     source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
     amount = order.total_amount - order.paid_amount - order.authorized_amount
     pi = PaymentIntent(

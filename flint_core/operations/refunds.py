@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from flint_core import ids, lifecycle, pricing
+from flint_core import idempotency, ids, lifecycle, limits, previews, pricing
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.payment_views import processor_for
@@ -63,8 +63,10 @@ class RefundInput(Input):
 
 
 class CreateRefundInput(RefundInput):
-    preview_id: str | None = Field(None, max_length=100, description="Reserved for confirmed refunds: the "
-                                                                     "preview_id of a preview_refund.")
+    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_refund with "
+                                   "the same parameters: the refund then happens only if the order has not "
+                                   "changed since (409 preview_stale / preview_mismatch otherwise). Required by "
+                                   "keys with require_preview.")
 
 
 class RefundLineOut(Output):
@@ -128,6 +130,11 @@ def _order_for(ctx: Context, params: RefundInput, lock: bool) -> Order:
     else:
         order_id = params.order_id or ""
     return fetch(ctx, Order, order_id, resource="order", lock=lock)
+
+
+def _fingerprint(params: RefundInput) -> str:
+    """The refund a preview showed, as parameters (preview_id itself excluded)."""
+    return idempotency.fingerprint("create_refund", params.model_dump(mode="json", exclude={"preview_id"}))
 
 
 def _line_pricing(li: OrderLineItem) -> pricing.LinePricing:
@@ -220,6 +227,8 @@ class RefundPreview(Output):
     amount_money: MoneyOut = Field(description="What would be returned.")
     tax_money: MoneyOut = Field(description="Its tax part.")
     line_items: list[RefundLineOut] = Field(description="Units that would be refunded.")
+    preview_id: str | None = Field(description="Pass to create_refund with the same parameters to refund exactly "
+                                               "this, only if the order is unchanged (valid 10 minutes).")
     order_status_after: str = Field(description="The order's status after the refund.")
     refunded_money_after: MoneyOut = Field(description="The order's refunded total after it.")
     refundable_money_after: MoneyOut = Field(description="What would still be refundable after it.")
@@ -238,8 +247,11 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
         return MoneyOut.of(amount, order.currency)
 
     refunded = order.refunded_amount + (0 if plan.error else plan.amount)
+    preview_id = None if plan.error else previews.issue(ctx, "create_refund", _fingerprint(params), order.order_id,
+                                                         order.version)
     return RefundPreview(
         allowed=plan.error is None, error=plan.error.envelope(ctx.request_id)["error"] if plan.error else None,
+        preview_id=preview_id,
         order_id=order.order_id, payment_intent_id=plan.payment_intent.payment_intent_id if plan.payment_intent else None,
         amount_money=m(plan.amount), tax_money=m(plan.tax),
         line_items=[RefundLineOut(line_item_id=x["line_item_id"], quantity=x["quantity"], amount_money=m(x["amount"]),
@@ -256,7 +268,8 @@ def _reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:
                     payment_intent_id=pi.payment_intent_id, status=lifecycle.REFUND.initial, amount=plan.amount,
                     tax_amount=plan.tax, currency=order.currency,
                     line_items=plan.lines, reason=params.reason.value,
-                    failure_reason=None, idempotency_key=ctx.idempotency_key, processor_reference=None)
+                    failure_reason=None, idempotency_key=ctx.idempotency_key, processor_reference=None,
+                    created_by=ctx.principal.api_key_id if ctx.principal else None)
     ctx.session.add(refund)
     _move(ctx, order, pi, refund, +1, "REFUND_CREATED", plan.lines)
     return refund
@@ -321,8 +334,12 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
     refund = _reserved_by_this_key(ctx, params)
     if refund is None:
         plan = plan_refund(ctx, params, lock=True)
+        if params.preview_id is not None:
+            previews.confirm(ctx, params.preview_id, "create_refund", _fingerprint(params), plan.order.order_id,
+                             plan.order.version)
         if plan.error is not None:
             raise plan.error
+        limits.check_refund(ctx, plan.amount, plan.order.currency)
         refund = _reserve(ctx, plan, params)
     elif refund.status != lifecycle.PENDING:
         return refund_out(refund, _order_for(ctx, params, lock=False).status)

@@ -75,7 +75,8 @@ def create_sandbox(ctx: Context, params: CreateSandboxInput) -> SandboxCreated:
     sandbox = create_sandbox_row(ctx.session, merchant_id=ctx.merchant_id, name=params.name, now=ctx.now)
     key, secret = auth.issue_key(ctx.session, merchant_id=ctx.merchant_id, env_id=sandbox.sandbox_id,
                                  kind=principal.kind, scopes=sorted(principal.scopes), now=ctx.now,
-                                 name=f"{params.name} {principal.kind} key", created_by=principal.api_key_id)
+                                 name=f"{params.name} {principal.kind} key", created_by=principal.api_key_id,
+                                 limits=principal.limits)
     ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_CREATED", {"name": [None, sandbox.name]})
     return SandboxCreated(sandbox=sandbox_out(sandbox), api_key=api_key_out(ctx, key, secret))
 

@@ -95,6 +95,7 @@ class ApiKey(Scoped, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     rolled_to: Mapped[str | None] = mapped_column(Id, nullable=True)
     created_by: Mapped[str | None] = mapped_column(Id, nullable=True)
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # agent guard rails, see auth.KeyLimits
     __table_args__ = (Index("ix_api_keys_scope", "merchant_id", "env_id"),)
 
 
@@ -267,8 +268,21 @@ class Refund(Scoped, Base):
     failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     processor_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(Id, nullable=True)  # the API key (daily refund limits)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_refunds_status", "status"),)
+    __table_args__ = (Index("ix_refunds_status", "status"), Index("ix_refunds_created_by", "created_by", "created_at"))
+
+
+class Preview(Scoped, Base):
+    """A confirmed-destructive-action token: the exact parameters and object version a preview showed."""
+
+    __tablename__ = "previews"
+    preview_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(Id)
+    version: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CheckoutSession(Scoped, Base):
@@ -370,5 +384,5 @@ class IdempotencyRecord(Base):
 
 
 # Tables that belong to one environment and are wiped by reset_sandbox, children first.
-ENV_TABLES = (Activity, IdempotencyRecord, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
+ENV_TABLES = (Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
               OrderLineItem, Order, Coupon, TaxRate, Customer)

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23
 """
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import flint_core.store.models
+
 
 revision = '0001'
 down_revision = None
@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('revoked_at', flint_core.store.models.UTCDateTime(), nullable=True),
     sa.Column('rolled_to', sa.String(length=40), nullable=True),
     sa.Column('created_by', sa.String(length=40), nullable=True),
+    sa.Column('limits', sa.JSON(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
     sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
@@ -148,6 +149,18 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_scope', ['merchant_id', 'env_id', 'created_at'], unique=False)
         batch_op.create_index('ix_orders_status', ['merchant_id', 'env_id', 'status'], unique=False)
 
+    op.create_table('previews',
+    sa.Column('preview_id', sa.String(length=40), nullable=False),
+    sa.Column('operation', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('object_id', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('expires_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('merchant_id', sa.String(length=40), nullable=False),
+    sa.Column('env_id', sa.String(length=40), nullable=False),
+    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('preview_id', name=op.f('pk_previews'))
+    )
     op.create_table('simulator_charges',
     sa.Column('key', sa.String(length=255), nullable=False),
     sa.Column('reference', sa.String(length=64), nullable=False),
@@ -343,6 +356,7 @@ def upgrade() -> None:
     sa.Column('failure_reason', sa.String(length=500), nullable=True),
     sa.Column('idempotency_key', sa.String(length=255), nullable=True),
     sa.Column('processor_reference', sa.String(length=255), nullable=True),
+    sa.Column('created_by', sa.String(length=40), nullable=True),
     sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
@@ -352,6 +366,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('refund_id', name=op.f('pk_refunds'))
     )
     with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index('ix_refunds_created_by', ['created_by', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
         batch_op.create_index('ix_refunds_status', ['status'], unique=False)
 
@@ -363,6 +378,7 @@ def downgrade() -> None:
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_index('ix_refunds_status')
         batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
+        batch_op.drop_index('ix_refunds_created_by')
 
     op.drop_table('refunds')
     with op.batch_alter_table('checkout_sessions', schema=None) as batch_op:
@@ -400,6 +416,7 @@ def downgrade() -> None:
     op.drop_table('simulator_operations')
     op.drop_table('simulator_faults')
     op.drop_table('simulator_charges')
+    op.drop_table('previews')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_status')
         batch_op.drop_index('ix_orders_scope')
