@@ -181,8 +181,9 @@ _spec("rate_limited", "rate_limit_error", 429, "Too many requests; retry after {
 _spec("processor_unavailable", "processor_error", 502, "The payment processor failed: {detail}.",
       "Nothing was double-charged. Retry with the SAME idempotency key.", retryable=True, effect="unknown")
 _spec("processor_timeout", "processor_error", 504, "The payment processor did not answer in time: {detail}.",
-      "The outcome is unknown. Retry ONLY with the same idempotency key (or call retry_payment); never start "
-      "a new payment.", retryable=True, effect="unknown")
+      "The outcome is unknown. Retry ONLY with the same idempotency key (for a payment left PROCESSING, "
+      "retry_payment also works); never start a new payment. `suggested_actions` names the call to repeat.",
+      retryable=True, effect="unknown")
 _spec("internal_error", "api_error", 500, "Flint failed to process this request ({request_id}).",
       "Flint's fault, not yours. Nothing was applied. Retry with the same idempotency key.", retryable=True)
 

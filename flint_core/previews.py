@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flint_core import ids
+from pydantic import BaseModel
+
+from flint_core import idempotency, ids
 from flint_core.errors import FlintError, not_found
 from flint_core.store.models import Preview
 
@@ -15,6 +17,11 @@ if TYPE_CHECKING:
     from flint_core.runtime import Context
 
 VALID_FOR = timedelta(minutes=10)
+
+
+def fingerprint(operation: str, params: BaseModel) -> str:
+    """What an action would do, as its parameters (its own preview_id excluded)."""
+    return idempotency.fingerprint(operation, params.model_dump(mode="json", exclude={"preview_id"}))
 
 
 def issue(ctx: Context, operation: str, fingerprint: str, object_id: str, version: int) -> str:

@@ -25,7 +25,10 @@ from flint_core.store.models import Activity
 from flint_core.validation import translate
 
 log = logging.getLogger("flint")
-PUBLIC_SCOPE = ("public", "public")  # idempotency scope of calls made without a key (create_merchant)
+PUBLIC_SCOPE = ("public", "public")
+# Never stored as an idempotent answer (API.md section 3), even when raised while the operation runs: the
+# same request may succeed with another key or once the key's powers change.
+UNSTORED = frozenset({"authentication_error", "permission_error", "rate_limit_error"})  # idempotency scope of calls made without a key (create_merchant)
 
 
 def utcnow() -> datetime:
@@ -172,7 +175,7 @@ def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str |
             return outcome
     except FlintError as exc:
         outcome = _error(exc, request_id)
-        if key is not None and exc.http_status < 500:
+        if key is not None and exc.http_status < 500 and exc.spec.type not in UNSTORED:
             # Execution began: its (rolled back) failure is the key's answer from now on.
             with db.transaction() as session:
                 idempotency.complete(session, status=outcome.status, body=outcome.body, **claim)

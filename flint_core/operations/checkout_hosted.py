@@ -22,11 +22,11 @@ from flint_core.money import Money
 from flint_core.operations.checkout import current_status, settle, system_context
 from flint_core.operations.order_views import checkout_url
 from flint_core.operations.payment_views import PaymentIntentOut, in_flight
+from flint_core.processors.cards import CARD_LIKE
 from flint_core.runtime import Context, Settings, parse, utcnow
 from flint_core.store.db import Database
 from flint_core.store.models import LIVE, CheckoutSession, Merchant, Order, PaymentIntent
 
-_CARD_NUMBER = re.compile(r"^[0-9][0-9 -]{10,22}[0-9]$")
 _EXPIRY = re.compile(r"^(\d{1,2})\s*/\s*(\d{2}|\d{4})$")
 
 
@@ -88,7 +88,7 @@ def check_form(payment_source: str, buyer_email: str, expiry: str, cvc: str, now
         return "Enter a valid email address for your receipt."
     if not payment_source.strip():
         return "Enter your card number."
-    if not _CARD_NUMBER.match(payment_source.strip()):
+    if not CARD_LIKE.match(payment_source.strip()):
         return None if len(payment_source) <= 64 else "That is not a valid card number."
     match = _EXPIRY.match(expiry.strip())
     if match is None or not 1 <= int(match[1]) <= 12:

@@ -142,12 +142,15 @@ BLOCKED_IN_FLIGHT = frozenset({"update_order", "apply_coupon", "remove_coupon", 
 NEED_REFUNDABLE = frozenset({"preview_refund", "create_refund"})
 
 
-def _legal(ctx: Context, order: Order) -> Callable[[str], bool]:
-    """Beyond the status table: nothing edits an order with a payment in flight, and refunds need money."""
+def legal(ctx: Context, order: Order) -> Callable[[str], bool]:
+    """Beyond the status table: nothing edits an order with a payment in flight, refunds need money
+    left to refund, and canceling an AUTHORIZED order voids its hold, which needs payments:write."""
     in_flight = any(pi.status in lifecycle.IN_FLIGHT for pi in order.payment_intents)
     refundable = order.paid_amount - order.refunded_amount > 0
+    voids = order.status == lifecycle.AUTHORIZED and not (
+        ctx.principal is None or ctx.principal.has_scope("payments:write"))
     return lambda action: ctx.can(action) and not (in_flight and action in BLOCKED_IN_FLIGHT) and not (
-        action in NEED_REFUNDABLE and not refundable)
+        action in NEED_REFUNDABLE and not refundable) and not (voids and action == "cancel_order")
 
 
 def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
@@ -198,7 +201,7 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
         refund_ids=[] if preview else [r.refund_id for r in order.refunds],
         checkout_session_url=None if preview else _open_checkout_url(ctx, order),
         last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
-        available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, _legal(ctx, order)),
+        available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, legal(ctx, order)),
         version=order.version, created_at=None if preview else order.created_at,
         updated_at=None if preview else order.updated_at, metadata=order.metadata_)
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
-from flint_core import ids, lifecycle
+from flint_core import ids, lifecycle, previews
 from flint_core.errors import FlintError, not_found
 from flint_core.operations import coupons as coupon_ops
 from flint_core.operations.common import fetch, merge_metadata, scoped
@@ -22,7 +22,7 @@ from flint_core.operations.order_inputs import (
     TipIn,
 )
 from flint_core.operations.order_pricing import reprice
-from flint_core.operations.order_views import OrderOut, audit_snapshot, diff, order_out
+from flint_core.operations.order_views import OrderOut, audit_snapshot, diff, legal, order_out
 from flint_core.operations.payment_views import require_no_payment_in_flight
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, Safety, operation
@@ -185,7 +185,7 @@ def _mutate(ctx: Context, order: Order, activity: str, before: dict[str, Any], *
 def _open_order(ctx: Context, order_id: str, action: str) -> Order:
     """The order, locked, in a status that allows ``action`` and with no payment in flight."""
     order = fetch(ctx, Order, order_id, resource="order", lock=True)
-    lifecycle.ORDER.require(order.status, action, order.order_id, ctx.can)
+    lifecycle.ORDER.require(order.status, action, order.order_id, legal(ctx, order))
     require_no_payment_in_flight(order)
     return order
 
@@ -297,6 +297,8 @@ def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
 class CancelOrderInput(Input):
     order_id: str = Field(description="The OPEN or AUTHORIZED order to cancel.")
     reason: str | None = Field(None, max_length=500, description="Why, for the audit trail.")
+    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_cancel_order "
+                                   "with the same parameters: cancel only if the order is unchanged since.")
 
 
 @operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write",
@@ -307,6 +309,9 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
     Final: a canceled order cannot be edited, paid or reopened. Paid orders cannot be canceled; refund
     them instead (409 order_not_cancelable)."""
     order = _open_order(ctx, params.order_id, "cancel_order")
+    if params.preview_id is not None:
+        previews.confirm(ctx, params.preview_id, "cancel_order", previews.fingerprint("cancel_order", params),
+                         order.order_id, order.version)
     if order.status == lifecycle.AUTHORIZED:  # release the hold at the processor first
         from flint_core.operations.payments import release_holds
 

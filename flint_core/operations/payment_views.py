@@ -33,7 +33,7 @@ class PaymentIntentOut(Output):
     amount_refunded_money: MoneyOut = Field(description="What was refunded from it.")
     capture_method: str = Field(description="AUTOMATIC (charge now) or MANUAL (hold, capture later).")
     payment_method: PaymentMethodOut = Field(description="What it was paid with.")
-    processor: str = Field(description="simulator (test mode) or stripe.")
+    processor: str = Field(description="simulator (test mode), stripe (live mode), or none (nothing to collect).")
     processor_reference: str | None = Field(description="The processor's id for the charge.")
     attempts: list[dict[str, Any]] = Field(description="Every processor call: when, action, outcome, code, decision.")
     failure: dict[str, Any] | None = Field(description="Why it failed: code, decline_code, message, retryable, "
@@ -43,6 +43,9 @@ class PaymentIntentOut(Output):
     available_actions: list[str] = Field(description="Operations legal on this payment now, for the calling key.")
     created_at: datetime = Field(description="When it was created.")
     updated_at: datetime = Field(description="When it last changed.")
+
+
+REFUNDS = frozenset({"preview_refund", "create_refund"})
 
 
 def payment_intent_out(ctx: Context, pi: PaymentIntent, order_status: str) -> PaymentIntentOut:
@@ -55,7 +58,8 @@ def payment_intent_out(ctx: Context, pi: PaymentIntent, order_status: str) -> Pa
         amount_refunded_money=m(pi.amount_refunded), capture_method=pi.capture_method,
         payment_method=PaymentMethodOut(**pi.payment_method), processor=pi.processor,
         processor_reference=pi.processor_reference, attempts=pi.attempts, failure=pi.failure,
-        next_action=pi.next_action, available_actions=lifecycle.PAYMENT_INTENT.actions_for(pi.status, ctx.can),
+        next_action=pi.next_action, available_actions=lifecycle.PAYMENT_INTENT.actions_for(
+            pi.status, lambda a: ctx.can(a) and (a not in REFUNDS or pi.amount_captured > pi.amount_refunded)),
         created_at=pi.created_at, updated_at=pi.updated_at)
 
 
@@ -120,7 +124,7 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
         "code": result.failure.code if result.failure else None,
         "decline_code": result.failure.decline_code if result.failure else None,
         "decision": _decision(new, failure)}]
-    pi.processor_reference = result.reference
+    pi.processor_reference = result.reference or None
     pi.updated_at = ctx.now
     if new == pi.status:
         return
@@ -155,6 +159,7 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
 
 
 def _decision(status: str, failure: dict[str, Any] | None) -> str:
+    """A human line for the attempt log: what Flint concluded from this outcome."""
     if failure is not None:
         options = ", ".join(failure["recovery_options"]) or "none: do not retry"
         return f"{failure['category']}: {options}"

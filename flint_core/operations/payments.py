@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from pydantic import Field
 
-from flint_core import ids, lifecycle, limits
+from flint_core import ids, lifecycle, limits, previews
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.payment_views import (
@@ -52,16 +52,17 @@ def _call(ctx: Context, pi_id: str, action: str, call: Callable[[], ChargeResult
     try:
         result = call()
     except ProcessorError as exc:
+        repeat = "retry_payment" if action == "authorize" else f"{action}_payment"  # same call, same key
+        again = f"{repeat} (or the same request with the same idempotency key)"
         pi, order = lock(ctx, pi_id)
         pi.attempts = [*pi.attempts, {"attempted_at": ctx.now.isoformat(), "action": action,
                                       "outcome": "TIMEOUT" if exc.timeout else "UNAVAILABLE", "code": None,
-                                      "decline_code": None, "decision": "outcome unknown: retry_payment or retry "
-                                      "with the same idempotency key" if exc.timeout else "nothing happened: retry"}]
+                                      "decline_code": None, "decision": f"outcome unknown: {again}"
+                                      if exc.timeout else f"nothing happened: {again}"}]
         ctx.checkpoint()
-        again = "retry_payment" if action == "authorize" else f"{action}_payment"  # same call, same key
         raise FlintError("processor_timeout" if exc.timeout else "processor_unavailable",
                          detail=f"{exc} (payment {pi_id}, {action})",
-                         suggested_actions=[again, "get_payment_intent"]) from None
+                         suggested_actions=[repeat, "get_payment_intent"]) from None
     pi, order = lock(ctx, pi_id)
     apply_charge(ctx, pi, order, result, action)
     return payment_intent_out(ctx, pi, order.status)
@@ -132,13 +133,14 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
         failure=None, next_action=None, buyer_email=params.buyer_email or order.buyer_email,
         idempotency_key=ctx.idempotency_key)
     ctx.session.add(pi)
+    email_before = order.buyer_email
     if params.buyer_email:
         order.buyer_email = params.buyer_email
     ctx.record("order", order.order_id, "PAYMENT_STARTED",
                {"payment_intent_id": [None, pi.payment_intent_id], "amount": [None, amount]}
-               | ({"buyer_email": [None, params.buyer_email]} if params.buyer_email else {}))
+               | ({"buyer_email": [email_before, params.buyer_email]} if params.buyer_email else {}))
     if amount == 0:  # nothing to collect (a fully discounted order): no processor call
-        apply_charge(ctx, pi, order, ChargeResult(ChargeStatus.SUCCEEDED, "none", 0, 0), "authorize")
+        apply_charge(ctx, pi, order, ChargeResult(ChargeStatus.SUCCEEDED, "", 0, 0), "authorize")
         return payment_intent_out(ctx, pi, order.status)
     return _authorize(ctx, pi)
 
@@ -199,13 +201,22 @@ def capture_payment(ctx: Context, params: CapturePaymentInput) -> PaymentIntentO
                  lambda: processor.capture(key=f"{pi.payment_intent_id}:capture", reference=reference, amount=amount))
 
 
+class VoidPaymentInput(PaymentIntentInput):
+    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_void_payment: "
+                                   "void only if nothing changed since.")
+
+
 @operation("void_payment", http="POST /v1/payment_intents/{payment_intent_id}/void", scope="payments:write",
            safety=RELEASES, summary="Release a hold (or abandon a 3D Secure payment); the order is OPEN again.")
-def void_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
+def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
     """Cancel an uncaptured payment: REQUIRES_CAPTURE (the hold is released and the order goes back to
     OPEN) or REQUIRES_ACTION (the customer abandoned 3D Secure). Nothing was charged, so nothing is
     refunded. Cannot be undone; pay_order again to collect."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
+    if params.preview_id is not None:
+        order = lock_order(ctx, pi.order_id)
+        previews.confirm(ctx, params.preview_id, "void_payment", previews.fingerprint("void_payment", params),
+                         pi.payment_intent_id, order.version)
     lifecycle.PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
     processor, reference = processor_for(ctx), pi.processor_reference or ""
     return _call(ctx, pi.payment_intent_id, "void",

@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from flint_core import idempotency, ids, lifecycle, limits, previews, pricing
+from flint_core import ids, lifecycle, limits, previews, pricing
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
+from flint_core.operations.order_views import legal
 from flint_core.operations.payment_views import processor_for
 from flint_core.pagination import Page, paginate
 from flint_core.processors.base import ProcessorError, RefundResult, RefundStatus
@@ -132,11 +133,6 @@ def _order_for(ctx: Context, params: RefundInput, lock: bool) -> Order:
     return fetch(ctx, Order, order_id, resource="order", lock=lock)
 
 
-def _fingerprint(params: RefundInput) -> str:
-    """The refund a preview showed, as parameters (preview_id itself excluded)."""
-    return idempotency.fingerprint("create_refund", params.model_dump(mode="json", exclude={"preview_id"}))
-
-
 def _line_pricing(li: OrderLineItem) -> pricing.LinePricing:
     return pricing.LinePricing(li.gross_amount, li.discount_amount, li.service_charge_amount, li.tax_amount,
                                li.inclusive_tax_amount, li.total_amount)
@@ -147,7 +143,7 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
     order = _order_for(ctx, params, lock)
     plan = Plan(order)
     try:
-        lifecycle.ORDER.require(order.status, "create_refund", order.order_id, ctx.can)
+        lifecycle.ORDER.require(order.status, "create_refund", order.order_id, legal(ctx, order))
         refundable = order.paid_amount - order.refunded_amount
         if refundable <= 0:
             raise FlintError("nothing_to_refund", param="order_id", order_id=order.order_id)
@@ -247,7 +243,7 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
         return MoneyOut.of(amount, order.currency)
 
     refunded = order.refunded_amount + (0 if plan.error else plan.amount)
-    preview_id = None if plan.error else previews.issue(ctx, "create_refund", _fingerprint(params), order.order_id,
+    preview_id = None if plan.error else previews.issue(ctx, "create_refund", previews.fingerprint("create_refund", params), order.order_id,
                                                          order.version)
     return RefundPreview(
         allowed=plan.error is None, error=plan.error.envelope(ctx.request_id)["error"] if plan.error else None,
@@ -335,7 +331,7 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
     if refund is None:
         plan = plan_refund(ctx, params, lock=True)
         if params.preview_id is not None:
-            previews.confirm(ctx, params.preview_id, "create_refund", _fingerprint(params), plan.order.order_id,
+            previews.confirm(ctx, params.preview_id, "create_refund", previews.fingerprint("create_refund", params), plan.order.order_id,
                              plan.order.version)
         if plan.error is not None:
             raise plan.error

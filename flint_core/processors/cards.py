@@ -46,7 +46,7 @@ TEST_CARDS = (
 )
 BY_NUMBER = {card.number: card for card in TEST_CARDS}
 BY_TOKEN = {card.token: card for card in TEST_CARDS}
-_CARD_LIKE = re.compile(r"^[0-9][0-9 .\-/]{10,30}[0-9]$")  # digits with any usual separators
+CARD_LIKE = re.compile(r"^[0-9][0-9 .\-/]{10,30}[0-9]$")  # digits with any usual separators
 
 
 def luhn_ok(number: str) -> bool:
@@ -69,7 +69,7 @@ def _brand(number: str) -> str:
 def tokenize(source: str, *, test_mode: bool, param: str = "payment_source") -> CardSource:
     """A token, a test-mode card number, or a payment method id -> a CardSource (never the number)."""
     source = source.strip()
-    if _CARD_LIKE.match(source):
+    if CARD_LIKE.match(source):
         number = re.sub(r"\D", "", source)
         if not test_mode:
             raise FlintError("card_number_not_allowed", param=param)

@@ -97,3 +97,42 @@ def test_limits_are_inherited_and_cannot_be_shed(api: Api, client: Any) -> None:
     assert parent.post("/v1/api_keys", {"kind": "SECRET"}).status_code == 403
     sandbox_key = Api(client, api.ok("POST", "/v1/sandboxes", {"name": "x"})["api_key"]["secret"])
     assert sandbox_key.ok("GET", "/v1/whoami")["limits"] == {}
+
+
+def test_cancel_and_void_previews(api: Api) -> None:
+    from tests.api.test_payments import new_order, pay
+
+    order = new_order(api)
+    preview = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel/preview", {"reason": "customer asked"})
+    assert preview["allowed"] and preview["effects"]["status"] == ["OPEN", "CANCELED"]
+    wrong = api.post(f"/v1/orders/{order['order_id']}/cancel", {"preview_id": preview["preview_id"]})
+    assert wrong.json()["error"]["code"] == "preview_mismatch"  # the reason differs
+    canceled = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel",
+                      {"reason": "customer asked", "preview_id": preview["preview_id"]})
+    assert canceled["status"] == "CANCELED"
+    again = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel/preview", {})
+    assert again["allowed"] is False and again["error"]["code"] == "order_not_cancelable"
+    assert again["preview_id"] is None
+
+    held = new_order(api)
+    pi = pay(api, held["order_id"], capture_method="MANUAL").json()
+    void_preview = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/void/preview", {})
+    assert void_preview["effects"]["order.status"] == ["AUTHORIZED", "OPEN"]
+    assert void_preview["effects"]["authorized_money.amount"] == [13824, 0]
+    voided = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/void",
+                    {"preview_id": void_preview["preview_id"]})
+    assert voided["status"] == "CANCELED" and voided["order_status"] == "OPEN"
+
+
+def test_permission_errors_are_never_stored_for_replay(api: Api, client: Any) -> None:
+    from tests.api.test_payments import new_order, pay
+
+    clerk = limited(api, client, ["orders:write"])
+    order = new_order(api)
+    pay(api, order["order_id"], capture_method="MANUAL")
+    assert "cancel_order" not in clerk.ok("GET", f"/v1/orders/{order['order_id']}")["available_actions"]
+    denied = clerk.post(f"/v1/orders/{order['order_id']}/cancel", {}, idempotency_key="cancel-1")
+    assert denied.status_code == 403
+    # the same key, by a key with payments:write, runs the operation: the 403 was not stored
+    done = api.post(f"/v1/orders/{order['order_id']}/cancel", {}, idempotency_key="cancel-1")
+    assert done.status_code == 200 and "Idempotent-Replayed" not in done.headers
