@@ -1,4 +1,4 @@
-"""The `flint` command: serve, migrate."""
+"""The `flint` command: serve, migrate, mcp."""
 
 from __future__ import annotations
 
@@ -59,6 +59,20 @@ def migrate(args: argparse.Namespace) -> None:
     print(f"migrated {database_url(args.database_url)}")
 
 
+def mcp(args: argparse.Namespace) -> None:
+    """The MCP server on stdio for the key in FLINT_API_KEY (stdout is the protocol: never print to it)."""
+    from flint_mcp import stdio
+
+    db = Database(args.database_url)
+    db.migrate()
+    key = os.environ.get("FLINT_API_KEY")
+    problem = stdio.check_key(db, key)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(2)
+    stdio.run(db, key or "", Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY")))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flint", description="Flint: order-first commerce API.")
     parser.add_argument("--database-url", default=None,
@@ -74,6 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     p_migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     p_migrate.add_argument("--database-url", default=None, dest="database_url_sub")
     p_migrate.set_defaults(func=migrate)
+    p_mcp = sub.add_parser("mcp", help="serve MCP on stdio for the key in $FLINT_API_KEY")
+    p_mcp.add_argument("--database-url", default=None, dest="database_url_sub")
+    p_mcp.set_defaults(func=mcp)
     args = parser.parse_args(argv)
     args.database_url = args.database_url_sub or args.database_url
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")

@@ -37,9 +37,17 @@ def _describe(node: dict[str, Any], inner: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p).strip()
 
 
-def portable(schema: dict[str, Any]) -> dict[str, Any]:
-    """Inline every `$ref`, collapse `X | None` to `X` (optional = not required), keep only the subset."""
+def portable(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
+    """Inline every `$ref`, collapse `X | None` to `X` (optional = not required), keep only the subset.
+
+    ``output=True`` describes what Flint returns rather than what a model must send: `X | None` stays
+    `type: [X, "null"]`, a free-form object (`dict[str, Any]`) stays open and `Any` stays unconstrained,
+    because outputs carry their null fields and MCP clients validate `structuredContent` against
+    `outputSchema`."""
     defs = schema.get("$defs", {})
+
+    def is_nullable(node: dict[str, Any]) -> bool:
+        return any(v.get("type") == "null" for v in node.get("anyOf", ()))
 
     def resolve(node: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in node:
@@ -56,13 +64,17 @@ def portable(schema: dict[str, Any]) -> dict[str, Any]:
     def walk(node: dict[str, Any]) -> dict[str, Any]:
         inner = resolve(node)
         kind = inner.get("type")
+        if output and not set(inner) - {"description", "title"}:  # Any: an output value of any type
+            return {"description": _describe(node, inner)} if _describe(node, inner) else {}
         if isinstance(kind, list) or kind is None:
             raise NotPortable(f"type {kind!r}")
-        out: dict[str, Any] = {"type": kind}
+        out: dict[str, Any] = {"type": [kind, "null"] if output and is_nullable(node) else kind}
         if kind == "object":
             props = inner.get("properties", {})
             extra = inner.get("additionalProperties")
-            if props or not isinstance(extra, dict):
+            if output and not props and extra is True:
+                pass  # free-form output object: any keys
+            elif props or not isinstance(extra, dict):
                 out["properties"] = {name: walk(prop) for name, prop in props.items()}
                 out["required"] = [name for name in inner.get("required", []) if name in props]
                 out["additionalProperties"] = False
@@ -71,7 +83,7 @@ def portable(schema: dict[str, Any]) -> dict[str, Any]:
         elif kind == "array":
             out["items"] = walk(inner["items"])
         if "enum" in inner:
-            out["enum"] = list(inner["enum"])
+            out["enum"] = list(inner["enum"]) + ([None] if isinstance(out["type"], list) else [])
         description = _describe(node, inner)
         if description:
             out["description"] = description
@@ -92,7 +104,7 @@ def input_schema(op: Operation) -> dict[str, Any]:
 
 
 def output_schema(op: Operation) -> dict[str, Any]:
-    return portable(op.output_model.model_json_schema(mode="serialization"))
+    return portable(op.output_model.model_json_schema(mode="serialization"), output=True)
 
 
 def safety_block(op: Operation) -> dict[str, Any]:

@@ -7,8 +7,6 @@ outcome's JSON text is returned as is (so idempotent replays are byte for byte).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flint_core import ids, registry
+from flint_core import ids, registry, tool_calls
 from flint_core.errors import FlintError
 from flint_core.registry import Operation
 from flint_core.runtime import Outcome, Settings, dumps, invoke
@@ -30,6 +28,8 @@ from flint_http.checkout_pages import checkout_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
 from flint_http.tools import tools_router
+from flint_mcp.http import PATH as MCP_PATH
+from flint_mcp.http import McpHttpApp
 
 
 class RequestIdMiddleware:
@@ -68,18 +68,7 @@ def outcome_response(outcome: Outcome) -> Response:
 
 def bearer_key(request: Request) -> str | None:
     """``Authorization: Bearer <key>``, or HTTP Basic with the key as user name (``curl -u sk_test_...:``)."""
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(value.strip()).decode().split(":", 1)[0]
-        except (binascii.Error, UnicodeDecodeError):
-            return "invalid"
-    return "invalid"
+    return tool_calls.api_key_from_authorization(request.headers.get("authorization"))
 
 
 def make_endpoint(op: Operation, db: Database, settings: Settings) -> Callable[[Request], Awaitable[Response]]:
@@ -142,5 +131,9 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         request_id = request.scope.get("state", {}).get("request_id")
         return error_response(FlintError("internal_error", request_id=request_id), request_id)
 
+    # MCP over streamable HTTP, last: its session manager runs inside the app's lifespan
+    mcp_http = McpHttpApp(db, settings)
+    app.router.lifespan_context = mcp_http.wrap_lifespan(app.router.lifespan_context)
+    app.router.add_route(MCP_PATH, mcp_http, include_in_schema=False)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,0 +1,161 @@
+"""The MCP server, built from the operation registry (DESIGN.md section 2).
+
+Tools are registered with the low-level ``mcp`` server API so their ``inputSchema``/``outputSchema`` are
+exactly ``tool_schemas``' portable schemas (the operation's fields at the top level, ``idempotency_key``
+required on writes), not schemas derived from Python signatures. A call goes through
+``tool_calls.call`` -> ``runtime.invoke(face="mcp")``: the same auth, scopes, validation, idempotency
+(the same key over HTTP and MCP is the same request), activities and request ids as every other face.
+
+The key is fixed per server on stdio and in memory (``api_key=...``) and read from each HTTP request's
+``Authorization`` header on streamable HTTP, so one server serves every key and ``tools/list`` shows
+only what the calling key may use.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from importlib import metadata
+from typing import Any
+
+import anyio.to_thread
+import mcp_types as types
+from mcp.server import Server
+from mcp.server.context import ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+from flint_core import ids, registry, tool_calls, tool_schemas
+from flint_core.errors import FlintError
+from flint_core.runtime import Settings
+from flint_core.store.db import Database
+from flint_mcp import prompts, resources
+from flint_mcp.summary import summarize, summarize_error
+
+INSTRUCTIONS = """Flint is an order-first commerce API: orders, payments, refunds, customers, coupons, checkout.
+Read flint://skill before acting (rules, routing table, recipes) and flint://status-tables for what each
+status allows. Every write tool REQUIRES idempotency_key: a fresh unique value per intended action, reused
+only to retry that same call (a replay never acts twice). Never invent ids: copy them from tool results.
+Preview before destructive actions (preview_refund before create_refund). A card decline is a FAILED
+payment with a failure block, not an error. Errors are tool errors carrying the error envelope: follow its
+retryable, effect and suggested_actions."""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("flint")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def tool_meta(op: registry.Operation) -> dict[str, Any]:
+    """Flint's safety block (moves_money, reversible_by, requires_idempotency_key, scope, ...) for
+    ``_meta``. Null entries are left out, as the 2026 wire drops them anyway: same shape on every protocol."""
+    return {k: v for k, v in tool_schemas.safety_block(op).items() if v is not None}
+
+
+def mcp_tool(op: registry.Operation) -> types.Tool:
+    """The operation as an MCP tool: tool_schemas' definition, with Flint's safety block in ``_meta``."""
+    spec = tool_schemas.tool(op, "mcp")
+    return types.Tool(name=spec["name"], title=spec["title"], description=spec["description"],
+                      input_schema=spec["inputSchema"], output_schema=spec["outputSchema"],
+                      annotations=types.ToolAnnotations.model_validate(spec["annotations"]), meta=tool_meta(op))
+
+
+def _auth_error(exc: FlintError) -> MCPError:
+    return MCPError(types.INVALID_REQUEST, f"{exc.spec.code}: {exc.message}", exc.envelope(None))
+
+
+def build_server(db: Database, settings: Settings = Settings(), *, api_key: str | None = None) -> Server[Any]:
+    """One MCP server over ``db``. ``api_key`` fixes the caller (stdio, in-memory); without it every
+    request must carry ``Authorization: Bearer <key>`` (streamable HTTP)."""
+    tools = {op.name: mcp_tool(op) for op in registry.operations()}
+
+    def key_of(ctx: ServerRequestContext[Any]) -> str | None:
+        if api_key is not None:
+            return api_key
+        headers = getattr(ctx.request, "headers", None)
+        return tool_calls.api_key_from_authorization(headers.get("authorization")) if headers else None
+
+    def request_id_of(ctx: ServerRequestContext[Any]) -> str:
+        """The HTTP request's id (its Request-Id header) when there is one, so logs line up."""
+        state = getattr(ctx.request, "scope", {}).get("state", {})
+        return state.get("request_id") or ids.new_id("request")
+
+    async def list_tools(ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
+        try:
+            who = await anyio.to_thread.run_sync(tool_calls.principal_of, db, key_of(ctx))
+        except FlintError as exc:
+            raise _auth_error(exc) from None
+        # private: the list depends on the key, so a client must not share it across keys
+        return types.ListToolsResult(tools=[tools[op.name] for op in registry.operations()
+                                            if tool_calls.visible(who, op)], cache_scope="private")
+
+    async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
+        request_id = request_id_of(ctx)
+        outcome = await anyio.to_thread.run_sync(partial(
+            tool_calls.call, db, params.name, params.arguments or {}, api_key=key_of(ctx), face="mcp",
+            request_id=request_id, settings=settings))
+        body = json.loads(outcome.body)
+        meta = {"request_id": request_id, "idempotent_replayed": outcome.replayed}
+        if outcome.status >= 400:
+            text = summarize_error(body)
+            return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=outcome.body)],
+                                        structured_content=body, is_error=True, meta=meta)
+        text = summarize(body, replayed=outcome.replayed)
+        return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=outcome.body)],
+                                    structured_content=body, meta=meta)
+
+    async def list_resources(ctx: ServerRequestContext[Any], params: Any) -> types.ListResourcesResult:
+        docs = await anyio.to_thread.run_sync(lambda: resources.static_docs() + resources.page_docs())
+        return types.ListResourcesResult(resources=[types.Resource(
+            uri=d.uri, name=d.name, title=d.title, description=d.description, mime_type=resources.MARKDOWN,
+            size=len(d.text.encode())) for d in docs])
+
+    async def list_templates(ctx: ServerRequestContext[Any], params: Any) -> types.ListResourceTemplatesResult:
+        slugs = ", ".join(resources.doc_slugs())
+        return types.ListResourceTemplatesResult(resource_templates=[
+            types.ResourceTemplate(uri_template=resources.DOC_TEMPLATE, name="docs", title="Flint docs page",
+                                   description=f"A docs page as markdown. Slugs: {slugs}.",
+                                   mime_type=resources.MARKDOWN),
+            types.ResourceTemplate(uri_template=resources.REFERENCE_TEMPLATE, name="skill-references",
+                                   title="SKILL.md reference file", description="A reference file of SKILL.md "
+                                   "(the full operation reference, the error-code catalog).",
+                                   mime_type=resources.MARKDOWN)])
+
+    async def read_resource(ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
+                            ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        text = await anyio.to_thread.run_sync(resources.read, uri)
+        if text is None:
+            raise MCPError(types.INVALID_PARAMS, f"Unknown resource {uri}; see resources/list "
+                           f"and flint://docs/{{slug}} with a slug of {', '.join(resources.doc_slugs())}.")
+        return types.ReadResourceResult(contents=[types.TextResourceContents(
+            uri=uri, mime_type=resources.MARKDOWN, text=text)])
+
+    async def list_prompts(ctx: ServerRequestContext[Any], params: Any) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=[types.Prompt(
+            name=p.name, title=p.title, description=p.description, arguments=[types.PromptArgument(
+                name=a.name, description=a.description, required=a.required) for a in p.arguments])
+            for p in prompts.PROMPTS])
+
+    async def get_prompt(ctx: ServerRequestContext[Any], params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        prompt = prompts.BY_NAME.get(params.name)
+        if prompt is None:
+            raise MCPError(types.INVALID_PARAMS, f"Unknown prompt {params.name}; use one of "
+                           f"{', '.join(prompts.BY_NAME)}.")
+        values = params.arguments or {}
+        missing = [a.name for a in prompt.arguments if a.required and not values.get(a.name)]
+        if missing:
+            raise MCPError(types.INVALID_PARAMS, f"Prompt {prompt.name} needs argument(s): {', '.join(missing)}.")
+        return types.GetPromptResult(description=prompt.description, messages=[types.PromptMessage(
+            role="user", content=types.TextContent(text=prompt.render(values)))])
+
+    def input_schema(name: str) -> dict[str, Any] | None:
+        tool = tools.get(name)
+        return tool.input_schema if tool else None
+
+    return Server(
+        "flint", version=_version(), title="Flint", description="Order-first commerce API for AI agents.",
+        instructions=INSTRUCTIONS, get_tool_input_schema=input_schema, on_list_tools=list_tools,
+        on_call_tool=call_tool, on_list_resources=list_resources, on_list_resource_templates=list_templates,
+        on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)

@@ -1,0 +1,122 @@
+"""Shared by the MCP tests: real `mcp` clients over each transport, and result helpers.
+
+Every session is a real ``mcp.Client``: in memory against the server object, over streamable HTTP against
+a fresh ``create_app`` (its lifespan entered in the test's own event loop), or over stdio against a
+``flint mcp`` subprocess. ``mode`` is ``"auto"`` (the 2026-07-28 protocol) or ``"legacy"`` (initialize).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from flint_core import registry, tool_schemas
+from flint_core.store.db import Database
+from flint_http.app import create_app
+from flint_mcp.server import build_server
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "http://127.0.0.1:8000"
+MODES = ("auto", "legacy")
+
+
+def new_key() -> str:
+    return f"mcp-{uuid.uuid4()}"
+
+
+@asynccontextmanager
+async def memory_client(db: Database, key: str, mode: str = "auto") -> AsyncIterator[Client]:
+    async with Client(build_server(db, api_key=key), mode=mode) as client:
+        yield client
+
+
+@asynccontextmanager
+async def http_client_for(url: str, key: str | None, mode: str = "auto", *, app: Any = None
+                          ) -> AsyncIterator[Client]:
+    """A Client over streamable HTTP: to ``app`` in process (ASGI), or to a real server at ``url``."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    transport = httpx2.ASGITransport(app=app) if app is not None else None
+    http = httpx2.AsyncClient(transport=transport, headers=headers, timeout=30)
+    async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
+        yield client
+
+
+@asynccontextmanager
+async def asgi_client(db: Database, key: str | None, mode: str = "auto") -> AsyncIterator[Client]:
+    """A fresh Flint app (the same create_app as production), MCP at /mcp, its lifespan running."""
+    app = create_app(db)
+    async with app.router.lifespan_context(app), http_client_for(f"{BASE}/mcp", key, mode, app=app) as client:
+        yield client
+
+
+def stdio_params(database_url: str, key: str | None) -> StdioServerParameters:
+    env = {k: v for k, v in os.environ.items() if k != "FLINT_API_KEY"} | {"PYTHONUNBUFFERED": "1"}
+    if key:
+        env["FLINT_API_KEY"] = key
+    return StdioServerParameters(command=sys.executable, args=["-m", "flint_cli.main", "mcp", "--database-url",
+                                                               database_url], env=env, cwd=str(ROOT))
+
+
+@asynccontextmanager
+async def stdio_client(database_url: str, key: str, mode: str = "auto") -> AsyncIterator[Client]:
+    async with Client(stdio_params(database_url, key), mode=mode, read_timeout_seconds=60) as client:
+        yield client
+
+
+async def call(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool that must succeed; return its structured content."""
+    result = await client.call_tool(name, arguments)
+    assert not result.is_error, result.structured_content
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+async def call_error(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool that must fail; return the error envelope's ``error``."""
+    result = await client.call_tool(name, arguments)
+    assert result.is_error, result.structured_content
+    envelope = result.structured_content
+    assert set(envelope) == {"error"}, envelope
+    assert envelope["error"]["code"] in result.content[0].text  # the summary names the code
+    return envelope["error"]
+
+
+def expected_tool(name: str) -> dict[str, Any]:
+    """What tools/list must say about an operation: tool_schemas' MCP definition, safety block as _meta."""
+    spec = tool_schemas.tool(registry.get(name), "mcp")  # type: ignore[arg-type]
+    spec["_meta"] = {k: v for k, v in spec.pop("safety").items() if v is not None}
+    return spec
+
+
+def listed(tool: Any) -> dict[str, Any]:
+    """A listed tool as plain wire JSON (camelCase, as the client received it)."""
+    return tool.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+async def assert_tools_match_registry(client: Client, visible: set[str] | None = None) -> dict[str, Any]:
+    """Every listed tool's schemas, annotations and _meta equal tool_schemas'; return them by name."""
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    names = visible if visible is not None else {op.name for op in registry.operations()}
+    assert set(tools) == names
+    for name, tool in tools.items():
+        wire, want = listed(tool), expected_tool(name)
+        assert wire["inputSchema"] == want["inputSchema"], name
+        assert wire["outputSchema"] == want["outputSchema"], name
+        assert wire["annotations"] == want["annotations"], name
+        assert (wire["title"], wire["description"]) == (want["title"], want["description"]), name
+        assert wire.get("_meta") == want["_meta"], name
+        op = registry.get(name)
+        assert op is not None
+        assert ("idempotency_key" in wire["inputSchema"]["required"]) is (not op.safety.read_only), name
+        assert set(wire["annotations"]) == {"title", "readOnlyHint", "destructiveHint", "idempotentHint",
+                                            "openWorldHint"}, name
+    return tools
