@@ -97,8 +97,9 @@ def _load() -> None:
 
 
 def operations() -> list[Operation]:
+    """Every operation, in a stable order (module, then position in it) whatever was imported first."""
     _load()
-    return list(_OPERATIONS.values())
+    return sorted(_OPERATIONS.values(), key=lambda op: (op.handler.__module__, op.handler.__code__.co_firstlineno))
 
 
 def get(name: str) -> Operation | None:

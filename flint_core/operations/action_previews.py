@@ -11,12 +11,11 @@ from pydantic import Field
 from flint_core import lifecycle, previews
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch
-from flint_core.operations.orders import CancelOrderInput
 from flint_core.operations.payment_views import require_no_payment_in_flight
 from flint_core.operations.payments import PaymentIntentInput
 from flint_core.registry import READ_ONLY, operation
 from flint_core.runtime import Context
-from flint_core.schema import Output
+from flint_core.schema import Input, Output
 from flint_core.store.models import Order, PaymentIntent
 
 
@@ -42,8 +41,10 @@ def _preview(ctx: Context, operation: str, params: Any, object_id: str, order: O
                          expires_at=None if error else ctx.now + previews.VALID_FOR)
 
 
-class PreviewCancelInput(CancelOrderInput):
-    pass
+class PreviewCancelInput(Input):
+    order_id: str = Field(description="The order cancel_order would cancel.")
+    reason: str | None = Field(None, max_length=500, description="The reason you will send to cancel_order (the "
+                                                               "preview_id only confirms the same reason).")
 
 
 @operation("preview_cancel_order", http="POST /v1/orders/{order_id}/cancel/preview", scope="orders:read",
@@ -63,8 +64,7 @@ def preview_cancel_order(ctx: Context, params: PreviewCancelInput) -> ActionPrev
                                      "coupons_released": [[c.code for c in order.coupons], []]}
     if order.authorized_amount:
         effects["authorized_money.amount"] = [order.authorized_amount, 0]
-    return _preview(ctx, "cancel_order", params.model_copy(update={"preview_id": None}), order.order_id, order,
-                    effects, error)
+    return _preview(ctx, "cancel_order", params, order.order_id, order, effects, error)
 
 
 @operation("preview_void_payment", http="POST /v1/payment_intents/{payment_intent_id}/void/preview",

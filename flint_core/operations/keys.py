@@ -137,7 +137,8 @@ def _manageable(ctx: Context, key: ApiKey) -> None:
     principal = ctx.principal
     assert principal is not None
     lacking = [s for s in key.scopes if not principal.has_scope(s)] if principal.kind != "secret" else []
-    if lacking:
+    if principal.limits and stricter(principal.limits, key.limits or {}) != (key.limits or {}):
+        lacking.append("a key without this key's limits")  # rolling it would hand out an unlimited secret
         raise FlintError("scope_escalation", param="api_key_id", scopes=", ".join(lacking))
 
 

@@ -136,3 +136,11 @@ def test_permission_errors_are_never_stored_for_replay(api: Api, client: Any) ->
     # the same key, by a key with payments:write, runs the operation: the 403 was not stored
     done = api.post(f"/v1/orders/{order['order_id']}/cancel", {}, idempotency_key="cancel-1")
     assert done.status_code == 200 and "Idempotent-Replayed" not in done.headers
+
+
+def test_a_limited_key_cannot_roll_an_unlimited_key(api: Api, client: Any) -> None:
+    unlimited = api.ok("POST", "/v1/api_keys", {"scopes": ["refunds:write", "keys:write"]})
+    agent = limited(api, client, ["keys:write", "refunds:write"], max_refund_money=usd(100))
+    denied = agent.post(f"/v1/api_keys/{unlimited['api_key_id']}/roll", {})
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "scope_escalation"
+    assert agent.post(f"/v1/api_keys/{unlimited['api_key_id']}/revoke", {}).status_code == 403
