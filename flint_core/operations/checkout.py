@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
-from flint_core import ids, lifecycle, pricing, registry
+from flint_core import ids, lifecycle, limits, pricing, registry
 from flint_core.auth import ALL, Principal
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch
@@ -191,6 +191,7 @@ def create_checkout_session(ctx: Context, params: CreateCheckoutSessionInput) ->
     409 payment_in_progress (a payment is in flight on it)."""
     if params.order_id is not None:
         order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
+        limits.check_currency(ctx, order.currency, "order_id")
     else:
         try:
             new_order = CreateOrderInput(**{name: getattr(params, name) for name in NEW_ORDER_FIELDS})

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
-from flint_core import ids, lifecycle, previews
+from flint_core import ids, lifecycle, limits, previews
 from flint_core.errors import FlintError, not_found
 from flint_core.operations import coupons as coupon_ops
 from flint_core.operations.common import fetch, merge_metadata, scoped
@@ -80,6 +80,7 @@ def _apply_coupon(ctx: Context, order: Order, code: str, param: str, *, count: b
 def _build(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Order:
     """The order ``params`` describe, priced; added to the session unless it is a preview."""
     _check_line_count(len(params.line_items))
+    limits.check_currency(ctx, params.currency, "currency")
     if params.customer_id is not None:
         fetch(ctx, Customer, params.customer_id, resource="customer")
     order = Order(order_id=ids.new_id("order"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,

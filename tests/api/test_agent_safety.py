@@ -83,7 +83,7 @@ def test_refund_limits(api: Api, client: Any) -> None:
 
 def test_allowed_currencies_on_payments(api: Api, client: Any) -> None:
     agent = limited(api, client, ["payments:write", "orders:write"], allowed_currencies=["EUR"])
-    order = agent.ok("POST", "/v1/orders", {"currency": "USD", "line_items": [
+    order = api.ok("POST", "/v1/orders", {"currency": "USD", "line_items": [
         {"name": "x", "quantity": 1, "unit_price_money": usd(100)}]})
     denied = agent.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"})
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "key_limit_exceeded"
@@ -144,3 +144,15 @@ def test_a_limited_key_cannot_roll_an_unlimited_key(api: Api, client: Any) -> No
     denied = agent.post(f"/v1/api_keys/{unlimited['api_key_id']}/roll", {})
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "scope_escalation"
     assert agent.post(f"/v1/api_keys/{unlimited['api_key_id']}/revoke", {}).status_code == 403
+
+
+def test_allowed_currencies_on_orders_and_checkout(api: Api, client: Any) -> None:
+    agent = limited(api, client, ["orders:write", "checkout:write"], allowed_currencies=["USD"])
+    eur = {"currency": "EUR", "line_items": [{"name": "x", "quantity": 1,
+                                              "unit_price_money": {"amount": 100, "currency": "EUR"}}]}
+    denied = agent.post("/v1/orders", eur)
+    assert denied.status_code == 403 and denied.json()["error"]["param"] == "currency"
+    order = api.ok("POST", "/v1/orders", eur)
+    session = agent.post("/v1/checkout_sessions", {"order_id": order["order_id"],
+                                                   "success_url": "https://example.com/ok"})
+    assert session.status_code == 403 and session.json()["error"]["code"] == "key_limit_exceeded"
