@@ -139,6 +139,7 @@ def _manageable(ctx: Context, key: ApiKey) -> None:
     lacking = [s for s in key.scopes if not principal.has_scope(s)] if principal.kind != "secret" else []
     if principal.limits and stricter(principal.limits, key.limits or {}) != (key.limits or {}):
         lacking.append("a key without this key's limits")  # rolling it would hand out an unlimited secret
+    if lacking:
         raise FlintError("scope_escalation", param="api_key_id", scopes=", ".join(lacking))
 
 
