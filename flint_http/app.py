@@ -25,6 +25,7 @@ from flint_core.store.db import Database
 from flint_core.validation import dotted
 from flint_http.bodies import read_json_object
 from flint_http.checkout_pages import checkout_router
+from flint_http.docs_pages import docs_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
 from flint_http.tools import tools_router
@@ -110,6 +111,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(simulator_router(db))
     app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))
+    app.include_router(docs_router())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(HTTPException)
