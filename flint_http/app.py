@@ -28,6 +28,7 @@ from flint_http.checkout_pages import checkout_router
 from flint_http.docs_pages import docs_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
+from flint_http.skill_pages import skill_router
 from flint_http.tools import tools_router
 from flint_mcp.http import PATH as MCP_PATH
 from flint_mcp.http import McpHttpApp
@@ -112,6 +113,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))
     app.include_router(docs_router())
+    app.include_router(skill_router())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(HTTPException)

@@ -1,0 +1,60 @@
+"""The four faces agree: for every operation, the HTTP route (and OpenAPI), the MCP tool (listed by a real
+client), the tool-catalog entry and the SKILL.md reference exist with the same name, scope, safety and
+input schema."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from flint_core import registry, tool_schemas
+from tests.conftest import Api
+from tests.mcp.helpers import memory_client
+
+REFERENCE = Path(__file__).resolve().parents[2] / "skill" / "flint" / "references" / "operations.md"
+
+
+async def _mcp_tools(db: Any, key: str) -> dict[str, Any]:
+    async with memory_client(db, key) as client:
+        listed = await client.list_tools()
+    return {tool.name: tool for tool in listed.tools}
+
+
+def test_every_operation_is_the_same_on_every_face(api: Api, app: Any, db: Any) -> None:
+    openapi = {item["operationId"]: item for path in app.openapi()["paths"].values() for item in path.values()}
+    catalog = {tool["name"]: tool for tool in api.ok("GET", "/v1/tools")["data"]}
+    mcp = asyncio.run(_mcp_tools(db, api.key))
+    reference = REFERENCE.read_text()
+    routes = {route.name: route for route in app.routes if getattr(route, "methods", None)}
+    for op in registry.operations():
+        schema, safety = tool_schemas.input_schema(op), tool_schemas.safety_block(op)
+        # HTTP
+        assert routes[op.name].path == op.path and op.method in routes[op.name].methods
+        assert openapi[op.name]["x-flint-scope"] == op.scope
+        assert openapi[op.name]["x-flint-safety"] == asdict(op.safety)
+        # tool catalog
+        assert catalog[op.name]["inputSchema"] == schema and catalog[op.name]["safety"] == safety
+        # MCP
+        tool = mcp[op.name]
+        assert tool.input_schema == schema, op.name
+        assert tool.annotations.read_only_hint is op.safety.read_only
+        assert tool.annotations.destructive_hint is op.safety.destructive
+        assert tool.annotations.idempotent_hint is op.safety.idempotent
+        assert tool.annotations.open_world_hint is op.safety.open_world
+        assert (tool.meta or {}).get("scope") == op.scope and (tool.meta or {}).get("moves_money") is (
+            op.safety.moves_money)
+        # SKILL.md reference
+        assert f"`{op.name}`" in reference and op.path in reference, op.name
+    assert set(catalog) == set(mcp) == {op.name for op in registry.operations()}
+
+
+def test_money_moving_operations_are_destructive_or_reversible() -> None:
+    for op in registry.operations():
+        assert op.safety is not None
+        if op.safety.moves_money:
+            assert op.safety.destructive or op.safety.reversible_by, op.name
+            assert not op.safety.read_only
+    assert registry.get("create_refund").safety.destructive  # type: ignore[union-attr]
+    assert not registry.get("capture_payment").safety.destructive  # type: ignore[union-attr]
