@@ -23,7 +23,7 @@ from pydantic import BaseModel
 SCOPES = (
     "orders:read", "orders:write", "payments:write", "refunds:write", "customers:read", "customers:write",
     "coupons:write", "catalog:read", "catalog:write", "checkout:write", "logs:read", "keys:write",
-    "sandboxes:write",
+    "sandboxes:write", "events:read", "webhooks:read", "webhooks:write",
 )
 
 

@@ -383,6 +383,128 @@ class IdempotencyRecord(Base):
                       Index("ix_idempotency_keys_created", "created_at"))
 
 
-# Tables that belong to one environment and are wiped by reset_sandbox, children first.
-ENV_TABLES = (Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
+class Event(Base):
+    """A state change, written to this outbox in the transaction that made it (DESIGN.md section 1).
+    ``payload`` is the exact JSON text every webhook delivery of the event carries."""
+
+    __tablename__ = "events"
+    event_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(Id)
+    env_id: Mapped[str] = mapped_column(Id)
+    type: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(Id)
+    order_id: Mapped[str | None] = mapped_column(Id, nullable=True)  # the order it concerns, for timelines
+    request_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_events_scope", "merchant_id", "env_id", "event_id"),
+                      Index("ix_events_object", "merchant_id", "env_id", "object_id"),
+                      Index("ix_events_order", "merchant_id", "env_id", "order_id"))
+
+
+class WebhookEndpoint(Scoped, Base):
+    """Where events are delivered. The signing secret must be readable to sign with, so it is stored as
+    is (like Stripe's); ``previous_secret`` keeps signing during a rotation's grace period."""
+
+    __tablename__ = "webhook_endpoints"
+    webhook_endpoint_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    enabled_events: Mapped[list[str]] = mapped_column(JSON)  # event types, or ["*"]
+    status: Mapped[str] = mapped_column(String(16))  # ENABLED | DISABLED
+    disabled_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # first failure since a success
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_webhook_endpoints_scope", "merchant_id", "env_id"),)
+
+
+class WebhookDelivery(Scoped, Base):
+    """One event to one endpoint: its status and every attempt (status code, latency, response snippet)."""
+
+    __tablename__ = "webhook_deliveries"
+    webhook_delivery_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    event_id: Mapped[str] = mapped_column(Id, ForeignKey("events.event_id"))
+    webhook_endpoint_id: Mapped[str] = mapped_column(Id)  # no foreign key: history outlives a deleted endpoint
+    status: Mapped[str] = mapped_column(String(16))  # PENDING | SUCCEEDED | FAILED
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_webhook_deliveries_event", "merchant_id", "env_id", "event_id"),
+                      Index("ix_webhook_deliveries_endpoint", "merchant_id", "env_id", "webhook_endpoint_id"))
+
+
+class Job(Base):
+    """Due work (webhook deliveries, refund settlement, session expiry...). A row exists while the work is
+    pending: a worker leases it (``locked_by``/``locked_until``), does it, and deletes it in the same
+    transaction as the work's effects. A worker that dies leaves a lease that lapses; another takes over."""
+
+    __tablename__ = "jobs"
+    job_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                        autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))  # QUEUED | DEAD (gave up; kept for inspection)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_jobs_due", "status", "run_at"),)
+
+
+class RequestLog(Base):
+    """One row per request on every face: who asked for what, and what came of it (secrets redacted)."""
+
+    __tablename__ = "request_logs"
+    request_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(Id)
+    env_id: Mapped[str] = mapped_column(Id)
+    api_key_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    face: Mapped[str] = mapped_column(String(16))
+    operation: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    method: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(2048))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    replayed: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[int] = mapped_column(Integer)
+    error_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    object_ids: Mapped[list[str]] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_request_logs_scope", "merchant_id", "env_id", "request_id"),)
+
+
+class RequestLogObject(Base):
+    """The objects a request touched, one row each, so logs can be filtered by resource id."""
+
+    __tablename__ = "request_log_objects"
+    request_id: Mapped[str] = mapped_column(Id, ForeignKey("request_logs.request_id", ondelete="CASCADE"),
+                                            primary_key=True)
+    object_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(Id)
+    env_id: Mapped[str] = mapped_column(Id)
+    __table_args__ = (Index("ix_request_log_objects_object", "merchant_id", "env_id", "object_id"),)
+
+
+class RateLimitBucket(Base):
+    """A shared rate-limit budget (GCRA): ``tat_us`` is the theoretical arrival time, in microseconds since
+    the epoch, of the next request. Stored in the database so every server worker draws on one budget."""
+
+    __tablename__ = "rate_limit_buckets"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tat_us: Mapped[int] = mapped_column(BigInteger)
+
+
+# Tables that belong to one environment and are wiped by reset_sandbox, children first. Configuration
+# (keys, webhook endpoints) and the audit of requests (request logs) survive a reset.
+ENV_TABLES = (WebhookDelivery, Event, Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
               OrderLineItem, Order, Coupon, TaxRate, Customer)
