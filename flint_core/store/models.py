@@ -433,6 +433,7 @@ class WebhookDelivery(Scoped, Base):
     status: Mapped[str] = mapped_column(String(16))  # PENDING | SUCCEEDED | FAILED
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)  # why it ended FAILED
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (Index("ix_webhook_deliveries_event", "merchant_id", "env_id", "event_id"),
                       Index("ix_webhook_deliveries_endpoint", "merchant_id", "env_id", "webhook_endpoint_id"))

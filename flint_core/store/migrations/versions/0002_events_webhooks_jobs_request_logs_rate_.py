@@ -120,6 +120,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.JSON(), nullable=False),
     sa.Column('next_attempt_at', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('failure_reason', sa.String(length=500), nullable=True),
     sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
