@@ -41,6 +41,10 @@ class Settings:
 
     signup_enabled: bool = True
     stripe_api_key: str | None = None  # live-mode processor; test mode always uses the simulator
+    # Webhook retries (seconds before each retry) and how long an endpoint may fail before it is disabled.
+    # None: $FLINT_WEBHOOK_RETRY_DELAYS / $FLINT_WEBHOOK_DISABLE_AFTER_SECONDS, else the defaults (docs/webhooks.md).
+    webhook_retry_delays: tuple[float, ...] | None = None
+    webhook_disable_after_seconds: float | None = None
 
 
 @dataclass
