@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from flint_core import lifecycle
+from flint_core import lifecycle, previews, registry
 from flint_core.errors import FlintError
 from flint_core.registry import Operation
 from flint_core.store.models import Refund
@@ -43,16 +43,18 @@ def stricter(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 def check_operation(limits: dict[str, Any], op: Operation, arguments: dict[str, Any]) -> None:
     """Limits that apply before an operation runs, whatever its arguments mean."""
     if limits.get("read_only") and not op.safety.read_only:
-        raise FlintError("key_limit_exceeded", limit="read_only", detail=f"{op.name} is not read-only")
+        raise FlintError("key_limit_exceeded", limit="read_only", detail=f"{op.name} is not read-only",
+                         suggested_actions=["whoami"])
     if limits.get("require_preview") and op.safety.destructive and not arguments.get("preview_id"):
-        raise FlintError("preview_required", param="preview_id", operation=op.name)
+        raise FlintError("preview_required", param="preview_id", operation=op.name,
+                         suggested_actions=[a for a in (previews.PREVIEW_OF.get(op.name),) if a])
 
 
 def check_currency(ctx: Context, currency: str, param: str) -> None:
     allowed = ctx.principal.limits.get("allowed_currencies") if ctx.principal else None
     if allowed is not None and currency not in allowed:
         raise FlintError("key_limit_exceeded", param=param, limit="allowed_currencies",
-                         detail=f"{currency} is not one of {', '.join(allowed) or 'none'}")
+                         detail=f"{currency} is not one of {', '.join(allowed) or 'none'}", suggested_actions=["whoami"])
 
 
 def check_refund(ctx: Context, amount: int, currency: str) -> None:
@@ -64,7 +66,8 @@ def check_refund(ctx: Context, amount: int, currency: str) -> None:
     cap = limits.get("max_refund_money")
     if cap and (cap["currency"] != currency or amount > cap["amount"]):
         raise FlintError("key_limit_exceeded", param="amount_money", limit="max_refund_money",
-                         detail=f"a refund of {amount} {currency} exceeds {cap['amount']} {cap['currency']}")
+                         detail=f"a refund of {amount} {currency} exceeds {cap['amount']} {cap['currency']}",
+                         suggested_actions=["whoami"])
     daily = limits.get("max_daily_refund_money")
     if daily:
         start = datetime.combine(ctx.now.date(), time(0), tzinfo=ctx.now.tzinfo)
@@ -74,4 +77,20 @@ def check_refund(ctx: Context, amount: int, currency: str) -> None:
         if daily["currency"] != currency or today + amount > daily["amount"]:
             raise FlintError("key_limit_exceeded", param="amount_money", limit="max_daily_refund_money",
                              detail=f"{today} {currency} refunded today plus {amount} exceeds {daily['amount']} "
-                                    f"{daily['currency']}")
+                                    f"{daily['currency']}", suggested_actions=["whoami"])
+
+
+def refund_refusal(ctx: Context, amount: int, currency: str) -> FlintError | None:
+    """The error create_refund would raise for the calling key before refunding ``amount`` (its scope,
+    read_only, and the refund limits), so a preview never says "allowed" for what the key may not do."""
+    op = registry.get("create_refund")
+    assert op is not None
+    try:
+        if ctx.principal is not None and not ctx.principal.has_scope(op.scope):
+            raise FlintError("missing_scope", scope=op.scope, operation=op.name)
+        if ctx.principal is not None:
+            check_operation(ctx.principal.limits, op, {"preview_id": "issued by the preview"})
+        check_refund(ctx, amount, currency)
+    except FlintError as exc:
+        return exc
+    return None

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from flint_core.runtime import Context
 
 VALID_FOR = timedelta(minutes=10)
+# The preview operation of each confirmable action: what an agent should call after a preview error.
+PREVIEW_OF = {"create_refund": "preview_refund", "cancel_order": "preview_cancel_order",
+              "void_payment": "preview_void_payment"}
 
 
 def fingerprint(operation: str, params: BaseModel) -> str:
@@ -38,10 +41,12 @@ def confirm(ctx: Context, preview_id: str, operation: str, fingerprint: str, obj
     if preview is None or (preview.merchant_id, preview.env_id) != (ctx.merchant_id, ctx.env_id):
         raise not_found("preview", preview_id, "preview_id")
     if (preview.operation, preview.fingerprint, preview.object_id) != (operation, fingerprint, object_id):
-        raise FlintError("preview_mismatch", param="preview_id", preview_id=preview_id, operation=preview.operation)
+        raise FlintError("preview_mismatch", param="preview_id", preview_id=preview_id, operation=preview.operation,
+                         suggested_actions=[PREVIEW_OF[operation]])
     if preview.expires_at <= ctx.now:
         raise FlintError("preview_stale", param="preview_id", preview_id=preview_id,
-                         detail="it is older than 10 minutes")
+                         detail="it is older than 10 minutes", suggested_actions=[PREVIEW_OF[operation]])
     if preview.version != version:
         raise FlintError("preview_stale", param="preview_id", preview_id=preview_id,
-                         detail=f"the order changed (version {preview.version} -> {version})")
+                         detail=f"the order changed (version {preview.version} -> {version})",
+                         suggested_actions=[PREVIEW_OF[operation]])

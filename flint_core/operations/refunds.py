@@ -238,6 +238,8 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
     nothing. `allowed: false` comes with the error create_refund would give."""
     plan = plan_refund(ctx, params, lock=False)
     order = plan.order
+    if plan.error is None:
+        plan.error = limits.refund_refusal(ctx, plan.amount, order.currency)
 
     def m(amount: int) -> MoneyOut:
         return MoneyOut.of(amount, order.currency)

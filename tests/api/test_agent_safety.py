@@ -26,6 +26,7 @@ def test_preview_id_confirms_exactly_what_was_previewed(api: Api) -> None:
     # the order moved on: the same preview can no longer confirm anything
     stale = api.post("/v1/refunds", dict(body, preview_id=preview["preview_id"]))
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "preview_stale"
+    assert stale.json()["error"]["suggested_actions"] == ["preview_refund"]
     assert api.ok("GET", f"/v1/orders/{order['order_id']}")["settlement_amounts"]["refunded_money"] == usd(2900)
     missing = api.post("/v1/refunds", dict(body, preview_id="prv_nope"))
     assert missing.status_code == 404 and missing.json()["error"]["param"] == "preview_id"
@@ -47,6 +48,7 @@ def test_require_preview_policy(api: Api, client: Any) -> None:
     body = {"order_id": order["order_id"], "amount_money": usd(100)}
     denied = agent.post("/v1/refunds", body)
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "preview_required"
+    assert denied.json()["error"]["suggested_actions"] == ["preview_refund"]
     preview = agent.ok("POST", "/v1/refunds/preview", body)
     assert agent.ok("POST", "/v1/refunds", dict(body, preview_id=preview["preview_id"]))["status"] == "SUCCEEDED"
     # destructive operations that have no preview yet are refused outright under this policy
@@ -71,6 +73,7 @@ def test_refund_limits(api: Api, client: Any) -> None:
     order = paid_order(api)
     too_big = agent.post("/v1/refunds", {"order_id": order["order_id"], "amount_money": usd(1001)})
     assert too_big.status_code == 403 and "max_refund_money" in too_big.json()["error"]["message"]
+    assert too_big.json()["error"]["suggested_actions"] == ["whoami"]
     agent.ok("POST", "/v1/refunds", {"order_id": order["order_id"], "amount_money": usd(1000)})
     over_day = agent.post("/v1/refunds", {"order_id": order["order_id"], "amount_money": usd(600)})
     assert over_day.status_code == 403 and "max_daily_refund_money" in over_day.json()["error"]["message"]
@@ -79,6 +82,20 @@ def test_refund_limits(api: Api, client: Any) -> None:
     assert who["limits"]["max_refund_money"] == usd(1000) and who["limits"]["allowed_currencies"] == ["USD"]
     # the full refund by an unlimited key is unaffected
     assert api.ok("POST", "/v1/refunds", {"order_id": order["order_id"]})["order_status"] == "REFUNDED"
+
+
+def test_preview_refund_applies_the_keys_scope_and_limits(api: Api, client: Any) -> None:
+    """A preview never says "allowed" for a refund the calling key would be refused."""
+    order = paid_order(api)
+    capped = limited(api, client, ["refunds:write", "orders:read"], max_refund_money=usd(1000))
+    body = {"order_id": order["order_id"], "amount_money": usd(1001)}
+    preview = capped.ok("POST", "/v1/refunds/preview", body)
+    assert (preview["allowed"], preview["error"]["code"], preview["preview_id"]) == (False, "key_limit_exceeded", None)
+    assert capped.post("/v1/refunds", body).json()["error"]["code"] == preview["error"]["code"]
+    assert capped.ok("POST", "/v1/refunds/preview", dict(body, amount_money=usd(1000)))["allowed"] is True
+    reader = limited(api, client, ["orders:read"])
+    denied = reader.ok("POST", "/v1/refunds/preview", dict(body, amount_money=usd(10)))
+    assert (denied["allowed"], denied["error"]["code"]) == (False, "missing_scope")
 
 
 def test_allowed_currencies_on_payments(api: Api, client: Any) -> None:
