@@ -45,8 +45,12 @@ def principal_of(db: Database, api_key: str | None) -> Principal:
 
 def visible(principal: Principal, op: registry.Operation) -> bool:
     """Whether the key may use the operation: its scopes allow it and a `read_only` key limit does not
-    rule it out (listing a tool the key can never call only invites a 403)."""
+    rule it out (listing a tool the key can never call only invites a 403). Keyless write operations
+    (create_merchant) are offered to unrestricted secret keys only: an agent on a restricted key has no
+    business signing up merchants."""
     limits = getattr(principal, "limits", None) or {}
+    if op.auth == "public" and not op.safety.read_only and (principal.kind != "secret" or limits):
+        return False
     return principal.has_scope(op.scope) and not (limits.get("read_only") and not op.safety.read_only)
 
 
