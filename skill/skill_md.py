@@ -161,8 +161,8 @@ def conventions() -> list[str]:
 def routing() -> list[str]:
     return [
         "## Routing table", "",
-        "Task -> operation -> reference. Scope is what the key needs; safety summarizes the operation's "
-        "safety block (full block and inputs in the reference).", "",
+        "Task -> operation (linked to its reference entry: route, inputs, outputs, full safety block). Scope "
+        "is what the key needs; safety summarizes the operation's safety block.", "",
         *tables.routing_table(), "",
     ]
 

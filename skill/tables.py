@@ -36,11 +36,14 @@ def scope_table() -> list[str]:
 
 
 def routing_table() -> list[str]:
-    out = ["| resource | task | operation | scope | safety | reference |", "|---|---|---|---|---|---|"]
+    """One small table per resource; each operation links to its entry in the reference."""
+    out: list[str] = []
     for group in facts.groups():
+        out += [f"### {group.title}", "", "| task | operation | scope | safety |", "|---|---|---|---|"]
         for op in group.operations:
-            out.append(f"| {group.title} | {cell(op.summary)} | `{op.name}` | {facts.scope_text(op)} | "
-                       f"{facts.safety_words(op)} | [operations.md](references/operations.md#{facts.anchor(op)}) |")
+            out.append(f"| {cell(op.summary)} | [`{op.name}`](references/operations.md#{facts.anchor(op)}) | "
+                       f"{facts.scope_text(op)} | {facts.safety_words(op)} |")
+        out.append("")
     return out
 
 
