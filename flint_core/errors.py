@@ -89,6 +89,9 @@ _spec("coupon_already_applied", INVALID, 400, "Coupon {code!r} is already applie
       "Each coupon applies at most once per order.")
 _spec("invalid_scope", INVALID, 400, "Unknown scope {scope!r}.",
       "Scopes are `resource:read` / `resource:write` names; see the authentication guide for the list.")
+_spec("unknown_event_type", INVALID, 400, "Unknown event type {value!r} in {param}.{hint}",
+      "Webhook endpoints subscribe to event types from the catalog (/docs/events), such as `order.paid`, or to "
+      "`[\"*\"]` for every type.")
 _spec("invalid_payment_source", INVALID, 400, "This payment_source is not a token, test card or payment method "
       "Flint can use.",
       "Pass a token (`tok_visa`), a test card number in test mode (`4242424242424242`), or a payment method "
@@ -165,6 +168,14 @@ _spec("preview_mismatch", CONFLICT, 409,
 _spec("order_version_conflict", CONFLICT, 409,
       "Order {order_id} is at version {current}, not {given}; it changed since you read it.",
       "Someone else changed the order after you read it. Fetch it again, re-check, and resend with the new version.")
+_spec("webhook_endpoint_disabled", CONFLICT, 409,
+      "Webhook endpoint {webhook_endpoint_id} is DISABLED{reason}; nothing is delivered to it.",
+      "Re-enable it with update_webhook_endpoint (status ENABLED), which also clears its failing state, then "
+      "redeliver the events it missed (redeliver_event).")
+_spec("no_subscribed_webhook_endpoint", CONFLICT, 409,
+      "No ENABLED webhook endpoint is subscribed to {event_type}; nothing to redeliver to.",
+      "Pass webhook_endpoint_id to redeliver to one endpoint, or create or enable an endpoint subscribed to the "
+      "event's type first (list_webhook_endpoints).")
 
 # idempotency_error
 _spec("idempotency_request_in_progress", "idempotency_error", 409,

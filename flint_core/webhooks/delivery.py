@@ -1,0 +1,213 @@
+"""The ``deliver_webhook`` job: POST one event to one endpoint, record the attempt, retry or give up.
+
+Each run reads what it needs in a short read transaction, makes the HTTP call outside any transaction
+(a slow receiver never holds a lock), then writes the attempt together with ending or rescheduling the job
+in one transaction fenced by the job's claim: if another worker took the job over meanwhile, that write
+is rolled back, so an attempt is recorded once. The receiver may still see a request twice in that rare
+case, with the same ``webhook-id``: that id is its dedupe key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from flint_core import events, queue
+from flint_core.auth import ALL, Principal
+from flint_core.runtime import Context, Settings, utcnow
+from flint_core.store.models import LIVE, Event, WebhookDelivery, WebhookEndpoint
+from flint_core.webhooks import schedule, signing
+
+log = logging.getLogger("flint.webhooks")
+
+PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
+ENABLED, DISABLED = "ENABLED", "DISABLED"
+TIMEOUT = 10.0  # seconds for the whole request; well inside the job lease
+SNIPPET_CHARS = 500  # of the response body kept on the attempt
+_READ_LIMIT = 4 * SNIPPET_CHARS  # bytes read from a response at most (a huge body is never buffered)
+
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def client() -> httpx.Client:
+    """One pooled client per process (thread-safe), so repeated deliveries reuse connections."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(timeout=TIMEOUT, follow_redirects=False,
+                                   limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+        return _client
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    attempted_at: datetime
+    status_code: int | None
+    latency_ms: int
+    response_snippet: str | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    def as_json(self) -> dict[str, Any]:
+        return {"attempted_at": self.attempted_at.isoformat(), "status_code": self.status_code,
+                "latency_ms": self.latency_ms, "response_snippet": self.response_snippet, "error": self.error}
+
+    def summary(self) -> str:
+        return f"HTTP {self.status_code}" if self.status_code is not None else (self.error or "no response")
+
+
+def post(url: str, headers: dict[str, str], body: bytes, now: datetime) -> Attempt:
+    """One HTTP attempt; never raises for the receiver's failures (they are the attempt's outcome)."""
+    started = time.monotonic()
+    status, snippet, error = None, None, None
+    try:
+        with client().stream("POST", url, content=body, headers=headers) as response:
+            status = response.status_code
+            raw = b""
+            for chunk in response.iter_bytes():
+                raw += chunk
+                if len(raw) >= _READ_LIMIT:
+                    break
+            snippet = raw.decode(response.encoding or "utf-8", errors="replace")[:SNIPPET_CHARS]
+            if response.is_redirect:
+                error = f"redirect to {response.headers.get('location', '?')} not followed; use the final URL"
+    except httpx.TimeoutException:
+        error = f"timed out after {TIMEOUT:g} s"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:SNIPPET_CHARS]
+    latency = int((time.monotonic() - started) * 1000)
+    return Attempt(now, status, latency, snippet, error)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one run sends, read before the call."""
+
+    delivery_id: str
+    endpoint_id: str
+    event_id: str
+    url: str
+    secrets: tuple[str, ...]
+    body: bytes
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
+    """The current secret, plus the previous one while its rotation grace period lasts."""
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
+
+
+@queue.handler(events.DELIVER_WEBHOOK)
+def deliver(claim: queue.Claim) -> None:
+    delivery_id = claim.payload["webhook_delivery_id"]
+    now = max(claim.now, utcnow())  # tests may run the queue "three days later"
+    with claim.db.transaction(write=False) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        endpoint = session.get(WebhookEndpoint, delivery.webhook_endpoint_id) if delivery else None
+        event = session.get(Event, delivery.event_id) if delivery else None
+        plan = None
+        if delivery is not None and event is not None and endpoint is not None and endpoint.status == ENABLED:
+            plan = Plan(delivery_id, endpoint.webhook_endpoint_id, event.event_id, endpoint.url,
+                        signing_secrets(endpoint, now), event.payload.encode())
+        state = (delivery.status, delivery.webhook_endpoint_id) if delivery else None
+    if state is None or state[0] != PENDING:  # gone (sandbox reset) or already ended: nothing to send
+        with claim.db.transaction() as session:
+            claim.finish(session)
+        return
+    if plan is None:
+        reason = (f"webhook endpoint {state[1]} was deleted; not sent" if endpoint is None else
+                  f"webhook endpoint {state[1]} is DISABLED; not sent (re-enable it, then redeliver_event)")
+        with claim.db.transaction() as session:
+            _end(session, delivery_id, FAILED, now, failure_reason=reason)
+            claim.finish(session)
+        return
+
+    timestamp = int(time.time())  # always the real clock: receivers reject stale timestamps
+    attempt = post(plan.url, signing.headers(plan.secrets, plan.event_id, timestamp, plan.body), plan.body, now)
+    with claim.db.transaction() as session:
+        record(session, claim, plan, attempt)
+
+
+def record(session: Session, claim: queue.Claim, plan: Plan, attempt: Attempt) -> None:
+    """Write the attempt and end or reschedule the job, in the caller's (fenced) transaction."""
+    delivery = session.get(WebhookDelivery, plan.delivery_id, with_for_update=True)
+    assert delivery is not None
+    delivery.attempts = [*delivery.attempts, attempt.as_json()]  # a new list: JSON columns track assignment
+    delivery.updated_at = attempt.attempted_at
+    endpoint_col = WebhookEndpoint.webhook_endpoint_id
+    if attempt.ok:
+        delivery.status, delivery.next_attempt_at = SUCCEEDED, None
+        session.execute(update(WebhookEndpoint).where(endpoint_col == plan.endpoint_id,
+                                                      WebhookEndpoint.failing_since.is_not(None))
+                        .values(failing_since=None))
+        claim.finish(session)
+        return
+    # Conditional updates: the endpoint row is only written (and locked) when its health changes.
+    session.execute(update(WebhookEndpoint).where(endpoint_col == plan.endpoint_id,
+                                                  WebhookEndpoint.failing_since.is_(None))
+                    .values(failing_since=attempt.attempted_at))
+    wait = schedule.next_delay(claim.settings, len(delivery.attempts))
+    if wait is not None:
+        delivery.next_attempt_at = attempt.attempted_at + wait
+        claim.retry_at(session, delivery.next_attempt_at, error=attempt.summary())
+        return
+    reason = f"no 2xx response after {len(delivery.attempts)} attempts (last: {attempt.summary()})"
+    delivery.status, delivery.next_attempt_at, delivery.failure_reason = FAILED, None, reason
+    _disable_if_failing_too_long(session, claim.settings, plan.endpoint_id, attempt.attempted_at)
+    claim.finish(session)
+
+
+def _end(session: Session, delivery_id: str, status: str, now: datetime, *, failure_reason: str) -> None:
+    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    assert delivery is not None
+    delivery.status, delivery.next_attempt_at, delivery.failure_reason = status, None, failure_reason
+    delivery.updated_at = now
+
+
+def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_id: str, now: datetime) -> None:
+    """A delivery gave up: disable its endpoint if it has failed without a success for ``disable_after``."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True, populate_existing=True)
+    if endpoint is None or endpoint.status != ENABLED or endpoint.failing_since is None:
+        return
+    if now - endpoint.failing_since < schedule.disable_after(settings):
+        return
+    from flint_core.operations.webhooks import webhook_endpoint_out  # the object exactly as the API shows it
+
+    ctx = system_context(session, endpoint, settings, now)
+    before = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
+    endpoint.status, endpoint.updated_at = DISABLED, now
+    endpoint.disabled_reason = (f"every delivery failed since {endpoint.failing_since.isoformat()}; "
+                                "disabled automatically")[:200]
+    ctx.record("webhook_endpoint", endpoint_id, "WEBHOOK_ENDPOINT_DISABLED",
+               {"status": [ENABLED, DISABLED], "disabled_reason": [None, endpoint.disabled_reason]})
+    after = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
+    events.emit(ctx, "webhook_endpoint.disabled", after,
+                previous_attributes={k: v for k, v in before.items() if after[k] != v})
+    log.warning("webhook endpoint %s disabled: %s", endpoint_id, endpoint.disabled_reason)
+
+
+def system_context(session: Session, endpoint: WebhookEndpoint, settings: Settings, now: datetime) -> Context:
+    """A context acting for the system (actor and face ``system``) in the endpoint's environment."""
+    from flint_core import registry
+
+    env_id = endpoint.env_id
+    principal = Principal(api_key_id="system", merchant_id=endpoint.merchant_id, env_id=env_id,
+                          mode="live" if env_id == LIVE else "test", kind="system", scopes=frozenset({ALL}))
+    op = registry.get("update_webhook_endpoint")
+    assert op is not None
+    return Context(session=session, principal=principal, operation=op, request_id=None, face="system", now=now,
+                   settings=settings)
