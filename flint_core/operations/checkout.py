@@ -22,6 +22,7 @@ from flint_core import ids, lifecycle, limits, pricing, registry
 from flint_core.auth import ALL, Principal
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch
+from flint_core.operations.event_objects import as_json, child_event, order_event, order_json, stored_session_view
 from flint_core.operations.order_inputs import CreateOrderInput, RedirectUrl
 from flint_core.operations.order_views import audit_snapshot, checkout_url, diff
 from flint_core.operations.orders import _build
@@ -39,6 +40,7 @@ MIN_EXPIRY, MAX_EXPIRY = 30, 7 * 24 * 3600
 PAID_HERE = frozenset({lifecycle.SUCCEEDED, lifecycle.REQUIRES_CAPTURE})  # the session's payment collected
 ACTIVITY = {lifecycle.COMPLETE: "CHECKOUT_SESSION_COMPLETED", lifecycle.EXPIRED: "CHECKOUT_SESSION_EXPIRED",
             lifecycle.CANCELED: "CHECKOUT_SESSION_CANCELED"}
+EVENT_NAMES = {lifecycle.COMPLETE: "completed", lifecycle.EXPIRED: "expired", lifecycle.CANCELED: "canceled"}
 
 # create_order's own fields (types, limits, descriptions), optional here: they describe a new order.
 NEW_ORDER_FIELDS = ("currency", "line_items", "customer_id", "buyer_email", "tax_address", "coupon_codes",
@@ -132,14 +134,19 @@ def current_status(session: Session, cs: CheckoutSession, order: Order, now: dat
     return lifecycle.OPEN
 
 
-def settle(ctx: Context, cs: CheckoutSession, order: Order) -> str:
-    """Write down the derived status (in a write transaction), with its activity on the order."""
+def settle(ctx: Context, cs: CheckoutSession, order: Order, shown: dict[str, Any] | None = None) -> str:
+    """Write down the derived status (in a write transaction), with its activity on the order and its
+    event. ``shown``: the session as the API showed it before this request changed anything (else: as
+    it is now, with its stored status), for the event's previous_attributes."""
     status = current_status(ctx.session, cs, order, ctx.now)
     if status != cs.status:
         lifecycle.CHECKOUT_SESSION.check_transition(cs.status, status)
+        before = shown or stored_session_view(ctx, as_json(session_out(ctx, cs, order)), cs)
         ctx.record("order", cs.order_id, ACTIVITY[status], {
             "checkout_session_id": [None, cs.checkout_session_id], "checkout_session.status": [cs.status, status]})
         cs.status, cs.updated_at = status, ctx.now
+        child_event(ctx, f"checkout_session.{EVENT_NAMES[status]}", as_json(session_out(ctx, cs, order)), before,
+                    order_json(ctx, order))
     return status
 
 
@@ -202,6 +209,8 @@ def create_checkout_session(ctx: Context, params: CreateCheckoutSessionInput) ->
     cs = open_session(ctx, order, success_url=params.success_url, cancel_url=params.cancel_url,
                       expires_in_seconds=params.expires_in_seconds, capture_method=params.capture_method.value,
                       metadata=params.metadata)
+    if params.order_id is None:  # announced once it has its session, as get_order would show it
+        order_event(ctx, "order.created", order)
     return session_out(ctx, cs, order)
 
 

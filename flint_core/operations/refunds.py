@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from flint_core import ids, lifecycle, limits, previews, pricing
+from flint_core import events, ids, lifecycle, limits, previews, pricing
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
+from flint_core.operations.event_objects import as_json, changed, child_event, order_json
 from flint_core.operations.order_views import legal
 from flint_core.operations.payment_views import processor_for
 from flint_core.pagination import Page, paginate
@@ -261,6 +262,7 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
 def _reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:
     order, pi = plan.order, plan.payment_intent
     assert pi is not None
+    order_before = order_json(ctx, order)
     refund = Refund(refund_id=ids.new_id("refund"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
                     created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id,
                     payment_intent_id=pi.payment_intent_id, status=lifecycle.REFUND.initial, amount=plan.amount,
@@ -270,6 +272,9 @@ def _reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:
                     created_by=ctx.principal.api_key_id if ctx.principal else None)
     ctx.session.add(refund)
     _move(ctx, order, pi, refund, +1, "REFUND_CREATED", plan.lines)
+    order_now = order_json(ctx, order)
+    child_event(ctx, "refund.created", as_json(refund_out(refund, order.status)), None, order_now)
+    events.emit(ctx, "order.refunded", order_now, previous_attributes=changed(order_before, order_now))
     return refund
 
 
@@ -302,6 +307,7 @@ def settle(ctx: Context, refund_id: str, result: RefundResult) -> Refund:
     order = ctx.session.get(Order, refund.order_id, with_for_update=True, populate_existing=True)
     pi = ctx.session.get(PaymentIntent, refund.payment_intent_id, with_for_update=True, populate_existing=True)
     assert order is not None and pi is not None
+    refund_before, order_before = as_json(refund_out(refund, order.status)), order_json(ctx, order)
     refund.updated_at = ctx.now
     if result.status is RefundStatus.SUCCEEDED:
         refund.status = lifecycle.SUCCEEDED
@@ -309,6 +315,11 @@ def settle(ctx: Context, refund_id: str, result: RefundResult) -> Refund:
     else:
         refund.status, refund.failure_reason = lifecycle.FAILED, result.failure_reason or "refund failed"
         _move(ctx, order, pi, refund, -1, "REFUND_FAILED", refund.line_items)
+    order_now = order_json(ctx, order)
+    child_event(ctx, f"refund.{refund.status.lower()}", as_json(refund_out(refund, order.status)), refund_before,
+                order_now)
+    if refund.status == lifecycle.FAILED:  # its money went back to the order
+        events.emit(ctx, "order.updated", order_now, previous_attributes=changed(order_before, order_now))
     return refund
 
 
@@ -353,6 +364,8 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
         assert refund is not None
     else:
         refund = settle(ctx, refund_id, result)
+        if refund.status != lifecycle.PENDING:
+            jobs.cancel_refund_settlement(ctx.session, refund_id)
     order = ctx.session.get(Order, refund.order_id)
     return refund_out(refund, order.status if order else "")
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
+from sqlalchemy import select
 
 from flint_core import events
 from flint_core.errors import FlintError
@@ -65,9 +66,9 @@ def delivery_out(delivery: WebhookDelivery, event_type: str) -> WebhookDeliveryO
 
 
 def _event_types(ctx: Context, event_ids: set[str]) -> dict[str, str]:
-    rows = ctx.session.execute(scoped(ctx, Event).with_only_columns(Event.event_id, Event.type)
-                               .where(Event.event_id.in_(event_ids)))
-    return dict(rows.tuples())
+    rows = ctx.session.execute(select(Event.event_id, Event.type).where(
+        Event.merchant_id == ctx.merchant_id, Event.env_id == ctx.env_id, Event.event_id.in_(event_ids)))
+    return {event_id: type_ for event_id, type_ in rows}
 
 
 class ListWebhookDeliveriesInput(ListInput):
