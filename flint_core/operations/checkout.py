@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
-from flint_core import ids, lifecycle, limits, pricing, registry
+from flint_core import ids, jobs, lifecycle, limits, pricing, registry
 from flint_core.auth import ALL, Principal
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch
@@ -181,6 +181,7 @@ def open_session(ctx: Context, order: Order, *, success_url: str | None, cancel_
         expires_at=ctx.now + timedelta(seconds=expires_in_seconds), payment_intent_id=None,
         metadata_=metadata or {})
     ctx.session.add(cs)
+    jobs.schedule_session_expiry(ctx.session, session_id, cs.expires_at)
     ctx.record("order", order.order_id, "CHECKOUT_SESSION_CREATED", {
         "checkout_session_id": [None, session_id], "expires_at": [None, cs.expires_at.isoformat()]})
     return cs

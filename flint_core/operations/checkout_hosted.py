@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from flint_core import lifecycle
 from flint_core.errors import FlintError
 from flint_core.money import Money
-from flint_core.operations.checkout import current_status, settle, system_context
+from flint_core.operations.checkout import current_status, session_out, settle, system_context
+from flint_core.operations.event_objects import as_json
 from flint_core.operations.order_views import checkout_url
 from flint_core.operations.payment_views import PaymentIntentOut, in_flight
 from flint_core.processors.cards import CARD_LIKE
@@ -233,6 +234,7 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
                 pending is not None and pending.payment_intent_id != cs.payment_intent_id):
             session.commit()
             return _page(session, cs, order, ctx.now, status=status, submitted=True, problem=problem)
+        shown = as_json(session_out(ctx, cs, order))  # before paying: the completed event's previous_attributes
         before = set(session.scalars(select(PaymentIntent.payment_intent_id)
                                      .where(PaymentIntent.order_id == order.order_id)))
         payment, error = _run(ctx, {"order_id": order.order_id, "payment_source": payment_source,
@@ -244,7 +246,7 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
                                              .where(PaymentIntent.order_id == order.order_id))) - before)
         if started:
             cs.payment_intent_id, cs.updated_at = started[-1], ctx.now
-        status = settle(ctx, cs, order)
+        status = settle(ctx, cs, order, shown)
         session.commit()
         return _page(session, cs, order, ctx.now, status=status, submitted=True, payment=payment, error=error,
                      authenticate_now=True)
@@ -261,13 +263,14 @@ def return_from_authentication(db: Database, checkout_session_id: str, *, settin
         ctx = system_context(db, session, cs, operation_name="confirm_payment", face="hosted", settings=settings,
                              request_id=request_id)
         own = session.get(PaymentIntent, cs.payment_intent_id) if cs.payment_intent_id else None
-        payment = error = None
+        payment = error = shown = None
         if cs.status == lifecycle.OPEN and own is not None and own.status == lifecycle.REQUIRES_ACTION:
+            shown = as_json(session_out(ctx, cs, order))
             payment, error = _run(ctx, {"payment_intent_id": own.payment_intent_id})
             found = _lock(session, checkout_session_id)
             assert found is not None
             cs, order = found
-        status = settle(ctx, cs, order)
+        status = settle(ctx, cs, order, shown)
         session.commit()
         return _page(session, cs, order, ctx.now, status=status, submitted=True, payment=payment, error=error)
 

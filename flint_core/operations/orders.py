@@ -11,6 +11,7 @@ from flint_core import ids, lifecycle, limits, previews
 from flint_core.errors import FlintError, not_found
 from flint_core.operations import coupons as coupon_ops
 from flint_core.operations.common import fetch, merge_metadata, scoped
+from flint_core.operations.event_objects import order_event, order_json
 from flint_core.operations.order_inputs import (
     MAX_LINE_ITEMS,
     CheckoutFlow,
@@ -118,7 +119,7 @@ def create_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
         from flint_core.operations.checkout import open_session  # checkout builds on orders
 
         open_session(ctx, order, success_url=params.success_url, cancel_url=params.cancel_url)
-    return order_out(ctx, order)
+    return order_event(ctx, "order.created", order)
 
 
 @operation("preview_order", http="POST /v1/orders/preview", scope="orders:read", safety=READ_ONLY,
@@ -170,17 +171,26 @@ def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
     return Page[OrderOut](data=[order_out(ctx, o) for o in rows], next_page_token=token)
 
 
-def _mutate(ctx: Context, order: Order, activity: str, before: dict[str, Any], *, repriced: bool = True,
-            note: dict[str, Any] | None = None) -> OrderOut:
-    """Finish a mutation: reprice (unless only the status moved), bump the version, write the activity."""
+def _before(ctx: Context, order: Order) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The order before a mutation: its audit snapshot (for the activity) and as the API shows it (for
+    the event's previous_attributes)."""
+    return audit_snapshot(order), order_json(ctx, order)
+
+
+def _mutate(ctx: Context, order: Order, activity: str, before: tuple[dict[str, Any], dict[str, Any]], *,
+            repriced: bool = True, note: dict[str, Any] | None = None, event: str = "order.updated") -> OrderOut:
+    """Finish a mutation: reprice (unless only the status moved), bump the version, write the activity
+    and emit the event (nothing at all when nothing changed)."""
+    audit, shown = before
     if repriced:
         reprice(ctx, order)
-    delta = diff(before, audit_snapshot(order)) | (note or {})
-    if delta:
-        order.version += 1
-        order.updated_at = ctx.now
-        ctx.record("order", order.order_id, activity, delta)
-    return order_out(ctx, order)
+    delta = diff(audit, audit_snapshot(order)) | (note or {})
+    if not delta:
+        return order_out(ctx, order)
+    order.version += 1
+    order.updated_at = ctx.now
+    ctx.record("order", order.order_id, activity, delta)
+    return order_event(ctx, event, order, shown)
 
 
 def _open_order(ctx: Context, order_id: str, action: str) -> Order:
@@ -223,7 +233,7 @@ def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
     if params.version is not None and params.version != order.version:
         raise FlintError("order_version_conflict", param="version", order_id=order.order_id,
                          current=order.version, given=params.version)
-    before = audit_snapshot(order)
+    before = _before(ctx, order)
     lines = {li.line_item_id: li for li in order.line_items}
     for i, change in enumerate(params.update_line_items):
         if change.line_item_id not in lines:
@@ -269,7 +279,7 @@ def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
     (released by remove_coupon or cancel_order). Fails with 400 when the coupon is expired, inactive, at
     its redemption limit, in another currency, or cannot stack with a coupon already applied."""
     order = _open_order(ctx, params.order_id, "apply_coupon")
-    before = audit_snapshot(order)
+    before = _before(ctx, order)
     _apply_coupon(ctx, order, params.coupon_code, "coupon_code")
     return _mutate(ctx, order, "COUPON_APPLIED", before)
 
@@ -287,7 +297,7 @@ def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
     applied = next((c for c in order.coupons if c.code.upper() == params.coupon_code.strip().upper()), None)
     if applied is None:
         raise not_found("coupon on this order", params.coupon_code, "coupon_code")
-    before = audit_snapshot(order)
+    before = _before(ctx, order)
     order.coupons.remove(applied)
     for position, coupon in enumerate(order.coupons):
         coupon.position = position
@@ -319,13 +329,13 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
         if ctx.principal is not None and not ctx.principal.has_scope("payments:write"):
             raise FlintError("missing_scope", scope="payments:write", operation="cancel_order (it voids a hold)")
         order = release_holds(ctx, order)
-    before = audit_snapshot(order)
+    before = _before(ctx, order)
     for coupon in order.coupons:
         coupon_ops.release(ctx, coupon.coupon_id)
     lifecycle.ORDER.check_transition(order.status, lifecycle.CANCELED)
     order.status = lifecycle.CANCELED
     note = {"reason": [None, params.reason]} if params.reason else None
-    return _mutate(ctx, order, "ORDER_CANCELED", before, repriced=False, note=note)
+    return _mutate(ctx, order, "ORDER_CANCELED", before, repriced=False, note=note, event="order.canceled")
 
 
 class CloseOrderInput(Input):
@@ -338,7 +348,7 @@ def close_order(ctx: Context, params: CloseOrderInput) -> OrderOut:
     """Close a PAID or PARTIALLY_REFUNDED order: it is settled and no longer changes status, though
     refunds are still allowed. Cannot be undone."""
     order = _open_order(ctx, params.order_id, "close_order")
-    before = audit_snapshot(order)
+    before = _before(ctx, order)
     lifecycle.ORDER.check_transition(order.status, lifecycle.CLOSED)
     order.status = lifecycle.CLOSED
-    return _mutate(ctx, order, "ORDER_CLOSED", before, repriced=False)
+    return _mutate(ctx, order, "ORDER_CLOSED", before, repriced=False, event="order.closed")

@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from flint_core import lifecycle
+from flint_core import events, lifecycle
 from flint_core.errors import FlintError
+from flint_core.operations.event_objects import as_json, changed, child_event, order_json
 from flint_core.processors.base import ChargeResult, ChargeStatus, PaymentProcessor
 from flint_core.recovery import failure_block
 from flint_core.runtime import Context
@@ -118,6 +119,8 @@ def _move_order(ctx: Context, order: Order, status: str, activity: str, delta: d
 def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeResult, action: str) -> None:
     """Record a processor outcome on the payment intent and its order, exactly once per state change."""
     new = result.status.value
+    # before this step, as the API showed them: the events' previous_attributes
+    shown = (as_json(payment_intent_out(ctx, pi, order.status)), order_json(ctx, order)) if new != pi.status else None
     failure = failure_block(result.failure, ctx.can) if result.failure else None
     pi.attempts = [*pi.attempts, {
         "attempted_at": ctx.now.isoformat(), "action": action, "outcome": new,
@@ -156,6 +159,30 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
             order.authorized_amount -= pi.amount
         status = lifecycle.OPEN if order.status == lifecycle.AUTHORIZED else order.status
         _move_order(ctx, order, status, "PAYMENT_VOIDED", ids)
+    assert shown is not None
+    _announce(ctx, pi, order, before, *shown)
+
+
+# payment status -> its event; and the order event when the order's status moved with it
+_PAYMENT_EVENTS = {lifecycle.REQUIRES_ACTION: "payment.requires_action", lifecycle.REQUIRES_CAPTURE:
+                   "payment.authorized", lifecycle.FAILED: "payment.failed", lifecycle.CANCELED: "payment.voided"}
+_ORDER_EVENTS = {lifecycle.PAID: "order.paid", lifecycle.AUTHORIZED: "order.authorized",
+                 lifecycle.OPEN: "order.updated"}
+
+
+def _announce(ctx: Context, pi: PaymentIntent, order: Order, before: str, pi_before: dict[str, Any],
+              order_before: dict[str, Any]) -> None:
+    """The events of one payment status change, in its transaction: the payment's (with its order),
+    then the order's if its status moved."""
+    if pi.status == lifecycle.SUCCEEDED:
+        kind = "payment.captured" if before == lifecycle.REQUIRES_CAPTURE else "payment.succeeded"
+    else:
+        kind = _PAYMENT_EVENTS[pi.status]
+    order_now = order_json(ctx, order)
+    child_event(ctx, kind, as_json(payment_intent_out(ctx, pi, order.status)), pi_before, order_now)
+    if order_now["status"] != order_before["status"]:
+        events.emit(ctx, _ORDER_EVENTS[order.status], order_now,
+                    previous_attributes=changed(order_before, order_now))
 
 
 def _decision(status: str, failure: dict[str, Any] | None) -> str:

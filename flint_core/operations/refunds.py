@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from flint_core import events, ids, lifecycle, limits, previews, pricing
+from flint_core import events, ids, jobs, lifecycle, limits, previews, pricing
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
 from flint_core.operations.event_objects import as_json, changed, child_event, order_json
@@ -352,6 +352,7 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
         refund = _reserve(ctx, plan, params)
     elif refund.status != lifecycle.PENDING:
         return refund_out(refund, _order_for(ctx, params, lock=False).status)
+    jobs.schedule_refund_settlement(ctx.session, refund.refund_id, ctx.now)  # committed before the call below
     pi = ctx.session.get(PaymentIntent, refund.payment_intent_id)
     assert pi is not None
     processor, reference, key = processor_for(ctx), pi.processor_reference or "", f"{refund.refund_id}:refund"
