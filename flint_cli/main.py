@@ -1,16 +1,17 @@
-"""The `flint` command: serve, migrate, mcp."""
+"""The `flint` command: serve, worker, migrate, mcp."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 
 from sqlalchemy import select
 
-from flint_core import jobs
+from flint_core import queue
 from flint_core.runtime import Settings, utcnow
 from flint_core.store.db import Database, database_url
 from flint_core.store.models import Merchant
@@ -47,11 +48,37 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings(signup_enabled=not args.no_signup, stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"))
     app = create_app(db, settings=settings)
     stop = threading.Event()
-    threading.Thread(target=jobs.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True).start()
+    if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
+        queue.handlers()  # a bad FLINT_JOB_MODULES fails here, before serving
+        threading.Thread(target=queue.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True,
+                         kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:
         stop.set()
+
+
+def worker(args: argparse.Namespace) -> None:
+    """Only the job runner, until SIGTERM or SIGINT: then the jobs in progress finish and it exits."""
+    db = Database(args.database_url)
+    db.migrate()
+    kinds = sorted(queue.handlers())
+    settings = Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"))
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        logging.getLogger("flint.worker").info("%s: finishing the jobs in progress, then exiting",
+                                               signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    logging.getLogger("flint.worker").info(
+        "worker %s started: concurrency %s, interval %ss, lease %ss, database %s, kinds %s", os.getpid(),
+        args.concurrency, args.interval, queue.LEASE.total_seconds(), db.url, ", ".join(kinds))
+    queue.run_forever(db, settings, stop, interval=args.interval, concurrency=args.concurrency)
+    logging.getLogger("flint.worker").info("worker %s stopped", os.getpid())
+    db.dispose()
 
 
 def migrate(args: argparse.Namespace) -> None:
@@ -73,6 +100,15 @@ def mcp(args: argparse.Namespace) -> None:
     stdio.run(db, key or "", Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY")))
 
 
+def _positive(kind: type) -> object:
+    def parse(text: str) -> object:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+        return value
+    return parse
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flint", description="Flint: order-first commerce API.")
     parser.add_argument("--database-url", default=None,
@@ -84,7 +120,19 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--database-url", default=None, dest="database_url_sub")
     p_serve.add_argument("--no-signup", action="store_true", help="disable POST /v1/merchants")
     p_serve.add_argument("--log-level", default="info")
+    p_serve.add_argument("--no-jobs", action="store_true",
+                         help="do not run the job runner in this process (run `flint worker` instead)")
+    p_serve.add_argument("--job-concurrency", type=_positive(int), default=4, help="jobs run at once in-process (default 4)")
+    p_serve.add_argument("--job-interval", type=_positive(float), default=0.5,
+                         help="seconds between looks for due jobs when none was due (default 0.5)")
     p_serve.set_defaults(func=serve)
+    p_worker = sub.add_parser("worker", help="run only the job runner (webhook deliveries, refund settlement, "
+                                             "checkout expiry); several may share one PostgreSQL")
+    p_worker.add_argument("--database-url", default=None, dest="database_url_sub")
+    p_worker.add_argument("--concurrency", type=_positive(int), default=4, help="jobs run at once (default 4)")
+    p_worker.add_argument("--interval", type=_positive(float), default=0.5,
+                          help="seconds between looks for due jobs when none was due (default 0.5)")
+    p_worker.set_defaults(func=worker)
     p_migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     p_migrate.add_argument("--database-url", default=None, dest="database_url_sub")
     p_migrate.set_defaults(func=migrate)

@@ -1,98 +1,151 @@
-"""Due work that runs outside requests: settling PENDING refunds with the processor, and closing
-checkout sessions that ended (expired, or their order was paid or canceled).
+"""The built-in due work, as queue jobs (flint_core.queue; guide: docs/jobs.md):
 
-``run_forever`` runs inside `flint serve` (a daemon thread); tests call the steps directly. Each step
-re-asks the processor with the refund's own key, or re-derives a session's status under a row lock, so
-running it twice, or in two processes, is harmless.
+- ``settle_refund``: a refund left PENDING (the processor answered "pending", or the call failed or never
+  returned) is asked about again with its own processor key, at a slowing pace, until it settles.
+- ``expire_checkout_session``: a checkout session's job is due at its ``expires_at``, and at once when its
+  order leaves OPEN (paid, authorized or canceled), so the session's end is written down promptly with
+  its activity on the order.
+
+The operations queue these in the transaction that makes the work due (``schedule_*`` below); each
+handler ends its job with ``claim.finish`` / ``claim.retry_at`` in the transaction that writes the
+effects, so a job taken over by another worker never commits twice.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
 
-from flint_core import lifecycle, registry
+from flint_core import lifecycle, queue, registry
 from flint_core.auth import ALL, Principal
-from flint_core.operations import checkout
-from flint_core.operations.payment_views import processor_for
-from flint_core.operations.refunds import settle
-from flint_core.processors.base import ProcessorError
 from flint_core.runtime import Context, Settings, utcnow
 from flint_core.store.db import Database
 from flint_core.store.models import LIVE, CheckoutSession, Order, PaymentIntent, Refund
 
 log = logging.getLogger("flint.jobs")
 
+SETTLE_REFUND = "settle_refund"
+EXPIRE_CHECKOUT_SESSION = "expire_checkout_session"
+FIRST_POLL = timedelta(seconds=5)  # a refund's first re-check (a request still calling the processor is harmless)
+MAX_POLL = timedelta(hours=1)
 
-def system_context(db: Database, session, merchant_id: str, env_id: str, settings: Settings) -> Context:  # type: ignore[no-untyped-def]
+
+def poll_delay(age: timedelta) -> timedelta:
+    """How long to wait before asking again about work that is ``age`` old and still not done: half its
+    age, between 5 seconds and an hour (quick for a blip, cheap for a refund pending for days)."""
+    return min(MAX_POLL, max(FIRST_POLL, age / 2))
+
+
+def schedule_refund_settlement(session: Session, refund_id: str, now: datetime) -> None:
+    """Queue the settlement of a PENDING refund (in the transaction that reserved it)."""
+    queue.enqueue(session, SETTLE_REFUND, {"refund_id": refund_id}, run_at=now + FIRST_POLL,
+                  dedupe_key=f"{SETTLE_REFUND}:{refund_id}")
+
+
+def cancel_refund_settlement(session: Session, refund_id: str) -> None:
+    """The refund settled in the request itself: its job has nothing left to do."""
+    queue.cancel(session, f"{SETTLE_REFUND}:{refund_id}")
+
+
+def schedule_session_expiry(session: Session, checkout_session_id: str, when: datetime, *,
+                            advance: bool = False) -> None:
+    """Queue (or, with ``advance``, bring forward) the job that writes down a session's end."""
+    queue.enqueue(session, EXPIRE_CHECKOUT_SESSION, {"checkout_session_id": checkout_session_id}, run_at=when,
+                  dedupe_key=f"{EXPIRE_CHECKOUT_SESSION}:{checkout_session_id}", advance=advance)
+
+
+@event.listens_for(Session, "before_flush")
+def _sessions_of_orders_leaving_open(session: Session, _flush: Any, _instances: Any) -> None:
+    """An order that leaves OPEN (paid here or elsewhere, authorized, canceled) ends its OPEN checkout
+    sessions: their jobs become due now, in the transaction that changed the order. Whatever path
+    changed the order (pay_order, the hosted page, cancel_order, a capture), none needs to know."""
+    ended = [o.order_id for o in session.dirty if isinstance(o, Order) and o.status != lifecycle.OPEN
+             and lifecycle.OPEN in inspect(o).attrs.status.history.deleted]
+    if not ended:
+        return
+    open_sessions = session.scalars(select(CheckoutSession.checkout_session_id).where(
+        CheckoutSession.order_id.in_(ended), CheckoutSession.status == lifecycle.OPEN)).all()
+    for checkout_session_id in open_sessions:
+        schedule_session_expiry(session, checkout_session_id, utcnow(), advance=True)
+
+
+def system_context(db: Database, session: Session, merchant_id: str, env_id: str, settings: Settings,
+                   now: datetime | None = None) -> Context:
     """A context acting for the system (actor ``system``, face ``system``) in one environment."""
     principal = Principal(api_key_id="system", merchant_id=merchant_id, env_id=env_id,
                           mode="live" if env_id == LIVE else "test", kind="system", scopes=frozenset({ALL}))
     op = registry.get("create_refund")
     assert op is not None
     return Context(session=session, principal=principal, operation=op, request_id=None, face="system",
-                   now=utcnow(), settings=settings, db=db)
+                   now=now or utcnow(), settings=settings, db=db)
 
 
-def settle_pending_refunds(db: Database, settings: Settings = Settings(), limit: int = 100) -> int:
-    """Ask the processor about every PENDING refund; returns how many changed status."""
+@queue.handler(SETTLE_REFUND)
+def settle_refund(claim: queue.Claim) -> None:
+    """Ask the processor about one PENDING refund and record the answer; ask again later while it is
+    still pending or the processor cannot be reached (that never makes the job DEAD: the refund's
+    money stays reserved until it settles)."""
+    # imported here: the operations import this module to queue their jobs
+    from flint_core.operations.payment_views import processor_for
+    from flint_core.operations.refunds import settle
+    from flint_core.processors.base import ProcessorError
+
+    db, refund_id = claim.db, claim.payload["refund_id"]
     with db.transaction(write=False) as session:
-        pending = session.execute(select(Refund.refund_id, Refund.merchant_id, Refund.env_id, Refund.amount,
-                                         Refund.processor_reference, PaymentIntent.processor_reference)
-                                  .join(PaymentIntent, PaymentIntent.payment_intent_id == Refund.payment_intent_id)
-                                  .where(Refund.status == lifecycle.PENDING).limit(limit)).all()
-    changed = 0
-    for refund_id, merchant_id, env_id, amount, refund_ref, charge_ref in pending:
-        with db.session() as session:
-            ctx = system_context(db, session, merchant_id, env_id, settings)
-            processor = processor_for(ctx)
-            try:
-                result = (processor.refund_status(reference=refund_ref) if refund_ref else
-                          processor.refund(key=f"{refund_id}:refund", reference=charge_ref or "", amount=amount))
-            except ProcessorError as exc:
-                log.warning("refund %s: processor unavailable (%s); will retry", refund_id, exc)
-                continue
-            refund = settle(ctx, refund_id, result)
-            session.commit()
-            changed += refund.status != lifecycle.PENDING
-    return changed
-
-
-def expire_checkout_sessions(db: Database, settings: Settings = Settings(), now: datetime | None = None,
-                             limit: int = 500) -> int:
-    """Write down the end of OPEN checkout sessions: EXPIRED past ``expires_at``, COMPLETE or CANCELED
-    once their order was paid or canceled. Reads already derive this; the job makes it queryable and
-    puts it in the order's activities. Returns how many sessions changed."""
-    now = now or utcnow()
-    with db.transaction(write=False) as session:
-        due = session.execute(
-            select(CheckoutSession.checkout_session_id, CheckoutSession.order_id)
-            .join(Order, Order.order_id == CheckoutSession.order_id)
-            .where(CheckoutSession.status == lifecycle.OPEN,
-                   or_(CheckoutSession.expires_at <= now, Order.status != lifecycle.OPEN))
-            .order_by(CheckoutSession.expires_at).limit(limit)).all()
-    changed = 0
-    for session_id, order_id in due:
+        row = session.execute(select(Refund.status, Refund.merchant_id, Refund.env_id, Refund.amount,
+                                     Refund.created_at, Refund.processor_reference, PaymentIntent.processor_reference)
+                              .join(PaymentIntent, PaymentIntent.payment_intent_id == Refund.payment_intent_id)
+                              .where(Refund.refund_id == refund_id)).one_or_none()
+    if row is None or row[0] != lifecycle.PENDING:
         with db.transaction() as session:
-            # the order first, as payments lock it; one being paid right now is left for the next round
-            order = session.scalar(select(Order).where(Order.order_id == order_id).with_for_update(skip_locked=True))
-            if order is None:
-                continue
-            cs = session.get(CheckoutSession, session_id, with_for_update=True)
-            assert cs is not None
-            ctx = checkout.system_context(db, session, cs, operation_name="expire_checkout_session", face="system",
-                                          settings=settings, now=now)
-            changed += checkout.settle(ctx, cs, order) != lifecycle.OPEN
-    return changed
+            claim.finish(session)
+        return
+    _, merchant_id, env_id, amount, created_at, refund_ref, charge_ref = row
+    again = claim.now + poll_delay(claim.now - created_at)
+    with db.transaction(write=False) as session:
+        processor = processor_for(system_context(db, session, merchant_id, env_id, claim.settings, claim.now))
+    try:  # outside any transaction: the processor may be slow
+        result = (processor.refund_status(reference=refund_ref) if refund_ref else
+                  processor.refund(key=f"{refund_id}:refund", reference=charge_ref or "", amount=amount))
+    except ProcessorError as exc:
+        log.warning("refund %s: processor unavailable (%s); asking again at %s", refund_id, exc, again)
+        with db.transaction() as session:
+            claim.retry_at(session, again, error=f"ProcessorError: {exc}"[:2000], reset_attempts=True)
+        return
+    with db.transaction() as session:
+        refund = settle(system_context(db, session, merchant_id, env_id, claim.settings, claim.now), refund_id, result)
+        if refund.status == lifecycle.PENDING:
+            claim.retry_at(session, again, reset_attempts=True)
+        else:
+            claim.finish(session)
 
 
-def run_forever(db: Database, settings: Settings, stop: threading.Event, interval: float = 2.0) -> None:
-    while not stop.wait(interval):
-        for step in (settle_pending_refunds, expire_checkout_sessions):
-            try:
-                step(db, settings)
-            except Exception:  # keep the loop alive; the next round retries
-                log.exception("job step %s failed", step.__name__)
+@queue.handler(EXPIRE_CHECKOUT_SESSION)
+def expire_checkout_session(claim: queue.Claim) -> None:
+    """Write down a session's end (EXPIRED past ``expires_at``, COMPLETE or CANCELED once its order left
+    OPEN) with its activity. Reads already derive the status; this makes it queryable and audited. A
+    session still OPEN is looked at again: at ``expires_at``, or, while the buyer is in the middle of
+    paying past it (3D Secure), after a short wait."""
+    from flint_core.operations import checkout  # imported here: checkout imports this module
+
+    db, session_id = claim.db, claim.payload["checkout_session_id"]
+    with db.transaction() as session:
+        cs = session.get(CheckoutSession, session_id)
+        order = None if cs is None else session.scalar(  # the order first, as payments lock it
+            select(Order).where(Order.order_id == cs.order_id).with_for_update())
+        cs = session.get(CheckoutSession, session_id, with_for_update=True, populate_existing=True)
+        if cs is None or order is None or cs.status != lifecycle.OPEN:
+            claim.finish(session)
+            return
+        ctx = checkout.system_context(db, session, cs, operation_name="expire_checkout_session", face="system",
+                                      settings=claim.settings, now=claim.now)
+        if checkout.settle(ctx, cs, order) != lifecycle.OPEN:
+            claim.finish(session)
+        elif claim.now < cs.expires_at:
+            claim.retry_at(session, cs.expires_at, reset_attempts=True)
+        else:
+            claim.retry_at(session, claim.now + poll_delay(claim.now - cs.expires_at), reset_attempts=True)

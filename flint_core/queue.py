@@ -1,5 +1,5 @@
 """The job queue: one mechanism for all due work (webhook deliveries and their retries, refund settlement,
-checkout session expiry, and later renewals and dunning).
+checkout session expiry, and later renewals and dunning). Guide: docs/jobs.md.
 
 A job is a row in ``jobs`` that exists while its work is pending. A worker *claims* due rows with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``),
@@ -22,13 +22,14 @@ import os
 import random
 import secrets
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,8 +42,9 @@ log = logging.getLogger("flint.jobs")
 QUEUED, DEAD = "QUEUED", "DEAD"
 # How long a claim holds a job. A handler must finish well within it (webhook calls time out sooner).
 LEASE = timedelta(seconds=float(os.environ.get("FLINT_JOB_LEASE_SECONDS", "60")))
-# Modules whose import registers handlers (explicit, so a worker process knows every kind).
-HANDLER_MODULES = ("flint_core.jobs",)
+# Modules whose import registers handlers (explicit, so a worker process knows every kind). More can be
+# named in FLINT_JOB_MODULES (comma-separated): the extension point for your own job kinds.
+HANDLER_MODULES = ("flint_core.jobs", "flint_core.webhooks.delivery")
 
 
 class LeaseLost(Exception):
@@ -60,16 +62,21 @@ class Claim:
     token: str
     db: Database
     settings: Settings
-    now: datetime
+    now: datetime  # the worker's clock when it claimed the job (tests move it forward)
 
     def finish(self, session: Session) -> None:
         """End the job in ``session`` (the transaction holding the work's effects)."""
         self._fenced(session, delete(Job))
 
-    def retry_at(self, session: Session, when: datetime, error: str | None = None) -> None:
-        """Run the job again at ``when`` (the lease is released; attempts keep counting)."""
-        self._fenced(session, update(Job).values(run_at=when, locked_by=None, locked_until=None,
-                                                 last_error=error))
+    def retry_at(self, session: Session, when: datetime, error: str | None = None, *,
+                 reset_attempts: bool = False) -> None:
+        """Run the job again at ``when`` (the lease is released). Attempts keep counting toward the
+        handler's ``max_attempts``, unless ``reset_attempts``: a job that polls (a refund still pending at
+        the processor) made progress, and only failures in a row should make it DEAD."""
+        values: dict[str, Any] = dict(run_at=when, locked_by=None, locked_until=None, last_error=error)
+        if reset_attempts:
+            values["attempts"] = 0
+        self._fenced(session, update(Job).values(**values))
 
     def _fenced(self, session: Session, statement: Any) -> None:
         result = session.execute(statement.where(Job.job_id == self.job_id, Job.locked_by == self.token))
@@ -91,6 +98,8 @@ def default_backoff(attempt: int) -> float:
 
 
 _HANDLERS: dict[str, Handler] = {}
+_loaded = threading.Lock()
+_modules_loaded: set[str] = set()
 
 
 def handler(kind: str, *, max_attempts: int = 20,
@@ -100,7 +109,8 @@ def handler(kind: str, *, max_attempts: int = 20,
     retried after ``backoff(attempt)`` seconds, and marked DEAD after ``max_attempts``."""
 
     def register(run: Callable[[Claim], None]) -> Callable[[Claim], None]:
-        if kind in _HANDLERS and _HANDLERS[kind].run is not run:
+        known = _HANDLERS.get(kind)
+        if known is not None and (known.run.__module__, known.run.__qualname__) != (run.__module__, run.__qualname__):
             raise ValueError(f"duplicate job kind {kind!r}")
         _HANDLERS[kind] = Handler(kind, run, max_attempts, backoff)
         return run
@@ -108,20 +118,46 @@ def handler(kind: str, *, max_attempts: int = 20,
     return register
 
 
+def handler_modules() -> list[str]:
+    extra = [m.strip() for m in os.environ.get("FLINT_JOB_MODULES", "").split(",") if m.strip()]
+    return [*HANDLER_MODULES, *extra]
+
+
 def handlers() -> dict[str, Handler]:
-    for module in HANDLER_MODULES:
-        importlib.import_module(module)
+    """Every registered kind, after importing the handler modules (a bad FLINT_JOB_MODULES entry fails
+    loudly here, at worker start, rather than leaving its jobs queued forever)."""
+    modules = handler_modules()
+    if not _modules_loaded.issuperset(modules):
+        with _loaded:
+            for module in modules:
+                importlib.import_module(module)
+                _modules_loaded.add(module)
     return _HANDLERS
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any], *, run_at: datetime,
-            dedupe_key: str | None = None) -> None:
+            dedupe_key: str | None = None, advance: bool = False) -> None:
     """Queue a job in the caller's transaction: it exists only if that transaction commits. A job with
-    the ``dedupe_key`` of one still pending is not queued again."""
+    the ``dedupe_key`` of one still pending is not queued again; with ``advance`` that pending job's
+    ``run_at`` moves to ``run_at`` if that is sooner (work that became due early, e.g. a checkout
+    session whose order was just paid)."""
     values = dict(kind=kind, payload=payload, run_at=run_at, status=QUEUED, attempts=0, dedupe_key=dedupe_key,
                   created_at=utcnow())
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert  # type: ignore[union-attr]
-    session.execute(insert(Job).values(**values).on_conflict_do_nothing())
+    postgres = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
+    stmt = (postgresql.insert if postgres else sqlite.insert)(Job).values(**values)
+    if advance and dedupe_key is not None:
+        sooner = (func.least if postgres else func.min)(Job.run_at, stmt.excluded.run_at)
+        session.execute(stmt.on_conflict_do_update(index_elements=[Job.dedupe_key], set_={"run_at": sooner},
+                                                   where=Job.status == QUEUED))
+    else:
+        session.execute(stmt.on_conflict_do_nothing())
+
+
+def cancel(session: Session, dedupe_key: str) -> None:
+    """Drop the pending job with ``dedupe_key`` in the caller's transaction: its work was done another
+    way. A job a worker is running right now is left to end itself (its handler sees the work done)."""
+    session.execute(delete(Job).where(Job.dedupe_key == dedupe_key, Job.status == QUEUED,
+                                      or_(Job.locked_until.is_(None), Job.locked_until < utcnow())))
 
 
 def claim(db: Database, settings: Settings, *, limit: int, now: datetime | None = None,
@@ -163,17 +199,26 @@ def run(claim_: Claim) -> bool:
             if spec is None or claim_.attempts >= spec.max_attempts:
                 values: dict[str, Any] = dict(status=DEAD, locked_by=None, locked_until=None, last_error=error)
             else:
-                values = dict(run_at=utcnow() + timedelta(seconds=spec.backoff(claim_.attempts)), locked_by=None,
-                              locked_until=None, last_error=error)
+                values = dict(run_at=max(claim_.now, utcnow()) + timedelta(seconds=spec.backoff(claim_.attempts)),
+                              locked_by=None, locked_until=None, last_error=error)
             session.execute(update(Job).where(Job.job_id == claim_.job_id, Job.locked_by == claim_.token)
                             .values(**values))
         return False
 
 
+def release(claim_: Claim) -> None:
+    """Give a claimed job back unrun (the worker is stopping): due again at once, attempt not counted."""
+    with claim_.db.transaction() as session:
+        session.execute(update(Job).where(Job.job_id == claim_.job_id, Job.locked_by == claim_.token)
+                        .values(locked_by=None, locked_until=None, attempts=Job.attempts - 1))
+
+
 def run_due(db: Database, settings: Settings = Settings(), *, limit: int = 50,
-            pool: ThreadPoolExecutor | None = None, kinds: list[str] | None = None) -> int:
-    """Claim and run one batch of due jobs (concurrently on ``pool`` if given); returns how many ran."""
-    claims = claim(db, settings, limit=limit, kinds=kinds)
+            pool: ThreadPoolExecutor | None = None, kinds: list[str] | None = None,
+            now: datetime | None = None) -> int:
+    """Claim and run one batch of due jobs (concurrently on ``pool`` if given); returns how many ran.
+    Only kinds this process has a handler for are claimed (all of them unless ``kinds``)."""
+    claims = claim(db, settings, limit=limit, kinds=sorted(handlers()) if kinds is None else kinds, now=now)
     if pool is None:
         for c in claims:
             run(c)
@@ -183,11 +228,12 @@ def run_due(db: Database, settings: Settings = Settings(), *, limit: int = 50,
 
 
 def drain(db: Database, settings: Settings = Settings(), *, max_rounds: int = 100,
-          kinds: list[str] | None = None) -> int:
-    """Run due jobs until none is due (tests and one-shot tools); returns how many ran."""
+          kinds: list[str] | None = None, now: datetime | None = None) -> int:
+    """Run due jobs until none is due (tests and one-shot tools); returns how many ran. ``now`` pretends
+    the clock says so (tests: "a minute later")."""
     total = 0
     for _ in range(max_rounds):
-        ran = run_due(db, settings, kinds=kinds)
+        ran = run_due(db, settings, kinds=kinds, now=now)
         total += ran
         if not ran:
             break
@@ -196,13 +242,38 @@ def drain(db: Database, settings: Settings = Settings(), *, max_rounds: int = 10
 
 def run_forever(db: Database, settings: Settings, stop: threading.Event, *, interval: float = 0.5,
                 concurrency: int = 4) -> None:
-    """The worker loop: run due jobs, sleep ``interval`` when none is due. A full batch loops at once."""
+    """The worker loop: keep ``concurrency`` jobs running. Claims come in batches (up to twice
+    ``concurrency`` in hand, so a thread never waits on a claim); when fewer jobs were due than asked for,
+    the next claim waits ``interval``. Once ``stop`` is set, running jobs finish, claimed ones not yet
+    started are released, and it returns."""
+    kinds = sorted(handlers())
+    in_hand = 2 * concurrency
+    pending: set[Future[None]] = set()
+    next_claim = 0.0
+
+    def start(c: Claim) -> None:
+        try:
+            if stop.is_set():
+                release(c)
+            else:
+                run(c)
+        except Exception:  # run() handles job errors; this is the database failing under it
+            log.exception("job %s (%s): could not record its outcome; its lease will lapse", c.job_id, c.kind)
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="flint-job") as pool:
         while not stop.is_set():
-            try:
-                ran = run_due(db, settings, limit=concurrency * 4, pool=pool)
-            except Exception:  # the database went away for a moment: keep the loop alive
-                log.exception("claiming jobs failed")
-                ran = 0
-            if ran < concurrency * 4:
-                stop.wait(interval)
+            now = time.monotonic()
+            if len(pending) <= concurrency and now >= next_claim:
+                limit = in_hand - len(pending)
+                try:
+                    claims = claim(db, settings, limit=limit, kinds=kinds)
+                except Exception:  # the database went away for a moment: keep the loop alive
+                    log.exception("claiming jobs failed")
+                    claims = []
+                pending.update(pool.submit(start, c) for c in claims)
+                next_claim = now if len(claims) == limit else now + interval
+            timeout = max(0.0, next_claim - time.monotonic()) if len(pending) <= concurrency else interval
+            if pending:
+                _, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            else:
+                stop.wait(timeout)

@@ -14,13 +14,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from flint_core.jobs import expire_checkout_sessions
+from flint_core import jobs, queue
 from flint_core.runtime import utcnow
 from flint_core.store.models import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent, SimulatedCharge
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup, usd
 
 SUCCESS = "https://shop.example/thanks"
 CANCEL = "https://shop.example/cart"
+
+
+def run_expiry_jobs(db: Any, now: datetime | None = None) -> int:
+    return queue.drain(db, kinds=[jobs.EXPIRE_CHECKOUT_SESSION], now=now)
 
 
 def new_session(api: Api, body: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -295,8 +299,9 @@ def test_manual_capture_session_leaves_a_hold(api: Api, client: Any) -> None:
 def test_expiry_by_the_job(api: Api, client: Any, db: Any) -> None:
     cs = new_session(api, expires_in_seconds=30)
     keep = new_session(api)
-    assert expire_checkout_sessions(db) >= 0 and get_session(api, cs)["status"] == "OPEN"
-    assert expire_checkout_sessions(db, now=utcnow() + timedelta(seconds=31)) >= 1
+    run_expiry_jobs(db)
+    assert get_session(api, cs)["status"] == "OPEN"
+    assert run_expiry_jobs(db, now=utcnow() + timedelta(seconds=31)) >= 1
     expired = get_session(api, cs)
     assert (expired["status"], expired["checkout_session_url"], expired["available_actions"]) == ("EXPIRED", None, [])
     assert get_session(api, keep)["status"] == "OPEN"
@@ -343,9 +348,10 @@ def test_session_is_canceled_when_its_order_is_canceled_or_paid_elsewhere(api: A
     elsewhere = new_session(api)
     api.ok("POST", f"/v1/orders/{elsewhere['order_id']}/pay", {"payment_source": "tok_visa"})
     assert get_session(api, elsewhere)["status"] == "CANCELED"
-    expire_checkout_sessions(db)
+    run_expiry_jobs(db)  # their jobs became due when the orders left OPEN, not at expires_at
     with db.transaction(write=False) as session:
         assert session.get(CheckoutSession, elsewhere["checkout_session_id"]).status == "CANCELED"
+        assert session.get(CheckoutSession, canceled["checkout_session_id"]).status == "CANCELED"
 
 
 def test_create_order_with_hosted_checkout_flow(api: Api, client: Any) -> None:
