@@ -1,132 +1,43 @@
-"""Webhook endpoints: where Flint POSTs events, signed per Standard Webhooks (flint_core.webhooks).
+"""Webhooks: endpoints where Flint POSTs events, signed per Standard Webhooks (flint_core.webhooks), the
+deliveries of events to them with every attempt, and manual redelivery.
 
-The signing secret is returned once, by create and by roll; reads never show it. Deliveries and manual
-redelivery are in ``webhook_deliveries.py``.
+The signing secret is returned once, by create and by roll; reads never show it. A delivery is one event to
+one endpoint, retried on its own schedule (flint_core.webhooks.schedule) until a 2xx answer (SUCCEEDED) or
+the schedule runs out (FAILED). Every delivery of an event, redeliveries included, carries the same
+``webhook-id`` (the event id), so receivers deduplicate on it. Guide: docs/webhooks.md.
 """
 
 from __future__ import annotations
 
-import difflib
-import enum
-import ipaddress
-from datetime import datetime, timedelta
-from typing import Literal
-from urllib.parse import urlsplit
+from datetime import timedelta
 
 from pydantic import Field
 
-from flint_core import ids
+from flint_core import events, ids
 from flint_core.errors import FlintError
-from flint_core.events import EVENT_TYPES
 from flint_core.operations.common import fetch, merge_metadata, scoped
+from flint_core.operations.webhook_views import (
+    ENABLED,
+    DeletedWebhookEndpointOut,
+    DeliveryStatusIn,
+    EventRedeliveryOut,
+    StatusIn,
+    WebhookDeliveryOut,
+    WebhookEndpointOut,
+    check_events,
+    check_url,
+    delivery_out,
+    event_types,
+    webhook_endpoint_out,
+)
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Metadata, Output, lenient_enum
-from flint_core.store.models import WebhookEndpoint
+from flint_core.schema import Input, ListInput, Metadata
+from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import signing
 
-ENABLED, DISABLED = "ENABLED", "DISABLED"
-ALL_EVENTS = "*"
 MAX_GRACE = timedelta(hours=24)
-# Legal on an endpoint in either status (no state machine needed: every action is always allowed).
-ACTIONS = ("get_webhook_endpoint", "update_webhook_endpoint", "roll_webhook_endpoint_secret",
-           "delete_webhook_endpoint", "list_webhook_deliveries")
-
-
-class WebhookEndpointStatus(enum.Enum):
-    ENABLED = "ENABLED"
-    DISABLED = "DISABLED"
-
-
-StatusIn = lenient_enum(WebhookEndpointStatus, "ENABLED (deliveries are sent) or DISABLED (nothing is sent; new "
-                                               "events are not queued for it).")
-
-
-class WebhookEndpointOut(Output):
-    object: Literal["webhook_endpoint"] = Field("webhook_endpoint", description="Always `webhook_endpoint`.")
-    webhook_endpoint_id: str = Field(description="Id, `we_...`.")
-    url: str = Field(description="Where events are POSTed.")
-    description: str | None = Field(description="Your note about the endpoint.")
-    enabled_events: list[str] = Field(description="Event types delivered to it, or [\"*\"] for all.")
-    status: str = Field(description="ENABLED or DISABLED.")
-    disabled_reason: str | None = Field(description="Why it is DISABLED (by a key, or automatically after "
-                                                    "failing for days); null when ENABLED.")
-    failing_since: datetime | None = Field(description="First failed attempt since the last success; null when "
-                                                       "healthy. An endpoint failing for about 3 days is disabled.")
-    secret: str | None = Field(None, description="The `whsec_...` signing secret: present ONLY in the response of "
-                                                 "create_webhook_endpoint and roll_webhook_endpoint_secret. "
-                                                 "Store it now; it is never shown again.")
-    previous_secret_expires_at: datetime | None = Field(description="After a roll: until when deliveries are also "
-                                                                    "signed with the previous secret; null if not.")
-    livemode: bool = Field(description="True for a live-mode endpoint, false for a sandbox's.")
-    metadata: dict[str, str] = Field(description="Your key-value pairs.")
-    available_actions: list[str] = Field(description="Operations legal on this endpoint now, for the calling key.")
-    created_at: datetime = Field(description="When it was created.")
-    updated_at: datetime = Field(description="When it last changed.")
-
-
-def webhook_endpoint_out(ctx: Context, endpoint: WebhookEndpoint, secret: str | None = None) -> WebhookEndpointOut:
-    grace = endpoint.previous_secret_expires_at
-    return WebhookEndpointOut(
-        webhook_endpoint_id=endpoint.webhook_endpoint_id, url=endpoint.url, description=endpoint.description,
-        enabled_events=list(endpoint.enabled_events), status=endpoint.status,
-        disabled_reason=endpoint.disabled_reason, failing_since=endpoint.failing_since, secret=secret,
-        previous_secret_expires_at=grace if grace is not None and grace > ctx.now else None,
-        livemode=endpoint.env_id == "live", metadata=endpoint.metadata_,
-        available_actions=[a for a in ACTIONS if ctx.can(a)], created_at=endpoint.created_at,
-        updated_at=endpoint.updated_at)
-
-
-def check_url(ctx: Context, url: str) -> str:
-    """http(s) with a host; live mode needs https and a public host (test mode may use http://127.0.0.1)."""
-    def bad(detail: str) -> FlintError:
-        return FlintError("parameter_invalid", param="url", detail=detail)
-
-    url = url.strip()
-    if any(c.isspace() for c in url):
-        raise bad("must not contain spaces")
-    try:
-        parts = urlsplit(url)
-        host, _ = parts.hostname, parts.port
-    except ValueError as exc:
-        raise bad(f"not a valid URL ({exc})") from None
-    live = ctx.principal is not None and ctx.principal.mode == "live"
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        raise bad("must be an absolute https:// URL" + ("" if live else " (or http:// in test mode)"))
-    if parts.fragment:
-        raise bad("must not have a #fragment")
-    if live:
-        if parts.scheme.lower() != "https":
-            raise bad("live mode delivers only to https:// URLs")
-        if _private_host(host):
-            raise bad(f"live mode cannot deliver to {host}, a local or private address")
-    return url
-
-
-def _private_host(host: str) -> bool:
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
-
-
-def check_events(enabled_events: list[str]) -> list[str]:
-    """Known event types (deduplicated, in the given order), or exactly ["*"]."""
-    if ALL_EVENTS in enabled_events:
-        if len(set(enabled_events)) > 1:
-            raise FlintError("parameter_invalid", param="enabled_events",
-                             detail='"*" already means every type; pass ["*"] alone')
-        return [ALL_EVENTS]
-    for name in enabled_events:
-        if name not in EVENT_TYPES:
-            close = difflib.get_close_matches(name, list(EVENT_TYPES), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else " See /docs/events for every type."
-            raise FlintError("unknown_event_type", param="enabled_events", value=name, hint=hint)
-    return list(dict.fromkeys(enabled_events))
 
 
 Url = Field(min_length=1, max_length=2048, description="HTTPS URL that receives the POSTs. Test mode also accepts "
@@ -245,12 +156,6 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
     return webhook_endpoint_out(ctx, endpoint)
 
 
-class DeletedWebhookEndpointOut(Output):
-    object: Literal["webhook_endpoint"] = Field("webhook_endpoint", description="Always `webhook_endpoint`.")
-    webhook_endpoint_id: str = Field(description="Id of the deleted endpoint.")
-    deleted: bool = Field(description="Always true.")
-
-
 class DeleteWebhookEndpointInput(Input):
     webhook_endpoint_id: str = Field(description="Id of the endpoint to delete, `we_...`.")
 
@@ -294,3 +199,72 @@ def roll_webhook_endpoint_secret(ctx: Context, params: RollWebhookEndpointSecret
                {"previous_secret_expires_at": [None, endpoint.previous_secret_expires_at and
                                                endpoint.previous_secret_expires_at.isoformat()]})
     return webhook_endpoint_out(ctx, endpoint, secret)
+
+
+class ListWebhookDeliveriesInput(ListInput):
+    webhook_endpoint_id: str | None = Field(None, max_length=40, description="Only deliveries to this endpoint, "
+                                                                             "`we_...` (deleted ones too).")
+    event_id: str | None = Field(None, max_length=40, description="Only deliveries of this event, `evt_...`.")
+    status: DeliveryStatusIn | None = Field(None, description="Only deliveries with this status: PENDING, "
+                                                              "SUCCEEDED or FAILED.")
+
+
+@operation("list_webhook_deliveries", http="GET /v1/webhook_deliveries", scope="webhooks:read", safety=READ_ONLY,
+           summary="List webhook deliveries with every attempt, newest first; filter by endpoint, event, status.")
+def list_webhook_deliveries(ctx: Context, params: ListWebhookDeliveriesInput) -> Page[WebhookDeliveryOut]:
+    """List deliveries (one event to one endpoint each), newest first, with every attempt: when, HTTP
+    status, latency, the start of the response body, and the error if no response came. Use it to debug
+    a receiver ("why did my endpoint not get order.paid?"): filter by webhook_endpoint_id, event_id or
+    status FAILED, then fix the receiver and call redeliver_event."""
+    status = params.status.value if params.status else None
+    stmt = scoped(ctx, WebhookDelivery)
+    if params.webhook_endpoint_id:
+        stmt = stmt.where(WebhookDelivery.webhook_endpoint_id == params.webhook_endpoint_id)
+    if params.event_id:
+        stmt = stmt.where(WebhookDelivery.event_id == params.event_id)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    filters = {"webhook_endpoint_id": params.webhook_endpoint_id, "event_id": params.event_id, "status": status}
+    rows, token = paginate(ctx.session, stmt, WebhookDelivery.webhook_delivery_id, params, filters)
+    types = event_types(ctx, {d.event_id for d in rows}) if rows else {}
+    return Page[WebhookDeliveryOut](data=[delivery_out(d, types.get(d.event_id, "")) for d in rows],
+                                    next_page_token=token)
+
+
+class RedeliverEventInput(Input):
+    event_id: str = Field(description="The event to send again, `evt_...`.")
+    webhook_endpoint_id: str | None = Field(None, max_length=40,
+                                            description="Send only to this ENABLED endpoint, `we_...` (even if not "
+                                                        "subscribed to the type). Default: every ENABLED endpoint "
+                                                        "subscribed to the event's type.")
+
+
+@operation("redeliver_event", http="POST /v1/events/{event_id}/redeliver", scope="webhooks:write", safety=WRITE,
+           summary="Send an event again now, as a new delivery with the same webhook-id.")
+def redeliver_event(ctx: Context, params: RedeliverEventInput) -> EventRedeliveryOut:
+    """Queue a new delivery of an existing event, due now, to one endpoint or to every ENABLED endpoint
+    subscribed to its type: to replay what a receiver missed (after a bug fix, or after re-enabling an
+    endpoint). The body is the event's stored payload, byte for byte, and the `webhook-id` is the event id
+    as before, so a receiver that already processed it can recognise and skip it. Earlier deliveries are
+    untouched. Follow it with list_webhook_deliveries(event_id=...). Errors: `resource_missing` (param
+    `event_id` or `webhook_endpoint_id`), `webhook_endpoint_disabled`, `no_subscribed_webhook_endpoint`."""
+    event = fetch(ctx, Event, params.event_id, resource="event")
+    if params.webhook_endpoint_id:
+        endpoint = fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id, resource="webhook_endpoint")
+        if endpoint.status != events.ENABLED:
+            raise FlintError("webhook_endpoint_disabled", param="webhook_endpoint_id",
+                             webhook_endpoint_id=endpoint.webhook_endpoint_id,
+                             reason=f" ({endpoint.disabled_reason})" if endpoint.disabled_reason else "",
+                             suggested_actions=["update_webhook_endpoint"])
+        targets = [endpoint.webhook_endpoint_id]
+    else:
+        endpoints = ctx.session.scalars(scoped(ctx, WebhookEndpoint).where(WebhookEndpoint.status == events.ENABLED)
+                                        .order_by(WebhookEndpoint.webhook_endpoint_id)).all()
+        targets = [e.webhook_endpoint_id for e in endpoints if events.subscribed(e, event.type)]
+        if not targets:
+            raise FlintError("no_subscribed_webhook_endpoint", param="event_id", event_type=event.type,
+                             suggested_actions=["list_webhook_endpoints", "create_webhook_endpoint"])
+    deliveries = [events.schedule_delivery(ctx.session, event, endpoint_id, now=ctx.now) for endpoint_id in targets]
+    ctx.record("event", event.event_id, "EVENT_REDELIVERED",
+               {"webhook_delivery_ids": [None, [d.webhook_delivery_id for d in deliveries]]})
+    return EventRedeliveryOut(event_id=event.event_id, deliveries=[delivery_out(d, event.type) for d in deliveries])

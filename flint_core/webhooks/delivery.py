@@ -185,7 +185,7 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
         return
     if now - endpoint.failing_since < schedule.disable_after(settings):
         return
-    from flint_core.operations.webhooks import webhook_endpoint_out  # the object exactly as the API shows it
+    from flint_core.operations.webhook_views import webhook_endpoint_out  # the object exactly as the API shows it
 
     ctx = system_context(session, endpoint, settings, now)
     before = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
