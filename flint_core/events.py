@@ -35,80 +35,99 @@ class EventType:
     previous: str = ""  # what data.previous_attributes holds (docs/events.md)
 
     @property
+    def summary(self) -> str:
+        return self.trigger.split(". ", 1)[0].removesuffix(".") + "."
+
+    @property
     def with_order(self) -> bool:
         """Events about something that belongs to an order carry that order as ``data.order``."""
         return self.object_type in ORDER_AWARE
 
 
 ORDER_AWARE = frozenset({"payment_intent", "refund", "checkout_session"})
-CREATED = "empty (`{}`): the object is new"
-STATUS = "the fields that changed: always `status`, `updated_at` and `available_actions`"
+CREATED = "`{}`: the object is new"
+
+
+def _was(status: str, *fields: str) -> str:
+    return ", ".join([f"`status` (was {status})", *(f"`{f}`" for f in fields), "`available_actions`"])
 
 
 def _catalog(*rows: tuple[str, ...]) -> dict[str, EventType]:
     return {row[0]: EventType(*row) for row in rows}
 
 
-# Every event type Flint emits: the source of docs/events.md and of the subscription check.
+# Every event type Flint emits: the source of docs/events.md and of the subscription check. A trigger's
+# first sentence is its summary in the catalog table.
 EVENT_TYPES = _catalog(
-    ("order.created", "order", "An order was created: create_order, or create_checkout_session given line items "
-     "instead of an order.", CREATED),
-    ("order.updated", "order", "An order changed without a more specific order event: update_order, "
-     "apply_coupon or remove_coupon on an OPEN order; a voided hold putting an AUTHORIZED order back to OPEN; a "
-     "FAILED refund giving its money back (the status may step back, e.g. PARTIALLY_REFUNDED -> PAID).",
-     "the fields that changed, e.g. `line_items`, `pricing_amounts`, `coupons`, `metadata`, `status`, "
-     "`settlement_amounts`, plus `version` and `updated_at`"),
-    ("order.authorized", "order", "A manual-capture payment placed a hold covering the balance: the order is "
-     "AUTHORIZED (pay_order or confirm_payment with capture_method MANUAL).",
-     f"{STATUS} (`OPEN`), `settlement_amounts`, `version`"),
-    ("order.paid", "order", "The order's balance was collected (an automatic payment succeeded, or a hold was "
-     "captured): the order is PAID.", f"{STATUS} (`OPEN` or `AUTHORIZED`), `settlement_amounts`, `version`"),
-    ("order.canceled", "order", "cancel_order: the order is CANCELED (an AUTHORIZED order's hold is voided "
-     "first, which emits payment.voided and order.updated before this).",
-     f"{STATUS} (`OPEN`), `version`"),
-    ("order.closed", "order", "close_order: the order is CLOSED and accepts nothing more but refunds.",
-     f"{STATUS} (`PAID` or `PARTIALLY_REFUNDED`), `version`"),
-    ("order.refunded", "order", "A refund was created against the order: its money is reserved at once, so "
-     "`refunded_money` grows and the order becomes PARTIALLY_REFUNDED or REFUNDED (a CLOSED order stays "
-     "CLOSED). Emitted with refund.created, before the processor settles the refund.",
-     "`settlement_amounts`, `refund_ids`, `line_items` (refunded quantities), `version`, `updated_at`, and "
-     "`status` when it moved"),
-    ("payment.succeeded", "payment_intent", "A payment collected its amount at once: automatic capture, "
-     "from pay_order, confirm_payment (after 3D Secure) or retry_payment.", f"{STATUS} (`PROCESSING` or "
-     "`REQUIRES_ACTION`), `amount_captured_money`, `attempts`, `order_status`, `processor_reference`"),
-    ("payment.failed", "payment_intent", "A payment was declined or failed; `failure` says whether and how "
-     "to recover. The order stays OPEN with `last_payment_failure`.",
-     f"{STATUS} (`PROCESSING` or `REQUIRES_ACTION`), `failure`, `attempts`"),
-    ("payment.requires_action", "payment_intent", "A payment needs the buyer to authenticate (3D Secure): "
-     "send them to `next_action.url`, then call confirm_payment.", f"{STATUS} (`PROCESSING`), `next_action`, "
-     "`attempts`"),
-    ("payment.authorized", "payment_intent", "A manual-capture payment is authorized: it holds funds until "
-     "capture_payment or void_payment.", f"{STATUS} (`PROCESSING` or `REQUIRES_ACTION`), `attempts`, "
-     "`order_status`"),
-    ("payment.captured", "payment_intent", "An authorized payment was captured (capture_payment), fully or "
-     "partially.", f"{STATUS} (`REQUIRES_CAPTURE`), `amount_captured_money`, `attempts`, `order_status`"),
-    ("payment.voided", "payment_intent", "An uncaptured payment was voided: a hold released (void_payment, "
-     "or cancel_order on an AUTHORIZED order) or a 3D Secure payment abandoned. Its status is CANCELED.",
-     f"{STATUS} (`REQUIRES_CAPTURE` or `REQUIRES_ACTION`), `attempts`, `order_status`"),
-    ("refund.created", "refund", "A refund was created (create_refund). It is usually still PENDING: "
-     "refund.succeeded or refund.failed follows when the processor answers.", CREATED),
-    ("refund.succeeded", "refund", "A refund reached SUCCEEDED: the money is on its way back to the buyer.",
-     f"{STATUS} (`PENDING`)"),
-    ("refund.failed", "refund", "The processor failed a refund (`failure_reason` says why); its amount is "
-     "refundable again on the order, which also gets order.updated.", f"{STATUS} (`PENDING`), "
-     "`failure_reason`, `order_status`"),
-    ("checkout_session.completed", "checkout_session", "The buyer paid on the hosted page: the session is "
-     "COMPLETE and its order PAID (or AUTHORIZED for capture_method MANUAL).",
-     f"{STATUS} (`OPEN`), `checkout_session_url`, `payment_intent_id`, `order_status`, `amount_due_money`"),
-    ("checkout_session.expired", "checkout_session", "A session ended unpaid: `expires_at` passed (written by "
-     "the expiry job within seconds) or expire_checkout_session was called.",
-     f"{STATUS} (`OPEN`), `checkout_session_url`"),
-    ("checkout_session.canceled", "checkout_session", "A session can collect nothing more because its order "
-     "was canceled or paid some other way (written when the page is next used or by the expiry job).",
-     f"{STATUS} (`OPEN`), `checkout_session_url`, `order_status`, `amount_due_money`"),
-    ("webhook_endpoint.disabled", "webhook_endpoint",
-     "An endpoint kept failing for days and was disabled; re-enable it with update_webhook_endpoint.",
-     "`status` (`ENABLED`) and the fields that changed with it"),
+    ("order.created", "order", "An order was created. By create_order, or by create_checkout_session given line "
+     "items instead of an order_id (the order then already shows its `checkout_session_url`).", CREATED),
+    ("order.updated", "order", "An order changed without a more specific order event. That is: update_order, "
+     "apply_coupon or remove_coupon on an OPEN order; a voided hold putting an AUTHORIZED order back to OPEN "
+     "(with payment.voided); a FAILED refund giving its money back (with refund.failed; the status may step back, "
+     "e.g. REFUNDED -> PAID). A call that changes nothing emits nothing.",
+     "for edits e.g. `line_items`, `pricing_amounts`, `coupons`, `metadata`, "
+     "`tax_breakdown`, `settlement_amounts`; for a released hold or a failed refund `status`, "
+     "`settlement_amounts`, `available_actions`; always `version` and `updated_at`"),
+    ("order.authorized", "order", "A hold now covers the order's balance: the order is AUTHORIZED. Emitted with "
+     "payment.authorized (pay_order or confirm_payment with capture_method MANUAL).",
+     _was("`OPEN`", "settlement_amounts", "version", "updated_at")),
+    ("order.paid", "order", "The order's balance was collected: the order is PAID. Emitted with "
+     "payment.succeeded (automatic capture) or payment.captured (a hold captured).",
+     _was("`OPEN` or `AUTHORIZED`", "settlement_amounts", "line_items", "version", "updated_at")
+     + " (`line_items`: their `refundable_quantity` opens up)"),
+    ("order.canceled", "order", "The order was canceled (cancel_order). An AUTHORIZED order's hold is voided "
+     "first, in the same call: payment.voided and order.updated (back to OPEN) come just before this.",
+     _was("`OPEN`", "version", "updated_at")),
+    ("order.closed", "order", "The order was closed (close_order). It is CLOSED: settled, accepting nothing more "
+     "but refunds.", _was("`PAID` or `PARTIALLY_REFUNDED`", "version", "updated_at")),
+    ("order.refunded", "order", "A refund was created against the order. Its money is reserved at once: "
+     "`refunded_money` grows and the order becomes PARTIALLY_REFUNDED or REFUNDED (a CLOSED order stays CLOSED). "
+     "Emitted with refund.created, before the processor settles the refund; if the refund later fails, "
+     "order.updated reports the money coming back.",
+     "`settlement_amounts`, `refund_ids`, `line_items` (for refunds of units: `refunded_quantity`), "
+     "`status` (was `PAID` or `PARTIALLY_REFUNDED`) when it moved, `version`, `updated_at`"),
+    ("payment.succeeded", "payment_intent", "A payment collected its amount at once (automatic capture). From "
+     "pay_order, confirm_payment after 3D Secure, retry_payment, or the hosted page; order.paid follows.",
+     _was("`PROCESSING` or `REQUIRES_ACTION`", "amount_captured_money", "attempts", "order_status",
+          "processor_reference", "next_action")),
+    ("payment.failed", "payment_intent", "A payment was declined or failed. Its `failure` block says whether "
+     "and how to recover; the order stays OPEN and shows it as `last_payment_failure` (`data.order`). A "
+     "decline is an outcome, not an error.", _was("`PROCESSING` or `REQUIRES_ACTION`", "failure", "attempts",
+                                                 "processor_reference")),
+    ("payment.requires_action", "payment_intent", "A payment needs the buyer to authenticate (3D Secure). Send "
+     "them to `next_action.url`, then call confirm_payment.",
+     _was("`PROCESSING`", "next_action", "attempts", "processor_reference")),
+    ("payment.authorized", "payment_intent", "A manual-capture payment holds funds. Until capture_payment or "
+     "void_payment; order.authorized follows.",
+     _was("`PROCESSING` or `REQUIRES_ACTION`", "attempts", "order_status", "processor_reference")),
+    ("payment.captured", "payment_intent", "A held payment was captured (capture_payment). Fully or partially "
+     "(`amount_captured_money`); order.paid follows.",
+     _was("`REQUIRES_CAPTURE`", "amount_captured_money", "attempts", "order_status", "updated_at")),
+    ("payment.voided", "payment_intent", "An uncaptured payment was voided; its status is CANCELED. A hold "
+     "released (void_payment, or cancel_order on an AUTHORIZED order; order.updated follows, the order back to "
+     "OPEN) or an abandoned 3D Secure payment (the order stays OPEN, no order event).",
+     _was("`REQUIRES_CAPTURE` or `REQUIRES_ACTION`", "attempts", "order_status", "updated_at")),
+    ("refund.created", "refund", "A refund was created (create_refund). Usually still PENDING: refund.succeeded "
+     "or refund.failed follows when the processor answers (in test mode, within the same call).", CREATED),
+    ("refund.succeeded", "refund", "A refund succeeded: the money is on its way back to the buyer. In the "
+     "create_refund call itself, or later from the settlement job (`request_id` null).",
+     "`status` (was `PENDING`), and `updated_at` / `order_status` when they changed"),
+    ("refund.failed", "refund", "The processor failed a refund. `failure_reason` says why; its amount is "
+     "refundable again, and the order gets order.updated.",
+     "`status` (was `PENDING`), `failure_reason`, `order_status`, `updated_at`"),
+    ("checkout_session.completed", "checkout_session", "The buyer paid on the hosted page. The session is "
+     "COMPLETE and its order PAID (AUTHORIZED with capture_method MANUAL); the payment and order events of the "
+     "same payment come just before this.",
+     _was("`OPEN`", "checkout_session_url", "payment_intent_id", "order_status", "amount_due_money",
+          "updated_at")),
+    ("checkout_session.expired", "checkout_session", "A session ended unpaid. Its `expires_at` passed (written "
+     "by the expiry job, `request_id` null) or expire_checkout_session was called; the order is untouched.",
+     _was("`OPEN`", "checkout_session_url", "updated_at")),
+    ("checkout_session.canceled", "checkout_session", "A session can collect nothing more: its order was "
+     "canceled or paid some other way. Written by the expiry job right after the order's own event "
+     "(`request_id` null), or when the page is next used.", _was("`OPEN`", "checkout_session_url", "updated_at")),
+    ("webhook_endpoint.disabled", "webhook_endpoint", "An endpoint kept failing for days and was disabled. "
+     "Re-enable it with update_webhook_endpoint.", "`status` (was `ENABLED`) and the fields that changed with it"),
 )
 
 
@@ -157,3 +176,52 @@ def schedule_delivery(session: Any, event: Event, endpoint_id: str, *, now: Any)
     session.add(delivery)
     queue.enqueue(session, DELIVER_WEBHOOK, {"webhook_delivery_id": delivery.webhook_delivery_id}, run_at=now)
     return delivery
+
+
+# docs/events.md: a hand-written guide around a catalog section generated from EVENT_TYPES (kept current
+# by a test; regenerate with `python -m flint_core.events`)
+CATALOG_BEGIN = "<!-- catalog: generated from flint_core/events.py by `python -m flint_core.events`; edit there -->"
+CATALOG_END = "<!-- end of catalog -->"
+_OBJECTS = {"order": ("get_order", "/docs/orders"), "payment_intent": ("get_payment_intent", "/docs/payments"),
+            "refund": ("get_refund", "/docs/refunds"), "checkout_session": ("get_checkout_session", "/docs/checkout"),
+            "webhook_endpoint": ("get_webhook_endpoint", "/docs/webhooks")}
+
+
+def previous(t: EventType) -> str:
+    return t.previous if t.previous == CREATED else f"the old value of each field that changed; typically {t.previous}"
+
+
+def render_catalog() -> str:
+    """The catalog: a summary table, then one anchored section per type (``/docs/events#order.paid``)."""
+    out = [CATALOG_BEGIN, "", "| type | `data.object` | when |", "|---|---|---|"]
+    out += [f"| [`{t.name}`](#{t.name}) | {t.object_type} | {t.summary} |" for t in EVENT_TYPES.values()]
+    for family in dict.fromkeys(name.split(".")[0] for name in EVENT_TYPES):
+        out += ["", f"### {family} events"]
+        for t in (t for t in EVENT_TYPES.values() if t.name.startswith(f"{family}.")):
+            getter, page = _OBJECTS[t.object_type]
+            order = ("its order, as get_order returned it right after the change" if t.with_order
+                     else "absent")
+            out += ["", f'<a id="{t.name}"></a>', f"#### `{t.name}`", "", t.trigger, "",
+                    f"- `data.object`: the [{t.object_type}]({page}), as {getter} returned it right after the change.",
+                    f"- `data.previous_attributes`: {previous(t)}.", f"- `data.order`: {order}."]
+    return "\n".join([*out, "", CATALOG_END])
+
+
+def render_page(page: str) -> str:
+    """``page`` with its catalog section replaced by the current one."""
+    head, _, rest = page.partition(CATALOG_BEGIN)
+    _, found, tail = rest.partition(CATALOG_END)
+    if not found:
+        raise ValueError(f"docs/events.md lacks the markers {CATALOG_BEGIN!r} ... {CATALOG_END!r}")
+    return head + render_catalog() + tail
+
+
+if __name__ == "__main__":  # python -m flint_core.events [--check]: rewrite docs/events.md's catalog
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "events.md"
+    current = path.read_text(encoding="utf-8")
+    if "--check" in sys.argv:
+        sys.exit(0 if render_page(current) == current else "docs/events.md is stale: python -m flint_core.events")
+    path.write_text(render_page(current), encoding="utf-8")

@@ -8,8 +8,11 @@ checks that together they emit every type in the catalog."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -429,3 +432,16 @@ def test_scope_and_isolation(api: Api, client: Any) -> None:
     missing = other.get(f"/v1/events/{event['event_id']}")
     assert missing.status_code == 404 and missing.json()["error"]["param"] == "event_id"
     assert other.ok("GET", "/v1/events")["data"] == []
+
+
+def test_the_docs_example_has_the_shape_of_a_real_event(api: Api) -> None:
+    """docs/events.md shows a payment.succeeded event (its data.order shortened): same keys as a real one."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
+    example = json.loads(re.search(r"```json\n(.*?)```", page, re.S).group(1))
+    log = Log(api)
+    pay(api, log, new_order(api, log), "tok_visa", "payment.succeeded", "order.paid")
+    [real] = log.all(type="payment.succeeded")
+    assert list(example) == list(real) and list(example["data"]) == list(real["data"])
+    assert list(example["data"]["object"]) == list(real["data"]["object"])
+    assert example["data"]["previous_attributes"].keys() == real["data"]["previous_attributes"].keys()
+    assert set(example["data"]["order"]) < set(real["data"]["order"])
