@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from flint_core import idempotency, ids, limits, registry
+from flint_core import idempotency, ids, limits, rate_limits, registry, request_logs
 from flint_core.auth import Principal, authenticate
 from flint_core.errors import FlintError
+from flint_core.rate_limits import RateLimits
 from flint_core.registry import Operation
+from flint_core.request_logs import Transport
 from flint_core.store.db import Database
 from flint_core.store.models import Activity
 from flint_core.validation import translate
@@ -41,6 +43,7 @@ class Settings:
 
     signup_enabled: bool = True
     stripe_api_key: str | None = None  # live-mode processor; test mode always uses the simulator
+    rate_limits: RateLimits = field(default_factory=RateLimits)  # request budgets (docs/rate-limits.md)
     # Webhook retries (seconds before each retry) and how long an endpoint may fail before it is disabled.
     # None: $FLINT_WEBHOOK_RETRY_DELAYS / $FLINT_WEBHOOK_DISABLE_AFTER_SECONDS, else the defaults (docs/webhooks.md).
     webhook_retry_delays: tuple[float, ...] | None = None
@@ -60,6 +63,7 @@ class Context:
     idempotency_key: str | None = None
     settings: Settings = field(default_factory=Settings)
     db: Database | None = field(default=None, repr=False)
+    touched: set[str] = field(default_factory=set)  # ids of the objects this request changed (request logs)
 
     def checkpoint(self) -> None:
         """Commit what the operation did so far: it survives whatever happens next (a processor call,
@@ -84,6 +88,7 @@ class Context:
 
     def record(self, object_type: str, object_id: str, activity_type: str, delta: dict[str, Any]) -> None:
         """Write the activity of a mutation, in the mutation's transaction."""
+        self.touched.add(object_id)
         self.session.add(Activity(
             activity_id=ids.new_id("activity"), merchant_id=self.merchant_id, env_id=self.env_id,
             object_type=object_type, object_id=object_id, type=activity_type, occurred_at=self.now,
@@ -96,6 +101,7 @@ class Outcome:
     status: int
     body: str  # JSON text, replayed byte for byte
     replayed: bool = False
+    quota: rate_limits.Quota | None = None  # the tightest rate-limit budget, for the RateLimit-* headers
 
     @property
     def should_retry(self) -> bool:
@@ -133,19 +139,68 @@ def parse(op: Operation, arguments: dict[str, Any]) -> BaseModel:
         raise translate(exc) from None
 
 
-def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str | None, face: str,
+def invoke(db: Database, name: str | None, arguments: dict[str, Any], *, api_key: str | None, face: str,
            request_id: str | None = None, idempotency_key: str | None = None,
-           settings: Settings = Settings()) -> Outcome:
+           settings: Settings = Settings(), transport: Transport | None = None,
+           rejected: FlintError | None = None) -> Outcome:
+    """Run operation ``name`` for a caller and log the request. ``transport`` is what the face knows (method,
+    path, client address); ``rejected`` is an error the face already found (bad JSON, unknown tool,
+    schema violation): it is the answer, but the request is still authenticated, budgeted and logged."""
     request_id = request_id or ids.new_id("request")
-    now = utcnow()
-    op = registry.get(name)
+    entry = request_logs.Entry(request_id=request_id, face=face, operation=name, transport=transport,
+                               arguments=arguments, idempotency_key=idempotency_key, now=utcnow())
+    outcome = _invoke(db, entry, arguments, api_key=api_key, idempotency_key=idempotency_key, settings=settings,
+                      rejected=rejected)
+    if not entry.logged:
+        request_logs.write(db, entry, outcome.status, outcome.body, outcome.replayed)
+    return replace(outcome, quota=entry.quota) if entry.quota is not None else outcome
+
+
+def _admit(db: Database, entry: request_logs.Entry, api_key: str | None, settings: Settings) -> Principal | None:
+    """Authenticate the key and spend its rate-limit budgets in ONE write transaction (a refusal rolls
+    it back). Calls without a key are budgeted per client address when the face knows it."""
+    budgets = settings.rate_limits
+    client = entry.transport.client if entry.transport else None
+    if api_key is None and (client is None or not budgets.per_client.enabled):
+        return None
     try:
-        if op is None:
+        with db.transaction() as session:
+            if api_key is None:
+                entry.quota = rate_limits.take(session, rate_limits.client_buckets(budgets, client or ""), entry.now)
+                return None
+            principal = entry.principal = authenticate(session, api_key, entry.now)
+            entry.quota = rate_limits.take(session, rate_limits.key_buckets(
+                budgets, api_key_id=principal.api_key_id, merchant_id=principal.merchant_id, mode=principal.mode),
+                entry.now)
+            return principal
+    except rate_limits.RateLimited as exc:
+        entry.quota = exc.quota
+        raise exc.error() from None
+
+
+def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], *, api_key: str | None,
+            idempotency_key: str | None, settings: Settings, rejected: FlintError | None) -> Outcome:
+    request_id, now, name = entry.request_id, entry.now, entry.operation
+    op = registry.get(name) if name else None
+    try:
+        if op is None and rejected is None:
             raise FlintError("route_not_found", method="CALL", path=name)
         principal = None
-        if op.auth == "key" or api_key:
-            with db.transaction(write=False) as session:
-                principal = authenticate(session, api_key, now)
+        try:
+            if api_key:
+                principal = _admit(db, entry, api_key, settings)
+            elif op is not None and op.auth == "key":
+                raise FlintError("missing_api_key")
+            elif rejected is None:
+                _admit(db, entry, None, settings)  # keyless (create_merchant, public docs): the client's budget
+        except FlintError as exc:
+            # an error the face found wins over the key's, except a refusal for being over budget
+            if rejected is None or exc.spec.type == "rate_limit_error":
+                raise
+        if rejected is not None:
+            raise rejected
+        assert op is not None
+        if principal is not None:
             if not principal.has_scope(op.scope):
                 raise FlintError("missing_scope", scope=op.scope, operation=op.name)
             limits.check_operation(principal.limits, op, arguments)
@@ -165,28 +220,35 @@ def invoke(db: Database, name: str, arguments: dict[str, Any], *, api_key: str |
         except FlintError as exc:
             return _error(exc, request_id)
         if replay is not None:
+            entry.attribute_signup(replay.body)
             return Outcome(replay.status, replay.body, replayed=True)
 
     try:
         with db.session(write=not op.safety.read_only) as session:
-            ctx = Context(session=session, principal=principal, operation=op, request_id=request_id, face=face,
-                          now=now, idempotency_key=key, settings=settings, db=db)
+            ctx = Context(session=session, principal=principal, operation=op, request_id=request_id, face=entry.face,
+                          now=now, idempotency_key=key, settings=settings, db=db, touched=entry.touched)
             outcome = Outcome(200, serialize(op.handler(ctx, params)))
             if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
                                                             **claim):
                 raise FlintError("idempotency_request_in_progress", param="idempotency_key")
+            entry.attribute_signup(outcome.body)
+            if not op.safety.read_only or not db.is_sqlite:  # a SQLite read transaction must not write
+                request_logs.add(session, entry, outcome.status, outcome.body)
             session.commit()
             return outcome
     except FlintError as exc:
+        entry.logged = False  # the operation's transaction (and any log in it) rolled back
         outcome = _error(exc, request_id)
         if key is not None and exc.http_status < 500 and exc.spec.type not in UNSTORED:
             # Execution began: its (rolled back) failure is the key's answer from now on.
             with db.transaction() as session:
                 idempotency.complete(session, status=outcome.status, body=outcome.body, **claim)
+                request_logs.add(session, entry, outcome.status, outcome.body)
         elif key is not None:
             idempotency.release(db, **claim)
         return outcome
     except Exception:
+        entry.logged = False
         log.exception("operation %s failed (request %s)", name, request_id)
         if key is not None:
             idempotency.release(db, **claim)

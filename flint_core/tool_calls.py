@@ -17,7 +17,8 @@ from jsonschema import Draft202012Validator
 from flint_core import ids, registry, tool_schemas
 from flint_core.auth import Principal, authenticate
 from flint_core.errors import FlintError
-from flint_core.runtime import Outcome, Settings, dumps, invoke, utcnow
+from flint_core.request_logs import Transport
+from flint_core.runtime import Outcome, Settings, invoke, utcnow
 from flint_core.store.db import Database
 from flint_core.validation import dotted
 
@@ -87,21 +88,28 @@ def schema_error(op: registry.Operation, arguments: dict[str, Any]) -> FlintErro
 
 
 def call(db: Database, name: Any, arguments: Any, *, api_key: str | None, face: str,
-         request_id: str | None = None, settings: Settings = Settings()) -> Outcome:
-    """Run one tool call; the outcome's body is the operation's JSON or the error envelope."""
+         request_id: str | None = None, settings: Settings = Settings(),
+         transport: Transport | None = None, rejected: FlintError | None = None) -> Outcome:
+    """Run one tool call; the outcome's body is the operation's JSON or the error envelope. A call the
+    schema (or the face: ``rejected``) refuses still goes through ``invoke`` (authenticated, budgeted,
+    logged) with that error as its answer."""
     request_id = request_id or ids.new_id("request")
     try:
+        if rejected is not None:
+            raise rejected
         op = registry.get(name) if isinstance(name, str) else None
         if op is None:
             raise FlintError("resource_missing", param="name", resource="tool", id=str(name))
         if not isinstance(arguments, dict):
             raise FlintError("parameter_invalid", param="arguments", detail="must be a JSON object")
         arguments = drop_nulls(arguments)
-        invalid = schema_error(op, arguments)
-        if invalid is not None:
-            raise invalid
+        rejected = schema_error(op, arguments)
     except FlintError as exc:
-        return Outcome(exc.http_status, dumps(exc.envelope(request_id)))
+        rejected = exc
+    arguments = dict(arguments) if isinstance(arguments, dict) else {"arguments": arguments}
     key = arguments.pop("idempotency_key", None)
-    return invoke(db, op.name, arguments, api_key=api_key, face=face, request_id=request_id, idempotency_key=key,
-                  settings=settings)
+    if not isinstance(key, str):
+        key = None
+    operation = name[:64] if isinstance(name, str) else None
+    return invoke(db, operation, arguments, api_key=api_key, face=face, request_id=request_id,
+                  idempotency_key=key, settings=settings, transport=transport, rejected=rejected)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from flint_core import ids, registry, tool_calls
 from flint_core.errors import FlintError
 from flint_core.registry import Operation
+from flint_core.request_logs import Transport
 from flint_core.runtime import Outcome, Settings, dumps, invoke
 from flint_core.store.db import Database
 from flint_core.validation import dotted
@@ -65,6 +66,8 @@ def outcome_response(outcome: Outcome) -> Response:
         headers["Idempotent-Replayed"] = "true"
     if outcome.status >= 400:
         headers["Flint-Should-Retry"] = "true" if outcome.should_retry else "false"
+    if outcome.quota is not None:  # RateLimit-* (and Retry-After on a 429): docs/rate-limits.md
+        headers |= outcome.quota.headers()
     return Response(outcome.body, status_code=outcome.status, media_type="application/json", headers=headers)
 
 
@@ -73,11 +76,17 @@ def bearer_key(request: Request) -> str | None:
     return tool_calls.api_key_from_authorization(request.headers.get("authorization"))
 
 
+def transport_of(request: Request) -> Transport:
+    """What the request log records about the transport (and the client address keyless budgets use)."""
+    return Transport(request.method, request.url.path, request.client.host if request.client else None)
+
+
 def make_endpoint(op: Operation, db: Database, settings: Settings) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         request_id = request.state.request_id
+        arguments: dict[str, Any] = dict(request.query_params)
+        rejected = None
         try:
-            arguments: dict[str, Any] = dict(request.query_params)
             if op.method in ("POST", "PATCH", "PUT"):
                 body = await read_json_object(request)
                 clash = next((name for name in body if name in request.path_params), None)
@@ -86,10 +95,11 @@ def make_endpoint(op: Operation, db: Database, settings: Settings) -> Callable[[
                 arguments |= body
             arguments |= request.path_params
         except FlintError as exc:
-            return error_response(exc, request_id)
+            rejected = exc  # still authenticated, budgeted and logged by invoke
         outcome = await run_in_threadpool(
             invoke, db, op.name, arguments, api_key=bearer_key(request), face="http", request_id=request_id,
-            idempotency_key=request.headers.get("idempotency-key"), settings=settings)
+            idempotency_key=request.headers.get("idempotency-key"), settings=settings,
+            transport=transport_of(request), rejected=rejected)
         return outcome_response(outcome)
 
     endpoint.__name__ = op.name
@@ -116,11 +126,21 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(skill_router())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
+    async def refuse(request: Request, error: FlintError) -> Response:
+        """An error found before any operation: logged (and budgeted) when the request carries a valid key."""
+        key = bearer_key(request)
+        if key is None:
+            return error_response(error, request.state.request_id)
+        outcome = await run_in_threadpool(
+            invoke, db, None, dict(request.query_params), api_key=key, face="http",
+            request_id=request.state.request_id, settings=settings, transport=transport_of(request),
+            rejected=error)
+        return outcome_response(outcome)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
-        return error_response(FlintError(code, method=request.method, path=request.url.path),
-                              request.state.request_id)
+        return await refuse(request, FlintError(code, method=request.method, path=request.url.path))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -128,7 +148,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         loc = tuple(p for p in first["loc"] if p not in ("body", "query", "path", "header"))
         flint = (FlintError("parameter_missing", param=dotted(loc)) if first.get("type") == "missing" else
                  FlintError("parameter_invalid", param=dotted(loc) or None, detail=first["msg"]))
-        return error_response(flint, request.state.request_id)
+        return await refuse(request, flint)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:

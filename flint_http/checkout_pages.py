@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
@@ -22,7 +23,8 @@ from flint_core.operations.checkout_hosted import (
     pay_checkout_session,
     return_from_authentication,
 )
-from flint_core.runtime import Settings
+from flint_core import request_logs
+from flint_core.runtime import Settings, utcnow
 from flint_core.store.db import Database
 
 log = logging.getLogger("flint.checkout")
@@ -175,10 +177,33 @@ async def _form_fields(request: Request) -> dict[str, str] | None:
     return {name: values[0] for name, values in fields.items()}
 
 
+def log_hosted(db: Database, request: Request, response: Response, *, started: float, scope_of: Callable[[], tuple],
+               operation: str | None = None, params: dict[str, str] | None = None) -> None:
+    """Request log of a hosted page (face ``hosted``), attributed to the merchant it serves; never raises."""
+    try:
+        scope, touched = scope_of()
+        request_logs.write_hosted(
+            db, request_id=request.scope.get("state", {}).get("request_id"), method=request.method,
+            path=request.url.path, client=request.client.host if request.client else None,
+            status=response.status_code, started=started, now=utcnow(), scope=scope, touched=touched,
+            operation=operation, params=params if params is not None else dict(request.query_params))
+    except Exception:
+        log.exception("hosted page request log failed")
+
+
 def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    async def guarded(work: Callable[[], CheckoutPage | None], request: Request) -> Response:
+    async def guarded(work: Callable[[], CheckoutPage | None], request: Request, checkout_session_id: str,
+                      operation: str | None = None, params: dict[str, str] | None = None) -> Response:
+        started = time.perf_counter()
+        response = await _guarded(work, request)
+        await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation,
+                                params=params, scope_of=lambda: request_logs.hosted_scope_of_session(
+                                    db, checkout_session_id))
+        return response
+
+    async def _guarded(work: Callable[[], CheckoutPage | None], request: Request) -> Response:
         try:
             return _respond(await run_in_threadpool(work))
         except Exception:  # an HTML page, not a JSON envelope or a stack trace
@@ -192,7 +217,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
 
     @router.get("/checkout/{checkout_session_id}")
     async def show(checkout_session_id: str, request: Request) -> Response:
-        return await guarded(lambda: load_page(db, checkout_session_id), request)
+        return await guarded(lambda: load_page(db, checkout_session_id), request, checkout_session_id)
 
     @router.post("/checkout/{checkout_session_id}")
     async def pay(checkout_session_id: str, request: Request) -> Response:
@@ -203,12 +228,13 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
         return await guarded(lambda: pay_checkout_session(
             db, checkout_session_id, payment_source=form.get("card_number", ""), buyer_email=form.get("email", ""),
             expiry=form.get("expiry", ""), cvc=form.get("cvc", ""), settings=settings, request_id=request_id),
-            request)
+            request, checkout_session_id, "pay_order", form)
 
     @router.get("/checkout/{checkout_session_id}/return")
     async def back_from_authentication(checkout_session_id: str, request: Request) -> Response:
         request_id = request.scope.get("state", {}).get("request_id")
         return await guarded(lambda: return_from_authentication(db, checkout_session_id, settings=settings,
-                                                                request_id=request_id), request)
+                                                                request_id=request_id), request,
+                             checkout_session_id, "confirm_payment")
 
     return router

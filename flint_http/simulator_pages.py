@@ -7,14 +7,17 @@ sends the buyer back there (303) once they answered, as a real issuer's page ret
 from __future__ import annotations
 
 import html
+import time
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from flint_core import request_logs
 from flint_core.processors.simulator import authenticate
 from flint_core.store.db import Database
+from flint_http.checkout_pages import log_hosted
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -46,14 +49,29 @@ def safe_return_url(value: str | None) -> str | None:
 def simulator_router(db: Database) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
+    async def logged(request: Request, reference: str, response: Response, started: float,
+                     params: dict[str, str] | None = None) -> Response:
+        """Hosted-page request log, in the merchant of the payment being authenticated."""
+        await run_in_threadpool(log_hosted, db, request, response, started=started, params=params,
+                                scope_of=lambda: request_logs.hosted_scope_of_charge(db, reference))
+        return response
+
     @router.get("/simulator/3ds/{reference}")
-    async def challenge(reference: str, return_url: str | None = None) -> HTMLResponse:
+    async def challenge(reference: str, request: Request, return_url: str | None = None) -> Response:
+        started = time.perf_counter()
         back = safe_return_url(return_url)
         hidden = f'<input type="hidden" name="return_url" value="{html.escape(back)}">' if back else ""
-        return HTMLResponse(PAGE.format(body=QUESTION.format(reference=html.escape(reference), back=hidden)))
+        return await logged(request, reference, HTMLResponse(PAGE.format(body=QUESTION.format(
+            reference=html.escape(reference), back=hidden))), started)
 
     @router.post("/simulator/3ds/{reference}")
     async def answer(reference: str, request: Request) -> Response:
+        started = time.perf_counter()
+        response = await _answer(reference, request)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        return await logged(request, reference, response, started, {k: v[0] for k, v in form.items()})
+
+    async def _answer(reference: str, request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         passed = form.get("outcome", [""])[0] == "pass"
         recorded = await run_in_threadpool(authenticate, db, reference, passed=passed)

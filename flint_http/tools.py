@@ -8,6 +8,8 @@ validation, so a router gets the same errors whatever it was told.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from flint_core import tool_calls, tool_schemas
 from flint_core.errors import FlintError
+from flint_core.request_logs import Transport
 from flint_core.runtime import Outcome, Settings, dumps
 from flint_core.store.db import Database
 from flint_http.bodies import read_json_object
@@ -42,17 +45,20 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
 
     @router.post("/v1/tool_calls")
     async def call_tool(request: Request) -> Response:
+        body: dict[str, Any] = {}
+        rejected = None
         try:
             body = await read_json_object(request)
             if set(body) - {"name", "arguments"}:
                 raise FlintError("unknown_parameter", param=sorted(set(body) - {"name", "arguments"})[0])
         except FlintError as exc:
-            return fail(exc, request)
-        outcome = await run_in_threadpool(tool_calls.call, db, body.get("name"), body.get("arguments") or {},
-                                          api_key=key_of(request), face="tool_call",
-                                          request_id=request.state.request_id, settings=settings)
+            rejected = exc  # still authenticated, budgeted and logged
+        outcome = await run_in_threadpool(partial(
+            tool_calls.call, db, body.get("name"), body.get("arguments") or {}, api_key=key_of(request),
+            face="tool_call", request_id=request.state.request_id, settings=settings, rejected=rejected,
+            transport=Transport("POST", request.url.path, request.client.host if request.client else None)))
         if outcome.status < 400:  # {"result": ...}: the operation's JSON, wrapped without re-encoding it
-            outcome = Outcome(outcome.status, '{"result":' + outcome.body + "}", outcome.replayed)
+            outcome = replace(outcome, body='{"result":' + outcome.body + "}")
         return respond(outcome)
 
     return router

@@ -26,6 +26,7 @@ from mcp.shared.exceptions import MCPError
 
 from flint_core import ids, registry, tool_calls, tool_schemas
 from flint_core.errors import FlintError
+from flint_core.request_logs import Transport
 from flint_core.runtime import Settings
 from flint_core.store.db import Database
 from flint_mcp import prompts, resources
@@ -81,6 +82,15 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         state = getattr(ctx.request, "scope", {}).get("state", {})
         return state.get("request_id") or ids.new_id("request")
 
+    def transport_of(ctx: ServerRequestContext[Any]) -> Transport:
+        """Request logs record MCP tool calls as method ``tools/call`` on path ``/mcp`` (streamable HTTP,
+        with the client's address) or ``stdio`` (stdio and in-process sessions)."""
+        scope = getattr(ctx.request, "scope", None)
+        if not isinstance(scope, dict):
+            return Transport("tools/call", "stdio")
+        client = scope.get("client")
+        return Transport("tools/call", scope.get("path") or "/mcp", client[0] if client else None)
+
     async def list_tools(ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
         try:
             who = await anyio.to_thread.run_sync(tool_calls.principal_of, db, key_of(ctx))
@@ -94,9 +104,11 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         request_id = request_id_of(ctx)
         outcome = await anyio.to_thread.run_sync(partial(
             tool_calls.call, db, params.name, params.arguments or {}, api_key=key_of(ctx), face="mcp",
-            request_id=request_id, settings=settings))
+            request_id=request_id, settings=settings, transport=transport_of(ctx)))
         body = json.loads(outcome.body)
-        meta = {"request_id": request_id, "idempotent_replayed": outcome.replayed}
+        meta: dict[str, Any] = {"request_id": request_id, "idempotent_replayed": outcome.replayed}
+        if outcome.quota is not None:  # what the RateLimit-* headers say on HTTP
+            meta["rate_limit"] = outcome.quota.as_meta()
         if outcome.status >= 400:
             text = summarize_error(body)
             return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=outcome.body)],

@@ -16,6 +16,8 @@ from sqlalchemy import create_engine, text
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from fastapi.testclient import TestClient  # noqa: E402
 
+from flint_core.rate_limits import Budget, RateLimits  # noqa: E402
+from flint_core.runtime import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
 from flint_http.app import create_app  # noqa: E402
 
@@ -48,9 +50,16 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+# The shared app keeps rate limiting on but with budgets no test can exhaust: a sequential TestClient
+# sends ~300 requests/s, above the production default of 100/s per key, and every test signs up from
+# the same client address. tests/api/test_rate_limits.py checks the real budgets on apps of its own.
+TEST_RATE_LIMITS = RateLimits(per_key=Budget(100_000, 100_000), per_merchant=Budget(100_000, 100_000),
+                              per_client=Budget(100_000, 100_000))
+
+
 @pytest.fixture(scope="session")
 def app(db: Database) -> Any:
-    return create_app(db)
+    return create_app(db, settings=Settings(rate_limits=TEST_RATE_LIMITS))
 
 
 @pytest.fixture(scope="session")
