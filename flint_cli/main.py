@@ -12,6 +12,7 @@ import threading
 from sqlalchemy import select
 
 from flint_core import queue
+from flint_core.rate_limits import Budget, RateLimits
 from flint_core.runtime import Settings, utcnow
 from flint_core.store.db import Database, database_url
 from flint_core.store.models import Merchant
@@ -26,6 +27,17 @@ def bootstrap(db: Database) -> str | None:
             return None
         _, sandbox, _, secret = signup(session, name="Sandbox merchant", email="sandbox@example.com", now=utcnow())
     return secret
+
+
+def rate_limit_settings(per_key: str | None, per_merchant: str | None, per_client: str | None) -> RateLimits:
+    """Budgets from `flint serve --rate-limit-*` flags, else FLINT_RATE_LIMIT_PER_{KEY,MERCHANT,CLIENT}, else
+    the defaults (docs/rate-limits.md). Each is RATE[:BURST] in requests per second, or `off`."""
+    defaults = RateLimits()
+    chosen = {}
+    for name, flag in (("per_key", per_key), ("per_merchant", per_merchant), ("per_client", per_client)):
+        text = flag or os.environ.get(f"FLINT_RATE_LIMIT_{name.upper()}")
+        chosen[name] = Budget.parse(text) if text else getattr(defaults, name)
+    return RateLimits(**chosen)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -45,7 +57,12 @@ def serve(args: argparse.Namespace) -> None:
               f"merchant and key:\n\n    curl -X POST {base}/v1/merchants -H 'Content-Type: application/json' "
               "-d '{\"name\": \"My shop\", \"email\": \"me@example.com\"}'\n", flush=True)
     print(f"Serving on {base} (database {db.url}; OpenAPI at {base}/openapi.json)\n", flush=True)
-    settings = Settings(signup_enabled=not args.no_signup, stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"))
+    try:
+        limits = rate_limit_settings(args.rate_limit_per_key, args.rate_limit_per_merchant, args.rate_limit_per_client)
+    except ValueError as exc:
+        sys.exit(f"flint serve: {exc}")
+    settings = Settings(signup_enabled=not args.no_signup, stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"),
+                        rate_limits=limits)
     app = create_app(db, settings=settings)
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
@@ -120,6 +137,11 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--database-url", default=None, dest="database_url_sub")
     p_serve.add_argument("--no-signup", action="store_true", help="disable POST /v1/merchants")
     p_serve.add_argument("--log-level", default="info")
+    for budget, default in (("key", "100:200"), ("merchant", "500:1000"), ("client", "20:100")):
+        p_serve.add_argument(f"--rate-limit-per-{budget}", default=None, metavar="RATE[:BURST]",
+                             help=f"requests per second per {budget}{' and mode' if budget == 'merchant' else ''}"
+                                  f"{' (keyless calls)' if budget == 'client' else ''}, `off` to disable "
+                                  f"(default $FLINT_RATE_LIMIT_PER_{budget.upper()} or {default})")
     p_serve.add_argument("--no-jobs", action="store_true",
                          help="do not run the job runner in this process (run `flint worker` instead)")
     p_serve.add_argument("--job-concurrency", type=_positive(int), default=4, help="jobs run at once in-process (default 4)")
