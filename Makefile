@@ -36,6 +36,7 @@ test: install browser
 
 bench: install
 	$(BIN)/python bench/bench_orders.py
+	$(BIN)/python bench/bench_webhooks.py
 
 clean:
 	rm -rf $(VENV) flint.db flint.db-wal flint.db-shm
