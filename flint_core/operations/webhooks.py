@@ -146,7 +146,8 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
         if endpoint.status == ENABLED:
             endpoint.disabled_reason, endpoint.failing_since = None, None
         else:
-            endpoint.disabled_reason = f"disabled with update_webhook_endpoint by {ctx.principal.api_key_id}"  # type: ignore[union-attr]
+            actor = ctx.principal.api_key_id if ctx.principal else "system"
+            endpoint.disabled_reason = f"disabled with update_webhook_endpoint by {actor}"
     after = {"url": endpoint.url, "enabled_events": list(endpoint.enabled_events),
              "description": endpoint.description, "metadata": dict(endpoint.metadata_), "status": endpoint.status}
     delta = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
@@ -161,7 +162,8 @@ class DeleteWebhookEndpointInput(Input):
 
 
 @operation("delete_webhook_endpoint", http="DELETE /v1/webhook_endpoints/{webhook_endpoint_id}",
-           scope="webhooks:write", safety=DESTRUCTIVE, summary="Delete an endpoint for good; nothing more is sent to it.")
+           scope="webhooks:write", safety=DESTRUCTIVE,
+           summary="Delete an endpoint for good; nothing more is sent to it.")
 def delete_webhook_endpoint(ctx: Context, params: DeleteWebhookEndpointInput) -> DeletedWebhookEndpointOut:
     """Delete an endpoint. Cannot be undone: its secret is gone, and its pending deliveries end FAILED
     without a request. Its delivery history stays listable (list_webhook_deliveries with its id). To pause

@@ -34,8 +34,10 @@ def emit(db: Any, merchant: dict[str, Any], event_type: str = "order.created") -
     principal = Principal(api_key_id="key_test", merchant_id=merchant_id, env_id=env_id, mode="test",
                           kind="secret", scopes=frozenset({"*"}))
     with db.transaction() as session:
-        ctx = Context(session=session, principal=principal, operation=registry.get("create_order"),  # type: ignore[arg-type]
-                      request_id="req_test", face="http", now=utcnow())
+        op = registry.get("create_order")
+        assert op is not None
+        ctx = Context(session=session, principal=principal, operation=op, request_id="req_test", face="http",
+                      now=utcnow())
         event = events.emit(ctx, event_type, {"order_id": f"ord_{time.monotonic_ns()}", "object": "order",
                                               "status": "OPEN", "note": "Café ☕"})
         return event.event_id
@@ -126,9 +128,11 @@ def test_scopes(api: Api) -> None:
     reader = api.ok("POST", "/v1/api_keys", {"scopes": ["webhooks:read"]})["secret"]
     writer = api.ok("POST", "/v1/api_keys", {"scopes": ["webhooks:write"]})["secret"]
     orders = api.ok("POST", "/v1/api_keys", {"scopes": ["orders:write"]})["secret"]
-    assert api.get(path, key=reader).status_code == 200 and api.get("/v1/webhook_deliveries", key=reader).status_code == 200
+    assert api.get(path, key=reader).status_code == 200
+    assert api.get("/v1/webhook_deliveries", key=reader).status_code == 200
     assert api.get(path, key=reader).json()["available_actions"] == ["get_webhook_endpoint", "list_webhook_deliveries"]
-    for method, url, body in (("POST", "/v1/webhook_endpoints", {"url": "https://example.com", "enabled_events": ["*"]}),
+    new = {"url": "https://example.com", "enabled_events": ["*"]}
+    for method, url, body in (("POST", "/v1/webhook_endpoints", new),
                               ("PATCH", path, {"description": "x"}), ("DELETE", path, None),
                               ("POST", f"{path}/roll_secret", {}), ("POST", "/v1/events/evt_x/redeliver", {})):
         error(api.request(method, url, body, key=reader), 403, "missing_scope")
@@ -225,8 +229,8 @@ def test_retries_until_accepted_then_endpoint_is_healthy(api: Api, merchant: dic
         endpoint = create(api, rec.url)
         event_id = emit(db, merchant)
         with db.transaction(write=False) as session:
-            assert session.scalars(select(WebhookDelivery.status).where(WebhookDelivery.event_id == event_id)).all() == [
-                "PENDING"]
+            statuses = session.scalars(select(WebhookDelivery.status).where(WebhookDelivery.event_id == event_id))
+            assert statuses.all() == ["PENDING"]
         deliver(db)
         assert [r.status for r in rec.requests] == [500, 503, 200]
         assert {r.headers["webhook-id"] for r in rec.requests} == {event_id}  # stable across retries
@@ -364,7 +368,8 @@ def test_list_deliveries_filters(api: Api, merchant: dict[str, Any], db: Any) ->
     assert len(everything) == 4 and everything[0]["created_at"] >= everything[-1]["created_at"]
     assert {d["event_id"] for d in deliveries(api, event_id=first)} == {first}
     assert {d["status"] for d in deliveries(api, webhook_endpoint_id=bad_endpoint["webhook_endpoint_id"])} == {"FAILED"}
-    assert {d["webhook_endpoint_id"] for d in deliveries(api, status="succeeded")} == {good_endpoint["webhook_endpoint_id"]}
+    succeeded = deliveries(api, status="succeeded")
+    assert {d["webhook_endpoint_id"] for d in succeeded} == {good_endpoint["webhook_endpoint_id"]}
     assert deliveries(api, status="PENDING") == []
     page = api.ok("GET", "/v1/webhook_deliveries", params={"page_size": 3})
     rest = api.ok("GET", "/v1/webhook_deliveries", params={"page_size": 3, "page_token": page["next_page_token"]})
@@ -398,8 +403,9 @@ def test_redeliver_event(api: Api, merchant: dict[str, Any], db: Any, client: An
     assert {d["status"] for d in deliveries(api, event_id=event_id)} == {"SUCCEEDED"}
 
     api.ok("PATCH", f"/v1/webhook_endpoints/{subscribed['webhook_endpoint_id']}", {"status": "DISABLED"})
-    body = error(api.post(f"/v1/events/{event_id}/redeliver", {"webhook_endpoint_id": subscribed["webhook_endpoint_id"]}),
-                 409, "webhook_endpoint_disabled", "webhook_endpoint_id")
+    to_disabled = {"webhook_endpoint_id": subscribed["webhook_endpoint_id"]}
+    body = error(api.post(f"/v1/events/{event_id}/redeliver", to_disabled), 409, "webhook_endpoint_disabled",
+                 "webhook_endpoint_id")
     assert body["suggested_actions"] == ["update_webhook_endpoint"]
     error(api.post(f"/v1/events/{event_id}/redeliver", {}), 409, "no_subscribed_webhook_endpoint", "event_id")
     error(api.post("/v1/events/evt_missing/redeliver", {}), 404, "resource_missing", "event_id")

@@ -80,11 +80,13 @@ def test_every_event_arrives_signed_once_despite_failures(tmp_path: Path) -> Non
             order_id = order["order_id"]
             paid = flint.call("POST", f"/v1/orders/{order_id}/pay", {"payment_source": "tok_visa"})
             assert paid["status"] == "SUCCEEDED", paid
-            flint.call("POST", "/v1/refunds", {"order_id": order_id, "amount_money": {"amount": 2900, "currency": "USD"}})
+            flint.call("POST", "/v1/refunds", {"order_id": order_id,
+                                               "amount_money": {"amount": 2900, "currency": "USD"}})
             flint.call("POST", "/v1/refunds", {"order_id": order_id})
             other = flint.call("POST", "/v1/orders", {"currency": "USD", "line_items": [
                 {"name": "Mug", "quantity": 2, "unit_price_money": {"amount": 1200, "currency": "USD"}}]})
-            declined = flint.call("POST", f"/v1/orders/{other['order_id']}/pay", {"payment_source": "tok_chargeDeclined"})
+            declined = flint.call("POST", f"/v1/orders/{other['order_id']}/pay",
+                                  {"payment_source": "tok_chargeDeclined"})
             assert declined["status"] == "FAILED"
 
             # wait until every event there is has been accepted, and no new event appeared for a while
