@@ -122,7 +122,7 @@ EVENT_TYPES = _catalog(
           "updated_at")),
     ("checkout_session.expired", "checkout_session", "A session ended unpaid. Its `expires_at` passed (written "
      "by the expiry job, `request_id` null) or expire_checkout_session was called; the order is untouched.",
-     _was("`OPEN`", "checkout_session_url", "updated_at")),
+     _was("`OPEN`", "checkout_session_url", "updated_at") + "; after expire_checkout_session also `expires_at`"),
     ("checkout_session.canceled", "checkout_session", "A session can collect nothing more: its order was "
      "canceled or paid some other way. Written by the expiry job right after the order's own event "
      "(`request_id` null), or when the page is next used.", _was("`OPEN`", "checkout_session_url", "updated_at")),

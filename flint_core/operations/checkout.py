@@ -249,8 +249,9 @@ def expire_checkout_session(ctx: Context, params: CheckoutSessionInput) -> Check
     pending = in_flight(order)
     if pending is not None and pending.payment_intent_id == cs.payment_intent_id:
         require_no_payment_in_flight(order)
+    shown = as_json(session_out(ctx, cs, order))  # its expires_at moves too: previous_attributes has both
     cs.expires_at = min(cs.expires_at, ctx.now)
-    settle(ctx, cs, order)
+    settle(ctx, cs, order, shown)
     return session_out(ctx, cs, order)
 
 

@@ -249,7 +249,8 @@ def flow_checkout(api: Api, log: Log, db: Any) -> None:
     expired, request_id = call(api, "POST", f"/v1/checkout_sessions/{cs['checkout_session_id']}/expire", {})
     [event] = log.new("checkout_session.expired")
     assert event["data"]["object"] == expired and event["request_id"] == request_id
-    check_previous(event, cs, ignore=("expires_at",))
+    check_previous(event, cs)
+    assert {"status", "expires_at", "checkout_session_url"} <= set(event["data"]["previous_attributes"])
     cs = new_session(api, {"order_id": order["order_id"]}, expires_in_seconds=30)
     assert queue.drain(db, kinds=[jobs.EXPIRE_CHECKOUT_SESSION], now=utcnow() + timedelta(seconds=31)) >= 1
     [event] = log.new("checkout_session.expired")
