@@ -3,11 +3,11 @@
 Each budget is a GCRA bucket (the "generic cell rate algorithm", a token bucket stored as one number): a
 sustained ``rate`` per second and a ``burst``. The row holds the theoretical arrival time (TAT) of the next
 request in microseconds; a request is admitted when pushing the TAT one interval later leaves it at most
-``burst`` intervals ahead of now. Admission is ONE statement per bucket, an upsert whose DO UPDATE only
-fires when the request fits (``INSERT .. ON CONFLICT DO UPDATE .. WHERE .. RETURNING``): the conflict
-row lock serialises concurrent workers on PostgreSQL, and SQLite write transactions are serialised
-anyway. A request checks all its buckets in one transaction; if any is over budget the transaction
-rolls back, so a rejected request costs no budget.
+``burst`` intervals ahead of now. Admission is ONE statement for all of a request's buckets, an upsert whose DO
+UPDATE only fires when the request fits (``INSERT .. ON CONFLICT DO UPDATE .. WHERE .. RETURNING``):
+the conflict row locks serialise concurrent workers on PostgreSQL, and SQLite write transactions are
+serialised anyway. If any bucket is over budget the transaction rolls back, so a refused request
+costs no budget.
 
 Budgets (see docs/rate-limits.md): per API key, per merchant and mode (all of a merchant's sandboxes
 share the test budget), and per client address for calls made without a key (``create_merchant``).
@@ -15,13 +15,14 @@ share the test budget), and per client address for calls made without a key (``c
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from flint_core.errors import FlintError
@@ -122,37 +123,56 @@ def _ceil_seconds(us: int) -> int:
     return max(0, math.ceil(us / _US))
 
 
-def _take(session: Session, name: str, key: str, budget: Budget, now_us: int) -> Quota:
-    interval, capacity = budget.interval_us, budget.burst * budget.interval_us
-    pg = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
-    insert = postgresql.insert if pg else sqlite.insert
-    start = (func.greatest if pg else func.max)(RateLimitBucket.tat_us, now_us)  # two-argument max is scalar
-    stmt = (insert(RateLimitBucket).values(key=key, tat_us=now_us + interval)
-            .on_conflict_do_update(index_elements=["key"], set_={"tat_us": start + interval},
-                                   where=start + interval - now_us <= capacity)
-            .returning(RateLimitBucket.tat_us))
-    tat = session.scalar(stmt)
-    if tat is not None:
-        ahead = tat - now_us
-        return Quota(name, budget, remaining=max(0, (capacity - ahead) // interval), reset_seconds=_ceil_seconds(ahead))
-    stored = session.scalar(select(RateLimitBucket.tat_us).where(RateLimitBucket.key == key)) or now_us
-    ahead = max(stored, now_us) - now_us
-    wait = ahead + interval - capacity  # until one more interval fits under the burst
-    return Quota(name, budget, remaining=0, reset_seconds=_ceil_seconds(ahead),
-                 retry_after_seconds=max(1, _ceil_seconds(wait)))
+@functools.cache
+def _admit_statement(dialect: str, count: int) -> Any:
+    """ONE statement spending one request from ``count`` buckets, built once per dialect and count.
+
+    Each bucket row is upserted with its own interval and capacity (from the ``req`` values); the DO
+    UPDATE only fires when the request fits, and RETURNING lists the buckets that admitted it. On
+    PostgreSQL the statement also turns off ``synchronous_commit`` for its transaction (``set_config``
+    in a CTE, saving a round trip): a database crash may forget the last moment of budget use, which is
+    harmless, and requests do not wait for an fsync of bookkeeping."""
+    pg = dialect == "postgresql"
+    rows = ", ".join(f"(CAST(:key{i} AS VARCHAR(120)), CAST(:first{i} AS BIGINT), CAST(:capacity{i} AS BIGINT))"
+                     for i in range(count))
+    start = "GREATEST(b.tat_us, :now)" if pg else "max(b.tat_us, :now)"  # a two-argument max is scalar in SQLite
+    step = "(excluded.tat_us - :now)"  # the new row's tat is now + interval: the bucket's interval
+    source = ("FROM req, (SELECT set_config('synchronous_commit', 'off', true)) AS relax" if pg
+              else "FROM req WHERE true")  # SQLite needs a WHERE before ON CONFLICT in INSERT .. SELECT
+    return text(f"""WITH req(key, first_us, capacity_us) AS (VALUES {rows})
+INSERT INTO rate_limit_buckets AS b (key, tat_us) SELECT req.key, req.first_us {source}
+ON CONFLICT (key) DO UPDATE SET tat_us = {start} + {step}
+WHERE {start} + {step} - :now <= (SELECT req.capacity_us FROM req WHERE req.key = excluded.key)
+RETURNING key, tat_us""")
 
 
 def take(session: Session, buckets: list[tuple[str, str, Budget]], now: datetime) -> Quota | None:
-    """Spend one request from each (name, bucket key, budget), in the caller's transaction. Returns the
-    tightest bucket (fewest requests left) for the headers, or raises RateLimited with the bucket that
-    refused; the caller's transaction must then roll back so the other buckets are not charged."""
-    now_us, tightest = epoch_us(now), None
-    for name, key, budget in buckets:
-        if not budget.enabled:
-            continue
-        quota = _take(session, name, key, budget, now_us)
-        if not quota.allowed:
-            raise RateLimited(quota)
+    """Spend one request from each (name, bucket key, budget), in the caller's transaction, in one
+    statement. Returns the tightest bucket (fewest requests left) for the headers, or raises RateLimited
+    with a bucket that refused; the caller's transaction must then roll back so the other buckets are
+    not charged."""
+    active = [(name, key, budget) for name, key, budget in buckets if budget.enabled]
+    if not active:
+        return None
+    now_us = epoch_us(now)
+    values: dict[str, Any] = {"now": now_us}
+    for i, (_, key, budget) in enumerate(active):
+        values |= {f"key{i}": key, f"first{i}": now_us + budget.interval_us,
+                   f"capacity{i}": budget.burst * budget.interval_us}
+    stmt = _admit_statement(session.bind.dialect.name, len(active))  # type: ignore[union-attr]
+    admitted = {key: tat for key, tat in session.execute(stmt, values)}
+    tightest = None
+    for name, key, budget in active:
+        interval, capacity = budget.interval_us, budget.burst * budget.interval_us
+        if key not in admitted:
+            stored = session.scalar(select(RateLimitBucket.tat_us).where(RateLimitBucket.key == key)) or now_us
+            ahead = max(stored, now_us) - now_us
+            wait = ahead + interval - capacity  # until one more interval fits under the burst
+            raise RateLimited(Quota(name, budget, remaining=0, reset_seconds=_ceil_seconds(ahead),
+                                    retry_after_seconds=max(1, _ceil_seconds(wait))))
+        ahead = admitted[key] - now_us
+        quota = Quota(name, budget, remaining=max(0, (capacity - ahead) // interval),
+                      reset_seconds=_ceil_seconds(ahead))
         if tightest is None or (quota.remaining, quota.budget.burst) < (tightest.remaining, tightest.budget.burst):
             tightest = quota
     return tightest

@@ -232,7 +232,10 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
                                                             **claim):
                 raise FlintError("idempotency_request_in_progress", param="idempotency_key")
             entry.attribute_signup(outcome.body)
-            if not op.safety.read_only or not db.is_sqlite:  # a SQLite read transaction must not write
+            if not op.safety.read_only:
+                request_logs.add(session, entry, outcome.status, outcome.body)
+            elif not db.is_sqlite:  # a SQLite read transaction must not write; on PostgreSQL it can
+                request_logs.relax_commit(session)
                 request_logs.add(session, entry, outcome.status, outcome.body)
             session.commit()
             return outcome
