@@ -94,7 +94,7 @@ def settle_refund(claim: queue.Claim) -> None:
     from flint_core.operations.refunds import settle
     from flint_core.processors.base import ProcessorError
 
-    db, refund_id = claim.db, claim.payload["refund_id"]
+    db, refund_id, now = claim.db, claim.payload["refund_id"], max(claim.now, utcnow())  # tests move claim.now
     with db.transaction(write=False) as session:
         row = session.execute(select(Refund.status, Refund.merchant_id, Refund.env_id, Refund.amount,
                                      Refund.created_at, Refund.processor_reference, PaymentIntent.processor_reference)
@@ -105,9 +105,9 @@ def settle_refund(claim: queue.Claim) -> None:
             claim.finish(session)
         return
     _, merchant_id, env_id, amount, created_at, refund_ref, charge_ref = row
-    again = claim.now + poll_delay(claim.now - created_at)
+    again = now + poll_delay(now - created_at)
     with db.transaction(write=False) as session:
-        processor = processor_for(system_context(db, session, merchant_id, env_id, claim.settings, claim.now))
+        processor = processor_for(system_context(db, session, merchant_id, env_id, claim.settings, now))
     try:  # outside any transaction: the processor may be slow
         result = (processor.refund_status(reference=refund_ref) if refund_ref else
                   processor.refund(key=f"{refund_id}:refund", reference=charge_ref or "", amount=amount))
@@ -117,7 +117,7 @@ def settle_refund(claim: queue.Claim) -> None:
             claim.retry_at(session, again, error=f"ProcessorError: {exc}"[:2000], reset_attempts=True)
         return
     with db.transaction() as session:
-        refund = settle(system_context(db, session, merchant_id, env_id, claim.settings, claim.now), refund_id, result)
+        refund = settle(system_context(db, session, merchant_id, env_id, claim.settings, now), refund_id, result)
         if refund.status == lifecycle.PENDING:
             claim.retry_at(session, again, reset_attempts=True)
         else:
@@ -132,7 +132,7 @@ def expire_checkout_session(claim: queue.Claim) -> None:
     paying past it (3D Secure), after a short wait."""
     from flint_core.operations import checkout  # imported here: checkout imports this module
 
-    db, session_id = claim.db, claim.payload["checkout_session_id"]
+    db, session_id, now = claim.db, claim.payload["checkout_session_id"], max(claim.now, utcnow())
     with db.transaction() as session:
         cs = session.get(CheckoutSession, session_id)
         order = None if cs is None else session.scalar(  # the order first, as payments lock it
@@ -142,10 +142,10 @@ def expire_checkout_session(claim: queue.Claim) -> None:
             claim.finish(session)
             return
         ctx = checkout.system_context(db, session, cs, operation_name="expire_checkout_session", face="system",
-                                      settings=claim.settings, now=claim.now)
+                                      settings=claim.settings, now=now)
         if checkout.settle(ctx, cs, order) != lifecycle.OPEN:
             claim.finish(session)
-        elif claim.now < cs.expires_at:
+        elif now < cs.expires_at:
             claim.retry_at(session, cs.expires_at, reset_attempts=True)
         else:
-            claim.retry_at(session, claim.now + poll_delay(claim.now - cs.expires_at), reset_attempts=True)
+            claim.retry_at(session, now + poll_delay(now - cs.expires_at), reset_attempts=True)

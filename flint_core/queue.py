@@ -253,7 +253,9 @@ def run_forever(db: Database, settings: Settings, stop: threading.Event, *, inte
 
     def start(c: Claim) -> None:
         try:
-            if stop.is_set():
+            # a claim that waited in hand for half its lease is given back: started later, it could
+            # outlive the lease and be taken over while running
+            if stop.is_set() or utcnow() > c.now + LEASE / 2:
                 release(c)
             else:
                 run(c)
