@@ -171,3 +171,26 @@ def test_a_job_of_a_killed_worker_is_done_by_the_other_once(url: str, tmp_path: 
             log = w.stop()
         db.dispose()
     assert "Traceback" not in log, log
+
+
+def test_serve_runs_the_jobs_unless_told_not_to(url: str, tmp_path: Path) -> None:
+    from tests.e2e.test_cli import free_port, start, stop
+
+    db = Database(url)
+    env = {"FLINT_JOB_MODULES": "tests.e2e.test_workers"}
+    try:
+        proc, _ = start(url, free_port(), "--no-jobs", env=env)
+        try:
+            enqueue(db, EFFECT, [{"n": i} for i in range(5)])
+            time.sleep(1.5)
+            assert jobs_left(db) == 5 and effects(db) == []  # an API-only process leaves them to workers
+        finally:
+            stop(proc)
+        proc, _ = start(url, free_port(), env=env)
+        try:
+            wait_for(lambda: jobs_left(db) == 0, 30, "flint serve to run the jobs")
+            assert sorted(row[0] for row in effects(db)) == list(range(5))
+        finally:
+            stop(proc)
+    finally:
+        db.dispose()
