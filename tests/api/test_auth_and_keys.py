@@ -20,7 +20,7 @@ TYPE_OF_STATUS = {400: "invalid_request_error", 401: "authentication_error", 403
                   404: "not_found_error", 409: "state_conflict_error"}
 ALL_SCOPES = ["orders:read", "orders:write", "payments:write", "refunds:write", "customers:read",
               "customers:write", "coupons:write", "catalog:read", "catalog:write", "checkout:write", "logs:read",
-              "keys:write", "sandboxes:write"]
+              "keys:write", "sandboxes:write", "events:read", "webhooks:read", "webhooks:write"]
 
 
 def assert_error(response: Any, status: int, code: str, param: str | None = None) -> dict[str, Any]:
