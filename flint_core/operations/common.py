@@ -19,6 +19,15 @@ def scoped(ctx: Context, model: type[M]) -> Select[tuple[M]]:
                                model.env_id == ctx.env_id)  # type: ignore[attr-defined]
 
 
+def created_between(stmt: Select[Any], column: Any, params: Any) -> Select[Any]:
+    """The list filters ``created_after`` (inclusive) and ``created_before`` (exclusive) on ``column``."""
+    if params.created_after is not None:
+        stmt = stmt.where(column >= params.created_after)
+    if params.created_before is not None:
+        stmt = stmt.where(column < params.created_before)
+    return stmt
+
+
 def fetch(ctx: Context, model: type[M], object_id: str, *, resource: str, param: str | None = None,
           lock: bool = False) -> M:
     """The caller's object with this id, or 404 (also for other merchants' and sandboxes' ids)."""

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from flint_core.errors import FlintError
 from flint_core.events import EVENT_TYPES
-from flint_core.operations.common import fetch, scoped
+from flint_core.operations.common import created_between, fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, operation
 from flint_core.runtime import Context
@@ -84,10 +84,7 @@ def list_events(ctx: Context, params: ListEventsInput) -> Page[EventOut]:
         stmt = stmt.where(Event.object_id == params.object_id)
     if params.order_id is not None:
         stmt = stmt.where(Event.order_id == params.order_id)
-    if params.created_after is not None:
-        stmt = stmt.where(Event.created_at >= params.created_after)
-    if params.created_before is not None:
-        stmt = stmt.where(Event.created_at < params.created_before)
+    stmt = created_between(stmt, Event.created_at, params)
     filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
     rows, token = paginate(ctx.session, stmt, Event.event_id, params, filters)
     return Page[EventOut](data=[event_out(e) for e in rows], next_page_token=token)

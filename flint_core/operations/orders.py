@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from flint_core import ids, lifecycle, limits, previews
 from flint_core.errors import FlintError, not_found
 from flint_core.operations import coupons as coupon_ops
-from flint_core.operations.common import fetch, merge_metadata, scoped
+from flint_core.operations.common import created_between, fetch, merge_metadata, scoped
 from flint_core.operations.event_objects import order_event, order_json
 from flint_core.operations.order_inputs import (
     MAX_LINE_ITEMS,
@@ -162,10 +162,7 @@ def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
         stmt = stmt.where(Order.customer_id == params.customer_id)
     if params.status:
         stmt = stmt.where(Order.status == params.status.value)
-    if params.created_after:
-        stmt = stmt.where(Order.created_at >= params.created_after)
-    if params.created_before:
-        stmt = stmt.where(Order.created_at < params.created_before)
+    stmt = created_between(stmt, Order.created_at, params)
     filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
     rows, token = paginate(ctx.session, stmt, Order.order_id, params, filters)
     return Page[OrderOut](data=[order_out(ctx, o) for o in rows], next_page_token=token)

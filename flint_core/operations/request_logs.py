@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from flint_core.errors import FlintError, not_found
-from flint_core.operations.common import scoped
+from flint_core.operations.common import created_between, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, operation
 from flint_core.runtime import Context
@@ -111,10 +111,7 @@ def list_request_logs(ctx: Context, params: ListRequestLogsInput) -> Page[Reques
             select(RequestLogObject.request_id).where(RequestLogObject.merchant_id == ctx.merchant_id,
                                                       RequestLogObject.env_id == ctx.env_id,
                                                       RequestLogObject.object_id == params.object_id)))
-    if params.created_after is not None:
-        stmt = stmt.where(RequestLog.created_at >= params.created_after)
-    if params.created_before is not None:
-        stmt = stmt.where(RequestLog.created_at < params.created_before)
+    stmt = created_between(stmt, RequestLog.created_at, params)
     filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
     rows, token = paginate(ctx.session, stmt, RequestLog.request_id, params, filters)
     return Page[RequestLogOut](data=[request_log_out(r) for r in rows], next_page_token=token)
