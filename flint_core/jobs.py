@@ -20,11 +20,10 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from flint_core import lifecycle, queue, registry
-from flint_core.auth import ALL, Principal
+from flint_core import lifecycle, queue, runtime
 from flint_core.runtime import Context, Settings, utcnow
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE, CheckoutSession, Order, PaymentIntent, Refund
+from flint_core.store.models import CheckoutSession, Order, PaymentIntent, Refund
 
 log = logging.getLogger("flint.jobs")
 
@@ -75,13 +74,8 @@ def _sessions_of_orders_leaving_open(session: Session, _flush: Any, _instances: 
 
 def system_context(db: Database, session: Session, merchant_id: str, env_id: str, settings: Settings,
                    now: datetime | None = None) -> Context:
-    """A context acting for the system (actor ``system``, face ``system``) in one environment."""
-    principal = Principal(api_key_id="system", merchant_id=merchant_id, env_id=env_id,
-                          mode="live" if env_id == LIVE else "test", kind="system", scopes=frozenset({ALL}))
-    op = registry.get("create_refund")
-    assert op is not None
-    return Context(session=session, principal=principal, operation=op, request_id=None, face="system",
-                   now=now or utcnow(), settings=settings, db=db)
+    return runtime.system_context(session, merchant_id, env_id, operation="create_refund", settings=settings, now=now,
+                                  db=db)
 
 
 @queue.handler(SETTLE_REFUND)

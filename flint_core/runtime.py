@@ -17,13 +17,13 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from flint_core import idempotency, ids, limits, rate_limits, registry, request_logs
-from flint_core.auth import Principal, authenticate
+from flint_core.auth import ALL, Principal, authenticate
 from flint_core.errors import FlintError
 from flint_core.rate_limits import RateLimits
 from flint_core.registry import Operation
 from flint_core.request_logs import Transport
 from flint_core.store.db import Database
-from flint_core.store.models import Activity
+from flint_core.store.models import LIVE, Activity
 from flint_core.validation import translate
 
 log = logging.getLogger("flint")
@@ -94,6 +94,19 @@ class Context:
             object_type=object_type, object_id=object_id, type=activity_type, occurred_at=self.now,
             actor=self.principal.api_key_id if self.principal else "system", face=self.face,
             request_id=self.request_id, delta=delta))
+
+
+def system_context(session: Session, merchant_id: str, env_id: str, *, operation: str, settings: Settings,
+                   face: str = "system", request_id: str | None = None, now: datetime | None = None,
+                   db: Database | None = None) -> Context:
+    """Act for the system in one merchant's environment (actor ``system``, every scope): the jobs, and the
+    hosted pages, whose buyer has no key (the checkout session is the merchant's authorization)."""
+    principal = Principal(api_key_id="system", merchant_id=merchant_id, env_id=env_id,
+                          mode="live" if env_id == LIVE else "test", kind="system", scopes=frozenset({ALL}))
+    op = registry.get(operation)
+    assert op is not None, operation
+    return Context(session=session, principal=principal, operation=op, request_id=request_id, face=face,
+                   now=now or utcnow(), settings=settings, db=db)
 
 
 @dataclass(frozen=True, slots=True)

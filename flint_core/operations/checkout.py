@@ -18,8 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
-from flint_core import ids, jobs, lifecycle, limits, pricing, registry
-from flint_core.auth import ALL, Principal
+from flint_core import ids, jobs, lifecycle, limits, pricing, runtime
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch
 from flint_core.operations.event_objects import as_json, child_event, order_event, order_json, stored_session_view
@@ -29,10 +28,10 @@ from flint_core.operations.orders import _build
 from flint_core.operations.payment_views import in_flight, require_no_payment_in_flight
 from flint_core.operations.payments import CaptureMethod, CaptureMethodIn
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
-from flint_core.runtime import Context, Settings, utcnow
+from flint_core.runtime import Context, Settings
 from flint_core.schema import Input, Metadata, MoneyOut, Output
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE, CheckoutSession, Order, PaymentIntent
+from flint_core.store.models import CheckoutSession, Order, PaymentIntent
 from flint_core.validation import translate
 
 DEFAULT_EXPIRY = 24 * 3600
@@ -259,9 +258,5 @@ def system_context(db: Database, session: Session, cs: CheckoutSession, *, opera
                    settings: Settings, request_id: str | None = None, now: datetime | None = None) -> Context:
     """Act for the merchant who opened the session (actor ``system``): the page's buyer has no key, and
     the session itself is the merchant's authorization to collect this order's balance."""
-    principal = Principal(api_key_id="system", merchant_id=cs.merchant_id, env_id=cs.env_id,
-                          mode="live" if cs.env_id == LIVE else "test", kind="system", scopes=frozenset({ALL}))
-    op = registry.get(operation_name)
-    assert op is not None
-    return Context(session=session, principal=principal, operation=op, request_id=request_id, face=face,
-                   now=now or utcnow(), settings=settings, db=db)
+    return runtime.system_context(session, cs.merchant_id, cs.env_id, operation=operation_name, settings=settings,
+                                  face=face, request_id=request_id, now=now, db=db)

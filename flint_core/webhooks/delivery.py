@@ -20,10 +20,9 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from flint_core import events, queue
-from flint_core.auth import ALL, Principal
+from flint_core import events, queue, runtime
 from flint_core.runtime import Context, Settings, utcnow
-from flint_core.store.models import LIVE, Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import schedule, signing
 
 log = logging.getLogger("flint.webhooks")
@@ -201,13 +200,6 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
 
 
 def system_context(session: Session, endpoint: WebhookEndpoint, settings: Settings, now: datetime) -> Context:
-    """A context acting for the system (actor and face ``system``) in the endpoint's environment."""
-    from flint_core import registry
-
-    env_id = endpoint.env_id
-    principal = Principal(api_key_id="system", merchant_id=endpoint.merchant_id, env_id=env_id,
-                          mode="live" if env_id == LIVE else "test", kind="system", scopes=frozenset({ALL}))
-    op = registry.get("update_webhook_endpoint")
-    assert op is not None
-    return Context(session=session, principal=principal, operation=op, request_id=None, face="system", now=now,
-                   settings=settings)
+    """Act for the system (actor and face ``system``) in the endpoint's environment."""
+    return runtime.system_context(session, endpoint.merchant_id, endpoint.env_id, operation="update_webhook_endpoint",
+                                  settings=settings, now=now)
