@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy import select
 
-from flint_core import queue
+from flint_core import jobs, queue
 from flint_core.rate_limits import Budget, RateLimits
 from flint_core.runtime import Settings, utcnow
 from flint_core.store.db import Database, database_url
@@ -67,6 +67,7 @@ def serve(args: argparse.Namespace) -> None:
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
         queue.handlers()  # a bad FLINT_JOB_MODULES fails here, before serving
+        jobs.schedule_housekeeping(db)
         threading.Thread(target=queue.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True,
                          kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
     try:
@@ -80,6 +81,7 @@ def worker(args: argparse.Namespace) -> None:
     db = Database(args.database_url)
     db.migrate()
     kinds = sorted(queue.handlers())
+    jobs.schedule_housekeeping(db)
     settings = Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"))
     stop = threading.Event()
 

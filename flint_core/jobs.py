@@ -5,6 +5,9 @@
 - ``expire_checkout_session``: a checkout session's job is due at its ``expires_at``, and at once when its
   order leaves OPEN (paid, authorized or canceled), so the session's end is written down promptly with
   its activity on the order.
+- ``housekeeping``: hourly, deletes rows that can no longer matter (idempotency keys past their 24-hour
+  window, previews a day past expiry, rate-limit buckets that are full again), so those tables stay the
+  size of the last day's traffic. `flint serve` and `flint worker` queue it at start.
 
 The operations queue these in the transaction that makes the work due (``schedule_*`` below); each
 handler ends its job with ``claim.finish`` / ``claim.retry_at`` in the transaction that writes the
@@ -17,13 +20,21 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
-from flint_core import lifecycle, queue, runtime
+from flint_core import idempotency, lifecycle, queue, rate_limits, runtime
 from flint_core.runtime import Context, Settings, utcnow
 from flint_core.store.db import Database
-from flint_core.store.models import CheckoutSession, Order, PaymentIntent, Refund
+from flint_core.store.models import (
+    CheckoutSession,
+    IdempotencyRecord,
+    Order,
+    PaymentIntent,
+    Preview,
+    RateLimitBucket,
+    Refund,
+)
 
 log = logging.getLogger("flint.jobs")
 
@@ -143,3 +154,39 @@ def expire_checkout_session(claim: queue.Claim) -> None:
             claim.retry_at(session, cs.expires_at, reset_attempts=True)
         else:
             claim.retry_at(session, now + poll_delay(now - cs.expires_at), reset_attempts=True)
+
+
+HOUSEKEEPING = "housekeeping"
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+HOUSEKEEPING_BATCH = 5000  # rows per table per run; a backlog is worked off in runs a minute apart
+PREVIEW_GRACE = timedelta(days=1)  # an expired preview still answers preview_stale (not 404) for a day
+
+
+def schedule_housekeeping(db: Database) -> None:
+    """Queue the housekeeping job unless it is already queued (at every `flint serve` / `flint worker` start)."""
+    with db.transaction() as session:
+        queue.enqueue(session, HOUSEKEEPING, {}, run_at=utcnow(), dedupe_key=HOUSEKEEPING)
+
+
+def _delete_batch(session: Session, key: Any, *conditions: Any) -> int:
+    """Delete up to HOUSEKEEPING_BATCH rows matching ``conditions`` (by primary key ``key``)."""
+    doomed = select(key).where(*conditions).limit(HOUSEKEEPING_BATCH).scalar_subquery()
+    return session.execute(delete(key.class_).where(key.in_(doomed))).rowcount or 0
+
+
+@queue.handler(HOUSEKEEPING)
+def housekeeping(claim: queue.Claim) -> None:
+    """Delete what can no longer change an answer, then run again in an hour (in a minute while a backlog
+    remains). Idempotency keys older than the window are treated as new anyway; a bucket whose theoretical
+    arrival time has passed is full, exactly like a missing one."""
+    now = max(claim.now, utcnow())
+    with claim.db.transaction() as session:
+        deleted = [
+            _delete_batch(session, IdempotencyRecord.id, IdempotencyRecord.created_at <= now - idempotency.WINDOW),
+            _delete_batch(session, Preview.preview_id, Preview.expires_at <= now - PREVIEW_GRACE),
+            _delete_batch(session, RateLimitBucket.key, RateLimitBucket.tat_us <= rate_limits.epoch_us(now)),
+        ]
+        backlog = max(deleted) >= HOUSEKEEPING_BATCH
+        if any(deleted):
+            log.info("housekeeping deleted %s idempotency keys, %s previews, %s rate-limit buckets", *deleted)
+        claim.retry_at(session, now + (timedelta(minutes=1) if backlog else HOUSEKEEPING_EVERY), reset_attempts=True)

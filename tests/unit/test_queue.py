@@ -308,3 +308,33 @@ def test_migration_0003_queues_work_already_pending(api: Api, db: Database, data
     command.upgrade(config, "head")  # again: nothing queued twice
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(Job).where(Job.dedupe_key.in_(keys))) == count == 2
+
+
+def test_housekeeping_deletes_what_can_no_longer_matter_and_reschedules_itself(api: Api, db: Database) -> None:
+    from flint_core.store.models import IdempotencyRecord, Preview, RateLimitBucket
+
+    order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE, idempotency_key=f"hk-{uuid.uuid4()}")
+    preview = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel/preview", {})["preview_id"]
+    with db.transaction() as session:
+        session.query(Job).filter(Job.kind == jobs.HOUSEKEEPING).delete()
+        session.add(RateLimitBucket(key=f"key:hk-{uuid.uuid4()}", tat_us=0))
+    jobs.schedule_housekeeping(db)
+    jobs.schedule_housekeeping(db)  # queued once, however often workers start
+
+    def counts() -> tuple[int, int, int]:
+        with db.transaction(write=False) as session:
+            return (session.scalar(select(func.count()).select_from(IdempotencyRecord)) or 0,
+                    session.scalar(select(func.count()).where(Preview.preview_id == preview)) or 0,
+                    session.scalar(select(func.count()).select_from(RateLimitBucket)
+                                   .where(RateLimitBucket.tat_us == 0)) or 0)
+
+    keys, previews, idle = counts()
+    assert keys >= 1 and previews == 1 and idle >= 1
+    assert queue.drain(db, kinds=[jobs.HOUSEKEEPING]) == 1  # today: only the idle bucket can go
+    assert counts() == (keys, 1, 0)
+    two_days_later = utcnow() + timedelta(days=2)
+    assert queue.drain(db, kinds=[jobs.HOUSEKEEPING], now=two_days_later) == 1
+    assert counts()[:2] == (0, 0)
+    with db.transaction(write=False) as session:
+        job = session.scalars(select(Job).where(Job.kind == jobs.HOUSEKEEPING)).one()
+    assert job.run_at >= two_days_later + timedelta(minutes=59) and job.attempts == 0
