@@ -93,9 +93,37 @@ def hosted_checkout() -> list[str]:
     ]
 
 
+def investigate() -> list[str]:
+    return [
+        "### Find out what happened (to an order, or to your own request)", "",
+        f"1. An error answered you: its `request_id` leads to {call('get_request_log', {'request_id': '<req_...>'})}: "
+        "the operation, the parameters as received (secrets redacted), status, error code and the ids it touched.",
+        f"2. An order: {call('get_order_timeline', {'order_id': ORDER})} lists, oldest first, each change "
+        "(ACTIVITY), the request behind it on any face (REQUEST, failed and replayed ones too), the events it "
+        "emitted (EVENT) and each webhook attempt (WEBHOOK_ATTEMPT, with status code). Entries sharing a "
+        "`request_id` belong together.",
+        f"3. Your own retries: {call('list_request_logs', {'idempotency_key': '<your key>'})} shows every "
+        "attempt with that key and which were `replayed`.", "",
+    ]
+
+
+def receive_events() -> list[str]:
+    endpoint = {"url": "https://shop.example/webhooks", "enabled_events": ["order.paid", "refund.succeeded"],
+                "idempotency_key": "webhooks-1"}
+    return [
+        "### Receive events (webhooks)", "",
+        f"1. {call('create_webhook_endpoint', endpoint)} (or `[\"*\"]` for every type). Store "
+        "`secret` (`whsec_...`) at once: it is shown only in this answer.",
+        "2. Verify every delivery's `webhook-signature` (Standard Webhooks; e.g. the `standardwebhooks` "
+        "library), answer 2xx fast, and process each `webhook-id` (the event id) once: retries reuse it.",
+        f"3. Missed something? {op('list_events')} (filter by `type`, `order_id`, `created_after`), "
+        f"{op('list_webhook_deliveries')} for the attempts, {op('redeliver_event')} to send one again.", "",
+    ]
+
+
 def render() -> list[str]:
     return ["## Recipes", "",
             "Shown as tool calls (`name {arguments}`). Over HTTP send the same arguments to the route in the "
             "routing table, with `idempotency_key` as the `Idempotency-Key` header.", "",
             *create_and_pay(), *refund_line_item(), *recover_failed_payment(), *last_order(),
-            *hosted_checkout()]
+            *hosted_checkout(), *investigate(), *receive_events()]

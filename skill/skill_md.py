@@ -5,6 +5,8 @@ the registry, lifecycle, error catalog, recovery table and test cards (see ``ski
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from flint_core import registry, tool_schemas
 from skill import facts, recipes, tables
@@ -21,13 +23,13 @@ DESCRIPTION = (
     "rules (idempotency keys, previews before destructive actions, declines are outcomes), the routing "
     "table from task to operation, the status machines, the retry rules and step-by-step recipes."
 )
-DOCS = {  # slug -> title; every link must name a file in docs/ (a test checks)
-    "getting-started": "Getting started", "mental-model": "Mental model", "authentication": "Authentication",
-    "sandboxes": "Sandboxes", "money": "Money", "tax": "Tax", "coupons": "Coupons", "orders": "Orders",
-    "payments": "Payments", "holds-and-capture": "Holds and capture", "checkout": "Hosted checkout",
-    "refunds": "Refunds", "testing": "Testing", "retries-and-recovery": "Retries and recovery",
-    "idempotency": "Idempotency", "pagination": "Pagination", "errors": "Errors",
-}
+DOCS_INDEX = Path(__file__).resolve().parent.parent / "docs" / "index.md"
+
+
+def doc_pages() -> list[tuple[str, str]]:
+    """(title, slug) of every guide, in the reading order of docs/index.md's page table."""
+    return re.findall(r"^\| \[([^\]]+)\]\(/docs/([a-z0-9-]+)\) \|", DOCS_INDEX.read_text(encoding="utf-8"),
+                      flags=re.M)
 
 
 def front_matter() -> list[str]:
@@ -213,7 +215,7 @@ def test_mode() -> list[str]:
 
 
 def guides() -> list[str]:
-    links = ", ".join(f"[{title}](/docs/{slug})" for slug, title in DOCS.items())
+    links = ", ".join(f"[{title}](/docs/{slug})" for title, slug in doc_pages())
     return ["## Guides", "", f"Full guides (markdown with `Accept: text/markdown`): {links}.", ""]
 
 
