@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from flint_core import events, queue
 from flint_core.store.models import Activity, IdempotencyRecord
 from tests.conftest import Api, line, signup
 
@@ -460,3 +461,19 @@ def test_customers_are_per_sandbox_and_merchant(client: TestClient, api: Api) ->
     assert other.ok("GET", "/v1/customers", params={"email": "sarah@example.com"})["data"] == []
     sibling = Api(client, api.ok("POST", "/v1/sandboxes", {"name": "s"})["api_key"]["secret"])
     assert sibling.ok("GET", "/v1/customers")["data"] == []
+
+
+def test_reset_keeps_webhook_endpoints_and_request_logs_and_drops_events(merchant: dict[str, Any], api: Api,
+                                                                          db: Any) -> None:
+    """Configuration and the audit of requests survive a reset; the sandbox's events and their pending
+    deliveries go, and the delivery jobs left behind end without sending anything."""
+    endpoint = api.ok("POST", "/v1/webhook_endpoints", {"url": "http://127.0.0.1:9/never", "enabled_events": ["*"]})
+    created = api.post("/v1/orders", {"currency": "USD", "line_items": [
+        {"name": "x", "quantity": 1, "unit_price_money": {"amount": 100, "currency": "USD"}}]})
+    assert api.ok("GET", "/v1/events")["data"] and api.ok("GET", "/v1/webhook_deliveries")["data"]
+    api.ok("POST", f"/v1/sandboxes/{merchant['sandbox']['sandbox_id']}/reset", {})
+    assert api.ok("GET", "/v1/events")["data"] == [] and api.ok("GET", "/v1/webhook_deliveries")["data"] == []
+    assert api.ok("GET", f"/v1/webhook_endpoints/{endpoint['webhook_endpoint_id']}")["status"] == "ENABLED"
+    assert api.ok("GET", f"/v1/request_logs/{created.headers['request-id']}")["operation"] == "create_order"
+    assert queue.drain(db, kinds=[events.DELIVER_WEBHOOK]) >= 1  # the orphaned jobs end quietly
+    assert api.ok("GET", "/v1/webhook_deliveries")["data"] == []
