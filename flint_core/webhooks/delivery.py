@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from flint_core import events, queue, runtime
@@ -92,7 +92,8 @@ def post(url: str, headers: dict[str, str], body: bytes, now: datetime) -> Attem
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What one run sends, read before the call."""
+    """What one run sends, read before the call (with the attempts so far: only this job's holder
+    writes its delivery, and every write is fenced on the claim, so they cannot change meanwhile)."""
 
     delivery_id: str
     endpoint_id: str
@@ -100,14 +101,23 @@ class Plan:
     url: str
     secrets: tuple[str, ...]
     body: bytes
+    attempts: list[dict[str, Any]]
 
 
-def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
+def signing_secrets(secret: str, previous: str | None, previous_expires_at: datetime | None,
+                    now: datetime) -> tuple[str, ...]:
     """The current secret, plus the previous one while its rotation grace period lasts."""
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and expires > now:
-        return (endpoint.secret, endpoint.previous_secret)
-    return (endpoint.secret,)
+    if previous and previous_expires_at is not None and previous_expires_at > now:
+        return (secret, previous)
+    return (secret,)
+
+
+# One read for everything a run needs: the delivery, its event's payload and its endpoint (if it still exists).
+_READ = (select(WebhookDelivery.status, WebhookDelivery.webhook_endpoint_id, WebhookDelivery.attempts,
+                Event.event_id, Event.payload, WebhookEndpoint.status, WebhookEndpoint.url, WebhookEndpoint.secret,
+                WebhookEndpoint.previous_secret, WebhookEndpoint.previous_secret_expires_at)
+         .join(Event, Event.event_id == WebhookDelivery.event_id)
+         .outerjoin(WebhookEndpoint, WebhookEndpoint.webhook_endpoint_id == WebhookDelivery.webhook_endpoint_id))
 
 
 @queue.handler(events.DELIVER_WEBHOOK)
@@ -115,26 +125,21 @@ def deliver(claim: queue.Claim) -> None:
     delivery_id = claim.payload["webhook_delivery_id"]
     now = max(claim.now, utcnow())  # tests may run the queue "three days later"
     with claim.db.transaction(write=False) as session:
-        delivery = session.get(WebhookDelivery, delivery_id)
-        endpoint = session.get(WebhookEndpoint, delivery.webhook_endpoint_id) if delivery else None
-        event = session.get(Event, delivery.event_id) if delivery else None
-        plan = None
-        if delivery is not None and event is not None and endpoint is not None and endpoint.status == ENABLED:
-            plan = Plan(delivery_id, endpoint.webhook_endpoint_id, event.event_id, endpoint.url,
-                        signing_secrets(endpoint, now), event.payload.encode())
-        state = (delivery.status, delivery.webhook_endpoint_id) if delivery else None
-    if state is None or state[0] != PENDING:  # gone (sandbox reset) or already ended: nothing to send
+        row = session.execute(_READ.where(WebhookDelivery.webhook_delivery_id == delivery_id)).one_or_none()
+    if row is None or row[0] != PENDING:  # gone (sandbox reset) or already ended: nothing to send
         with claim.db.transaction() as session:
             claim.finish(session)
         return
-    if plan is None:
-        reason = (f"webhook endpoint {state[1]} was deleted; not sent" if endpoint is None else
-                  f"webhook endpoint {state[1]} is DISABLED; not sent (re-enable it, then redeliver_event)")
+    _, endpoint_id, attempts, event_id, payload, endpoint_status, url, secret, previous, previous_expires = row
+    if endpoint_status != ENABLED:
+        reason = (f"webhook endpoint {endpoint_id} was deleted; not sent" if endpoint_status is None else
+                  f"webhook endpoint {endpoint_id} is DISABLED; not sent (re-enable it, then redeliver_event)")
         with claim.db.transaction() as session:
             _end(session, delivery_id, FAILED, now, failure_reason=reason)
             claim.finish(session)
         return
-
+    plan = Plan(delivery_id, endpoint_id, event_id, url, signing_secrets(secret, previous, previous_expires, now),
+                payload.encode(), list(attempts))
     timestamp = int(time.time())  # always the real clock: receivers reject stale timestamps
     attempt = post(plan.url, signing.headers(plan.secrets, plan.event_id, timestamp, plan.body), plan.body, now)
     with claim.db.transaction() as session:
@@ -143,31 +148,35 @@ def deliver(claim: queue.Claim) -> None:
 
 def record(session: Session, claim: queue.Claim, plan: Plan, attempt: Attempt) -> None:
     """Write the attempt and end or reschedule the job, in the caller's (fenced) transaction."""
-    delivery = session.get(WebhookDelivery, plan.delivery_id, with_for_update=True)
-    assert delivery is not None
-    delivery.attempts = [*delivery.attempts, attempt.as_json()]  # a new list: JSON columns track assignment
-    delivery.updated_at = attempt.attempted_at
+    attempts = [*plan.attempts, attempt.as_json()]
+    values: dict[str, Any] = {"attempts": attempts, "updated_at": attempt.attempted_at}
     endpoint_col = WebhookEndpoint.webhook_endpoint_id
+    # Conditional updates: the endpoint row is only written (and locked) when its health changes.
     if attempt.ok:
-        delivery.status, delivery.next_attempt_at = SUCCEEDED, None
+        _update_delivery(session, plan.delivery_id, values | {"status": SUCCEEDED, "next_attempt_at": None})
         session.execute(update(WebhookEndpoint).where(endpoint_col == plan.endpoint_id,
                                                       WebhookEndpoint.failing_since.is_not(None))
                         .values(failing_since=None))
         claim.finish(session)
         return
-    # Conditional updates: the endpoint row is only written (and locked) when its health changes.
     session.execute(update(WebhookEndpoint).where(endpoint_col == plan.endpoint_id,
                                                   WebhookEndpoint.failing_since.is_(None))
                     .values(failing_since=attempt.attempted_at))
-    wait = schedule.next_delay(claim.settings, len(delivery.attempts))
+    wait = schedule.next_delay(claim.settings, len(attempts))
     if wait is not None:
-        delivery.next_attempt_at = attempt.attempted_at + wait
-        claim.retry_at(session, delivery.next_attempt_at, error=attempt.summary())
+        _update_delivery(session, plan.delivery_id, values | {"next_attempt_at": attempt.attempted_at + wait})
+        claim.retry_at(session, attempt.attempted_at + wait, error=attempt.summary())
         return
-    reason = f"no 2xx response after {len(delivery.attempts)} attempts (last: {attempt.summary()})"
-    delivery.status, delivery.next_attempt_at, delivery.failure_reason = FAILED, None, reason
+    reason = f"no 2xx response after {len(attempts)} attempts (last: {attempt.summary()})"
+    _update_delivery(session, plan.delivery_id, values | {"status": FAILED, "next_attempt_at": None,
+                                                          "failure_reason": reason})
     _disable_if_failing_too_long(session, claim.settings, plan.endpoint_id, attempt.attempted_at)
     claim.finish(session)
+
+
+def _update_delivery(session: Session, delivery_id: str, values: dict[str, Any]) -> None:
+    session.execute(update(WebhookDelivery).where(WebhookDelivery.webhook_delivery_id == delivery_id).values(**values)
+                    .execution_options(synchronize_session=False))
 
 
 def _end(session: Session, delivery_id: str, status: str, now: datetime, *, failure_reason: str) -> None:
