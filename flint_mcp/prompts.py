@@ -112,6 +112,26 @@ This is read-only: no idempotency key is needed and nothing changes.
 5. Report the order id, status and total.
 
 """ + _RULES),
+    Prompt(
+        "investigate_order", "Find out what happened to an order",
+        "Explain an order's history: every change, the requests behind it (failed ones too), its events and "
+        "whether the merchant's webhooks received them.",
+        (Argument("order_id", "The order to investigate.", required=True),
+         Argument("question", "What the user wants to know, e.g. why was it refunded twice?")),
+        """Investigate order {order_id}. Question: {question}.
+
+1. get_order(order_id=...) for its current status, amounts and available_actions.
+2. get_order_timeline(order_id=...), following next_page_token until it is empty. Entries are oldest
+   first: ACTIVITY (a change: type, actor, before/after delta), REQUEST (an API call on any face, with
+   status, error_code, idempotency_key and replayed), EVENT (what was announced) and WEBHOOK_ATTEMPT (a
+   delivery attempt, with the receiver's status code). Entries with the same request_id belong together.
+3. For a failed or surprising request, get_request_log(request_id=...) shows the parameters it was sent
+   (secrets redacted) and the ids it touched; list_request_logs(idempotency_key=...) shows its retries.
+4. If a webhook never succeeded: list_webhook_deliveries(event_id=...) shows each attempt; redeliver_event
+   sends it again only if the user asks (it is a write: use a new idempotency_key).
+5. Answer the question from the timeline, citing times, actors (key ids) and request ids. Change nothing
+   unless the user asks.
+"""),
 )
 
 BY_NAME = {prompt.name: prompt for prompt in PROMPTS}

@@ -67,7 +67,8 @@ def test_prompts_for_safe_workflows(api: Api, db: Any, mode: str) -> None:
     async def main() -> None:
         async with memory_client(db, api.key, mode) as client:
             prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-            assert {"refund_line_item", "recover_failed_payment", "find_last_order"} <= set(prompts)
+            assert {"refund_line_item", "recover_failed_payment", "find_last_order",
+                    "investigate_order"} <= set(prompts)
             assert [a.name for a in prompts["find_last_order"].arguments if a.required] == ["customer"]
             refund = await client.get_prompt("refund_line_item", {"customer": "Sarah", "item": "Coffee"})
             steps = refund.messages[0].content.text
@@ -83,3 +84,15 @@ def test_prompts_for_safe_workflows(api: Api, db: Any, mode: str) -> None:
                 await client.get_prompt("nope", {})
 
     anyio.run(main)
+
+
+def test_prompts_only_name_registered_tools() -> None:
+    """A renamed operation cannot leave a prompt telling agents to call a tool that no longer exists."""
+    import re
+
+    from flint_core import registry
+    from flint_mcp.prompts import PROMPTS
+
+    for prompt in PROMPTS:
+        called = set(re.findall(r"\b([a-z]+(?:_[a-z]+)+)\(", prompt.template))
+        assert called and all(registry.registered(name) for name in called), (prompt.name, called)
