@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from flint_core import ids, queue
 from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from flint_core.runtime import Context
 
 DELIVER_WEBHOOK = "deliver_webhook"  # the job kind (handled in flint_core.webhooks)
-ENABLED = "ENABLED"
+ENABLED, DISABLED = "ENABLED", "DISABLED"  # a webhook endpoint's statuses
+PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"  # a webhook delivery's statuses
 _DATETIME = TypeAdapter(datetime)
 
 
@@ -140,6 +142,14 @@ def subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return endpoint.status == ENABLED and ("*" in endpoint.enabled_events or event_type in endpoint.enabled_events)
 
 
+def subscribed_endpoints(session: Session, merchant_id: str, env_id: str, event_type: str) -> list[str]:
+    """Ids of the environment's ENABLED endpoints subscribed to ``event_type``, in creation order."""
+    endpoints = session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.env_id == env_id,
+        WebhookEndpoint.status == ENABLED).order_by(WebhookEndpoint.webhook_endpoint_id)).all()
+    return [e.webhook_endpoint_id for e in endpoints if subscribed(e, event_type)]
+
+
 def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attributes: dict[str, Any] | None = None,
          order_id: str | None = None, extra: dict[str, Any] | None = None) -> Event:
     """Record ``event_type`` about ``obj`` (the resource exactly as the API returns it) in ctx's transaction.
@@ -159,20 +169,16 @@ def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attribu
                   request_id=ctx.request_id, payload=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
                   created_at=ctx.now)
     ctx.session.add(event)
-    endpoints = ctx.session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.merchant_id == ctx.merchant_id, WebhookEndpoint.env_id == ctx.env_id,
-        WebhookEndpoint.status == ENABLED)).all()
-    for endpoint in endpoints:
-        if subscribed(endpoint, event_type):
-            schedule_delivery(ctx.session, event, endpoint.webhook_endpoint_id, now=ctx.now)
+    for endpoint_id in subscribed_endpoints(ctx.session, ctx.merchant_id, ctx.env_id, event_type):
+        schedule_delivery(ctx.session, event, endpoint_id, now=ctx.now)
     return event
 
 
-def schedule_delivery(session: Any, event: Event, endpoint_id: str, *, now: Any) -> WebhookDelivery:
+def schedule_delivery(session: Session, event: Event, endpoint_id: str, *, now: Any) -> WebhookDelivery:
     """A new delivery of ``event`` to one endpoint, due now (also used by redeliver_event)."""
     delivery = WebhookDelivery(webhook_delivery_id=ids.new_id("webhook_delivery"), merchant_id=event.merchant_id,
                                env_id=event.env_id, event_id=event.event_id, webhook_endpoint_id=endpoint_id,
-                               status="PENDING", attempts=[], next_attempt_at=now, created_at=now, updated_at=now)
+                               status=PENDING, attempts=[], next_attempt_at=now, created_at=now, updated_at=now)
     session.add(delivery)
     queue.enqueue(session, DELIVER_WEBHOOK, {"webhook_delivery_id": delivery.webhook_delivery_id}, run_at=now)
     return delivery

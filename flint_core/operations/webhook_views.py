@@ -14,12 +14,11 @@ from pydantic import Field
 from sqlalchemy import select
 
 from flint_core.errors import FlintError
-from flint_core.events import EVENT_TYPES
+from flint_core.events import DISABLED, ENABLED, EVENT_TYPES, FAILED, PENDING, SUCCEEDED
 from flint_core.runtime import Context
 from flint_core.schema import Output, lenient_enum
 from flint_core.store.models import LIVE, Event, WebhookDelivery, WebhookEndpoint
 
-ENABLED, DISABLED = "ENABLED", "DISABLED"
 ALL_EVENTS = "*"
 # Legal on an endpoint in either status (no state machine needed: every action is always allowed).
 ACTIONS = ("get_webhook_endpoint", "update_webhook_endpoint", "roll_webhook_endpoint_secret",
@@ -27,8 +26,8 @@ ACTIONS = ("get_webhook_endpoint", "update_webhook_endpoint", "roll_webhook_endp
 
 
 class WebhookEndpointStatus(enum.Enum):
-    ENABLED = "ENABLED"
-    DISABLED = "DISABLED"
+    ENABLED = ENABLED
+    DISABLED = DISABLED
 
 
 StatusIn = lenient_enum(WebhookEndpointStatus, "ENABLED (deliveries are sent) or DISABLED (nothing is sent; new "
@@ -128,9 +127,9 @@ class DeletedWebhookEndpointOut(Output):
 
 
 class WebhookDeliveryStatus(enum.Enum):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
+    PENDING = PENDING
+    SUCCEEDED = SUCCEEDED
+    FAILED = FAILED
 
 
 DeliveryStatusIn = lenient_enum(WebhookDeliveryStatus, "PENDING (queued or waiting to retry), SUCCEEDED (a 2xx "

@@ -253,16 +253,14 @@ def redeliver_event(ctx: Context, params: RedeliverEventInput) -> EventRedeliver
     event = fetch(ctx, Event, params.event_id, resource="event")
     if params.webhook_endpoint_id:
         endpoint = fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id, resource="webhook_endpoint")
-        if endpoint.status != events.ENABLED:
+        if endpoint.status != ENABLED:
             raise FlintError("webhook_endpoint_disabled", param="webhook_endpoint_id",
                              webhook_endpoint_id=endpoint.webhook_endpoint_id,
                              reason=f" ({endpoint.disabled_reason})" if endpoint.disabled_reason else "",
                              suggested_actions=["update_webhook_endpoint"])
         targets = [endpoint.webhook_endpoint_id]
     else:
-        endpoints = ctx.session.scalars(scoped(ctx, WebhookEndpoint).where(WebhookEndpoint.status == events.ENABLED)
-                                        .order_by(WebhookEndpoint.webhook_endpoint_id)).all()
-        targets = [e.webhook_endpoint_id for e in endpoints if events.subscribed(e, event.type)]
+        targets = events.subscribed_endpoints(ctx.session, ctx.merchant_id, ctx.env_id, event.type)
         if not targets:
             raise FlintError("no_subscribed_webhook_endpoint", param="event_id", event_type=event.type,
                              suggested_actions=["list_webhook_endpoints", "create_webhook_endpoint"])

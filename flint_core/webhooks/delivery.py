@@ -21,14 +21,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from flint_core import events, queue, runtime
+from flint_core.events import DISABLED, ENABLED, FAILED, PENDING, SUCCEEDED
 from flint_core.runtime import Context, Settings, utcnow
 from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import schedule, signing
 
 log = logging.getLogger("flint.webhooks")
 
-PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
-ENABLED, DISABLED = "ENABLED", "DISABLED"
 TIMEOUT = 10.0  # seconds for the whole request; well inside the job lease
 SNIPPET_CHARS = 500  # of the response body kept on the attempt
 _READ_LIMIT = 4 * SNIPPET_CHARS  # bytes read from a response at most (a huge body is never buffered)
