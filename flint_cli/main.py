@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 from sqlalchemy import select
 
@@ -40,6 +41,18 @@ def rate_limit_settings(per_key: str | None, per_merchant: str | None, per_clien
     return RateLimits(**chosen)
 
 
+def env_settings(**overrides: Any) -> Settings:
+    """The settings every command shares, from the environment (the live-mode Stripe key)."""
+    return Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"), **overrides)
+
+
+def prepare_jobs(db: Database) -> list[str]:
+    """Load every job kind (a bad FLINT_JOB_MODULES fails here, at start) and queue the housekeeping job."""
+    kinds = sorted(queue.handlers())
+    jobs.schedule_housekeeping(db)
+    return kinds
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -61,13 +74,11 @@ def serve(args: argparse.Namespace) -> None:
         limits = rate_limit_settings(args.rate_limit_per_key, args.rate_limit_per_merchant, args.rate_limit_per_client)
     except ValueError as exc:
         sys.exit(f"flint serve: {exc}")
-    settings = Settings(signup_enabled=not args.no_signup, stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"),
-                        rate_limits=limits)
+    settings = env_settings(signup_enabled=not args.no_signup, rate_limits=limits)
     app = create_app(db, settings=settings)
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
-        queue.handlers()  # a bad FLINT_JOB_MODULES fails here, before serving
-        jobs.schedule_housekeeping(db)
+        prepare_jobs(db)
         threading.Thread(target=queue.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True,
                          kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
     try:
@@ -80,9 +91,8 @@ def worker(args: argparse.Namespace) -> None:
     """Only the job runner, until SIGTERM or SIGINT: then the jobs in progress finish and it exits."""
     db = Database(args.database_url)
     db.migrate()
-    kinds = sorted(queue.handlers())
-    jobs.schedule_housekeeping(db)
-    settings = Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"))
+    kinds = prepare_jobs(db)
+    settings = env_settings()
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -116,7 +126,7 @@ def mcp(args: argparse.Namespace) -> None:
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(2)
-    stdio.run(db, key or "", Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY")))
+    stdio.run(db, key or "", env_settings())
 
 
 def _positive(kind: type) -> object:
@@ -139,7 +149,10 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--database-url", default=None, dest="database_url_sub")
     p_serve.add_argument("--no-signup", action="store_true", help="disable POST /v1/merchants")
     p_serve.add_argument("--log-level", default="info")
-    for budget, default in (("key", "100:200"), ("merchant", "500:1000"), ("client", "20:100")):
+    defaults = RateLimits()
+    for budget, limit in (("key", defaults.per_key), ("merchant", defaults.per_merchant),
+                          ("client", defaults.per_client)):
+        default = f"{limit.rate}:{limit.burst}"
         p_serve.add_argument(f"--rate-limit-per-{budget}", default=None, metavar="RATE[:BURST]",
                              help=f"requests per second per {budget}{' and mode' if budget == 'merchant' else ''}"
                                   f"{' (keyless calls)' if budget == 'client' else ''}, `off` to disable "

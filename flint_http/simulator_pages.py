@@ -67,12 +67,11 @@ def simulator_router(db: Database) -> APIRouter:
     @router.post("/simulator/3ds/{reference}")
     async def answer(reference: str, request: Request) -> Response:
         started = time.perf_counter()
-        response = await _answer(reference, request)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        response = await _answer(reference, request, form)
         return await logged(request, reference, response, started, {k: v[0] for k, v in form.items()})
 
-    async def _answer(reference: str, request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    async def _answer(reference: str, request: Request, form: dict[str, list[str]]) -> Response:
         passed = form.get("outcome", [""])[0] == "pass"
         recorded = await run_in_threadpool(authenticate, db, reference, passed=passed)
         back = safe_return_url(form.get("return_url", [None])[0] or request.query_params.get("return_url"))

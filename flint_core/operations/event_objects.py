@@ -47,9 +47,13 @@ def order_json(ctx: Context, order: Order) -> Json:
 def order_event(ctx: Context, event_type: str, order: Order, before: Json | None = None) -> OrderOut:
     """Emit an ``order.*`` event about ``order`` as it is now; returns that rendering for the response."""
     out = current_order(ctx, order)
-    after = as_json(out)
-    events.emit(ctx, event_type, after, previous_attributes=changed(before, after))
+    emit_order(ctx, event_type, as_json(out), before)
     return out
+
+
+def emit_order(ctx: Context, event_type: str, now: Json, before: Json | None) -> None:
+    """Emit an ``order.*`` event from renderings already taken (after, and before, the change)."""
+    events.emit(ctx, event_type, now, previous_attributes=changed(before, now))
 
 
 def child_event(ctx: Context, event_type: str, obj: Json, before: Json | None, order: Json) -> None:

@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from flint_core import events, lifecycle
+from flint_core import lifecycle
 from flint_core.errors import FlintError
-from flint_core.operations.event_objects import as_json, changed, child_event, order_json
+from flint_core.operations.event_objects import as_json, child_event, emit_order, order_json
 from flint_core.processors.base import ChargeResult, ChargeStatus, PaymentProcessor
 from flint_core.recovery import failure_block
 from flint_core.runtime import Context
@@ -181,8 +181,7 @@ def _announce(ctx: Context, pi: PaymentIntent, order: Order, before: str, pi_bef
     order_now = order_json(ctx, order)
     child_event(ctx, kind, as_json(payment_intent_out(ctx, pi, order.status)), pi_before, order_now)
     if order_now["status"] != order_before["status"]:
-        events.emit(ctx, _ORDER_EVENTS[order.status], order_now,
-                    previous_attributes=changed(order_before, order_now))
+        emit_order(ctx, _ORDER_EVENTS[order.status], order_now, order_before)
 
 
 def _decision(status: str, failure: dict[str, Any] | None) -> str:

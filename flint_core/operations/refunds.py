@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from flint_core import events, ids, jobs, lifecycle, limits, previews, pricing
+from flint_core import ids, jobs, lifecycle, limits, previews, pricing
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, order_statuses, scoped
-from flint_core.operations.event_objects import as_json, changed, child_event, order_json
+from flint_core.operations.event_objects import as_json, child_event, emit_order, order_json
 from flint_core.operations.order_views import legal
 from flint_core.operations.payment_views import processor_for
 from flint_core.pagination import Page, paginate
@@ -274,7 +274,7 @@ def _reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:
     _move(ctx, order, pi, refund, +1, "REFUND_CREATED", plan.lines)
     order_now = order_json(ctx, order)
     child_event(ctx, "refund.created", as_json(refund_out(refund, order.status)), None, order_now)
-    events.emit(ctx, "order.refunded", order_now, previous_attributes=changed(order_before, order_now))
+    emit_order(ctx, "order.refunded", order_now, order_before)
     return refund
 
 
@@ -319,7 +319,7 @@ def settle(ctx: Context, refund_id: str, result: RefundResult) -> Refund:
     child_event(ctx, f"refund.{refund.status.lower()}", as_json(refund_out(refund, order.status)), refund_before,
                 order_now)
     if refund.status == lifecycle.FAILED:  # its money went back to the order
-        events.emit(ctx, "order.updated", order_now, previous_attributes=changed(order_before, order_now))
+        emit_order(ctx, "order.updated", order_now, order_before)
     return refund
 
 

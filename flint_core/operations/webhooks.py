@@ -10,6 +10,7 @@ the schedule runs out (FAILED). Every delivery of an event, redeliveries include
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pydantic import Field
 
@@ -122,6 +123,12 @@ class UpdateWebhookEndpointInput(Input):
                                                       "`failing_since` and `disabled_reason`.")
 
 
+def _audited(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """The fields an update can change, as its activity's delta compares them."""
+    return {"url": endpoint.url, "enabled_events": list(endpoint.enabled_events), "description": endpoint.description,
+            "metadata": dict(endpoint.metadata_), "status": endpoint.status}
+
+
 @operation("update_webhook_endpoint", http="PATCH /v1/webhook_endpoints/{webhook_endpoint_id}",
            scope="webhooks:write", safety=WRITE, summary="Change an endpoint's URL, events, note, metadata or status.")
 def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) -> WebhookEndpointOut:
@@ -132,8 +139,7 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
     roll_webhook_endpoint_secret). Errors: `resource_missing`, `parameter_invalid` (param `url`),
     `unknown_event_type` (param `enabled_events`)."""
     endpoint = fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id, resource="webhook_endpoint", lock=True)
-    before = {"url": endpoint.url, "enabled_events": list(endpoint.enabled_events),
-              "description": endpoint.description, "metadata": dict(endpoint.metadata_), "status": endpoint.status}
+    before = _audited(endpoint)
     if params.url is not None:
         endpoint.url = check_url(ctx, params.url)
     if params.enabled_events is not None:
@@ -148,8 +154,7 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
         else:
             actor = ctx.principal.api_key_id if ctx.principal else "system"
             endpoint.disabled_reason = f"disabled with update_webhook_endpoint by {actor}"
-    after = {"url": endpoint.url, "enabled_events": list(endpoint.enabled_events),
-             "description": endpoint.description, "metadata": dict(endpoint.metadata_), "status": endpoint.status}
+    after = _audited(endpoint)
     delta = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if delta:
         endpoint.updated_at = ctx.now
