@@ -191,6 +191,10 @@ def retries() -> list[str]:
         f"message, the order's `payment_intent_ids` and {op('list_payment_intents')}). Both ask the processor "
         "what happened first and can never charge twice. Never start a new payment, never assume it failed.",
         "",
+        "**Rate limits**: every response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` "
+        "(MCP results: `_meta.rate_limit`). Slow down before `remaining` reaches 0; after a 429 wait "
+        "`retry_after_seconds` plus a little random jitter, never a tight loop "
+        "([rate limits](/docs/rate-limits)).", "",
         "Never retry these unchanged:", "",
         *tables.not_retryable(), "",
         "### After a declined payment (`failure` block)", "",
