@@ -47,7 +47,9 @@ _spec("parameter_missing", INVALID, 400, "Missing required parameter: {param}.",
       "A required field is absent. `param` names it as a dotted path (`line_items.0.quantity`).")
 _spec("parameter_invalid", INVALID, 400, "Invalid value for {param}: {detail}.",
       "A field has the wrong type or an out-of-range value (a negative or fractional quantity, an amount "
-      "above 2^53 - 1, a malformed percentage). `param` names the field.")
+      "above 2^53 - 1, a malformed percentage), or text holds a control character (such as NUL; tab, newline "
+      "and carriage return are allowed). `param` names the field. An id holding a control character names "
+      "nothing: it is `resource_missing`.")
 _spec("unknown_parameter", INVALID, 400, "Received unknown parameter: {param}.",
       "The request has a field the operation does not define. Flint rejects unknown fields instead of "
       "ignoring them, so a typo never silently drops an instruction.")

@@ -30,6 +30,7 @@ from flint_core.auth import Principal
 from flint_core.processors.cards import CARD_LIKE, luhn_ok
 from flint_core.store.db import Database
 from flint_core.store.models import CheckoutSession, PaymentIntent, RequestLog, RequestLogObject
+from flint_core.text import has_control_character
 
 log = logging.getLogger("flint.request_logs")
 
@@ -259,6 +260,8 @@ def write_hosted(db: Database, *, request_id: str | None, method: str, path: str
 
 def hosted_scope_of_session(db: Database, checkout_session_id: str) -> tuple[tuple[str, str] | None, set[str]]:
     """The merchant scope of a checkout session, and the ids its page touches (session, order, payment)."""
+    if has_control_character(checkout_session_id):
+        return None, set()
     with db.transaction(write=False) as session:
         cs = session.get(CheckoutSession, checkout_session_id)
         if cs is None:
@@ -269,6 +272,8 @@ def hosted_scope_of_session(db: Database, checkout_session_id: str) -> tuple[tup
 
 def hosted_scope_of_charge(db: Database, reference: str) -> tuple[tuple[str, str] | None, set[str]]:
     """The merchant scope of a simulated charge (the 3D Secure page), via its payment intent."""
+    if has_control_character(reference):
+        return None, set()
     with db.transaction(write=False) as session:
         found = session.execute(select(PaymentIntent.merchant_id, PaymentIntent.env_id, PaymentIntent.payment_intent_id,
                                        PaymentIntent.order_id)
