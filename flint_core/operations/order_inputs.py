@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core import lifecycle
+from flint_core.operations.coupons import CouponCode
 from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 from flint_core.schema import Bool, Currency, Input, Metadata, MoneyIn, Percentage, Quantity, exactly_one, lenient_enum
 
@@ -96,7 +97,7 @@ class CreateOrderInput(Input):
                                     description="Where receipts go.")
     tax_address: TaxAddressIn | None = Field(None, description="Address that selects tax rates; without one "
                                                                "only rates for every address apply.")
-    coupon_codes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+    coupon_codes: list[CouponCode] = Field(
         default_factory=list, max_length=20, description="Coupon codes to apply, in order.")
     service_charges: list[ServiceChargeIn] = Field(default_factory=list, max_length=20,
                                                    description="Fees such as delivery or service.")

@@ -266,7 +266,7 @@ def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
 
 class ApplyCouponInput(Input):
     order_id: str = Field(description="The OPEN order to discount.")
-    coupon_code: str = Field(min_length=1, max_length=100, description="The code, case-insensitive.")
+    coupon_code: coupon_ops.CouponCode = Field(description="The code, case-insensitive.")
 
 
 @operation("apply_coupon", http="POST /v1/orders/{order_id}/coupons", scope="orders:write", safety=WRITE,
@@ -283,7 +283,7 @@ def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
 
 class RemoveCouponInput(Input):
     order_id: str = Field(description="The OPEN order.")
-    coupon_code: str = Field(min_length=1, max_length=100, description="The applied code to remove.")
+    coupon_code: coupon_ops.CouponCode = Field(description="The applied code to remove.")
 
 
 @operation("remove_coupon", http="DELETE /v1/orders/{order_id}/coupons/{coupon_code}", scope="orders:write",
@@ -291,7 +291,8 @@ class RemoveCouponInput(Input):
 def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
     """Take a coupon off an OPEN order (its redemption is released) and recompute every amount."""
     order = _open_order(ctx, params.order_id, "remove_coupon")
-    applied = next((c for c in order.coupons if c.code.upper() == params.coupon_code.strip().upper()), None)
+    key = coupon_ops.code_key(params.coupon_code)
+    applied = next((c for c in order.coupons if coupon_ops.code_key(c.code) == key), None)
     if applied is None:
         raise not_found("coupon on this order", params.coupon_code, "coupon_code")
     before = _before(ctx, order)

@@ -584,3 +584,22 @@ def test_every_code_that_can_be_applied_can_be_removed(api: Api) -> None:
     assert removed.status_code == 200, removed.text
     assert removed.json()["coupons"] == []
     assert api.ok("GET", f"/v1/coupons/{response.json()['coupon_id']}")["times_redeemed"] == 0
+
+
+@pytest.mark.parametrize("look_alike", ["maß10", "MAſS10", "MASS１0", "MASS10\u200b", "ＭASS10", "MAS S10"])
+def test_look_alike_codes_never_redeem_a_real_coupon(api: Api, look_alike: str) -> None:
+    """Codes compare ASCII case-insensitively and nothing else: Unicode case folding would turn `maß10` (and
+    `ſ`, the long s) into MASS10. Such a code is refused with 400 wherever it is typed."""
+    coupon = api.ok("POST", "/v1/coupons", {"code": "MASS10", "percentage": "10"})
+    order = api.ok("POST", "/v1/orders", {"currency": "USD", "line_items": [line("Lamp", 1000)]})
+    assert_error(api.post(f"/v1/orders/{order['order_id']}/coupons", {"coupon_code": look_alike}), 400,
+                 "parameter_invalid", "coupon_code")
+    assert_error(api.post("/v1/orders", {"currency": "USD", "line_items": [line("Lamp", 1000)],
+                                         "coupon_codes": [look_alike]}), 400, "parameter_invalid", "coupon_codes.0")
+    assert_error(api.get("/v1/coupons", params={"code": look_alike}), 400, "parameter_invalid", "code")
+    assert_error(api.post("/v1/coupons", {"code": look_alike, "percentage": "5"}), 400, "parameter_invalid", "code")
+    assert api.ok("GET", f"/v1/coupons/{coupon['coupon_id']}")["times_redeemed"] == 0
+    assert api.ok("GET", f"/v1/orders/{order['order_id']}")["coupons"] == []
+    # the one spelling rule still matches case-insensitively and ignores surrounding spaces
+    assert [c["coupon_id"] for c in api.ok("GET", "/v1/coupons", params={"code": " mass10 "})["data"]] == [
+        coupon["coupon_id"]]
