@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from flint_cli.access_log import redact_access_log
 from flint_core import jobs, queue
 from flint_core.rate_limits import Budget, RateLimits
 from flint_core.runtime import Settings, utcnow
@@ -81,6 +82,7 @@ def serve(args: argparse.Namespace) -> None:
         prepare_jobs(db)
         threading.Thread(target=queue.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True,
                          kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
+    redact_access_log()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -94,6 +95,16 @@ def redact(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return _redact_text(str(value))
+
+
+def redact_url(url: str) -> str:
+    """A path with its query string, safe to print (the server's access log): the query parameters are
+    redacted like stored parameters, and secrets or card numbers in the path by their shape."""
+    path, has_query, query = url.partition("?")
+    if not has_query:
+        return _redact_text(path)
+    pairs = [pair for name, value in parse_qsl(query, keep_blank_values=True) for pair in redact({name: value}).items()]
+    return f"{_redact_text(path)}?{urlencode(pairs, safe='[]', quote_via=quote)}"
 
 
 def _bounded(params: Any) -> dict[str, Any]:
