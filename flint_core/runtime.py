@@ -210,12 +210,14 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
             # an error the face found wins over the key's, except a refusal for being over budget
             if rejected is None or exc.spec.type == "rate_limit_error":
                 raise
+        # The scope before any judgement of the arguments, on every face: a key never learns how to call
+        # an operation it may not call (docs/authentication.md).
+        if principal is not None and op is not None and not principal.has_scope(op.scope):
+            raise FlintError("missing_scope", scope=op.scope, operation=op.name)
         if rejected is not None:
             raise rejected
         assert op is not None
         if principal is not None:
-            if not principal.has_scope(op.scope):
-                raise FlintError("missing_scope", scope=op.scope, operation=op.name)
             limits.check_operation(principal.limits, op, arguments)
         params = parse(op, arguments)
         if idempotency_key is not None and not op.safety.read_only:
