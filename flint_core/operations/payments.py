@@ -150,13 +150,21 @@ class PaymentIntentInput(Input):
 
 
 @operation("retry_payment", http="POST /v1/payment_intents/{payment_intent_id}/retry", scope="payments:write",
-           safety=RESUME, summary="Re-drive a payment stuck PROCESSING after a processor timeout; safe to repeat.")
+           safety=RESUME, summary="Re-drive a payment stuck PROCESSING after a processor timeout (never a decline); safe to repeat.")
 def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
     """For a payment left PROCESSING by a processor timeout or a crash: asks the processor what became
     of the original call (same processor idempotency key) and records that outcome, or makes the call if
-    it never arrived. It can never charge twice, so it is safe to call any number of times."""
+    it never arrived. It can never charge twice, so it is safe to call any number of times. It does NOT
+    retry a declined (FAILED) payment: that is 409 `payment_not_processing`; to try a decline again, call
+    pay_order on the order with a payment_source and a new idempotency key."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
-    lifecycle.PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
+    try:
+        lifecycle.PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
+    except FlintError as exc:  # name the call that does retry a decline, when the order takes one now
+        order = fetch(ctx, Order, pi.order_id, resource="order")
+        if lifecycle.ORDER.can(order.status, "pay_order") and ctx.can("pay_order"):
+            exc.suggested_actions.insert(0, "pay_order")
+        raise
     return _authorize(ctx, pi)
 
 

@@ -48,6 +48,23 @@ def test_successful_payment_pays_the_order(api: Api, source: str) -> None:
 CUSTOMER_ACTION = ["request_new_payment_method", "create_checkout_session"]  # hosted fallback on the same order
 
 
+def test_retry_payment_on_a_decline_says_what_it_does_and_names_pay_order(api: Api) -> None:
+    """retry_payment only re-drives a payment whose outcome is unknown; a decline is retried by pay_order."""
+    order = new_order(api)
+    declined = pay(api, order["order_id"], "tok_chargeDeclined").json()
+    response = api.post(f"/v1/payment_intents/{declined['payment_intent_id']}/retry", {}, idempotency_key="r-1")
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == ("payment_not_processing", "payment_intent_id")
+    assert "only re-drives a payment left PROCESSING" in error["message"] and "pay_order" in error["message"]
+    assert error["suggested_actions"] == ["pay_order", "get_payment_intent"]
+    paid = pay(api, order["order_id"], "tok_visa").json()  # the call it names works
+    assert paid["status"] == "SUCCEEDED"
+    # once the order is paid there is nothing to retry and pay_order is no longer suggested
+    after = api.post(f"/v1/payment_intents/{declined['payment_intent_id']}/retry", {}, idempotency_key="r-2")
+    assert after.json()["error"]["suggested_actions"] == ["get_payment_intent"]
+
+
 @pytest.mark.parametrize("source,code,decline,category,options", [
     ("tok_chargeDeclined", "card_declined", "generic_decline", "customer_action", CUSTOMER_ACTION),
     ("4000000000009995", "card_declined", "insufficient_funds", "customer_action", CUSTOMER_ACTION),
