@@ -42,6 +42,7 @@ class Settings:
     """Server-wide switches (set by `flint serve`)."""
 
     signup_enabled: bool = True
+    default_currency: str = "USD"  # of an order whose request names no currency (docs/money.md)
     stripe_api_key: str | None = None  # live-mode processor; test mode always uses the simulator
     rate_limits: RateLimits = field(default_factory=RateLimits)  # request budgets (docs/rate-limits.md)
     # Webhook retries (seconds before each retry) and how long an endpoint may fail before it is disabled.

@@ -92,6 +92,13 @@ class MoneyIn(Input):
     currency: Currency
 
 
+class PartMoneyIn(MoneyIn):
+    """Money that is part of an order (a line's price, a service charge, a tip): its currency may be left out
+    and is then the order's."""
+
+    currency: Currency | None = Field(None, description="ISO 4217 code; absent means the order's currency.")
+
+
 class MoneyOut(Output):
     amount: int = Field(description="Integer amount in the currency's minor unit.")
     currency: str = Field(description="ISO 4217 currency code.")

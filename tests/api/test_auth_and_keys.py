@@ -353,7 +353,7 @@ def test_whoami_secret_key(client: TestClient, merchant: dict[str, Any], api: Ap
     assert who == {
         "object": "whoami", "merchant": merchant["merchant"], "mode": "test",
         "sandbox_id": merchant["sandbox"]["sandbox_id"], "api_key_id": merchant["api_key"]["api_key_id"],
-        "kind": "SECRET", "scopes": ALL_SCOPES, "limits": {},
+        "kind": "SECRET", "scopes": ALL_SCOPES, "limits": {}, "default_currency": "USD",
     }
     assert who["merchant"]["name"] == "Test shop" and who["merchant"]["email"] == "owner@example.com"
 
@@ -365,7 +365,7 @@ def test_whoami_restricted_key(client: TestClient, merchant: dict[str, Any], api
     assert who.json() == {
         "object": "whoami", "merchant": merchant["merchant"], "mode": "test",
         "sandbox_id": merchant["sandbox"]["sandbox_id"], "api_key_id": key["api_key_id"], "kind": "RESTRICTED",
-        "scopes": ["orders:read", "orders:write", "customers:read", "logs:read"], "limits": {},
+        "scopes": ["orders:read", "orders:write", "customers:read", "logs:read"], "limits": {}, "default_currency": "USD",
     }
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from flint_core.runtime import Settings
+from flint_http.app import create_app
 from tests.conftest import Api, line, usd
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
@@ -603,3 +605,39 @@ def test_look_alike_codes_never_redeem_a_real_coupon(api: Api, look_alike: str) 
     # the one spelling rule still matches case-insensitively and ignores surrounding spaces
     assert [c["coupon_id"] for c in api.ok("GET", "/v1/coupons", params={"code": " mass10 "})["data"]] == [
         coupon["coupon_id"]]
+
+
+# --- the currency of an order: given, named by its prices, or the server's default ------------------------
+
+def test_the_currency_is_inferred_from_the_prices_when_they_agree(api: Api) -> None:
+    eur = {"amount": 9900, "currency": "eur"}
+    order = api.ok("POST", "/v1/orders", {"line_items": [{"name": "Jacket", "quantity": 1, "unit_price_money": eur},
+                                                         {"name": "Cap", "quantity": 1,
+                                                          "unit_price_money": {"amount": 1500}}]})
+    assert order["currency"] == "EUR"
+    assert {line["unit_price_money"]["currency"] for line in order["line_items"]} == {"EUR"}
+    added = api.ok("PATCH", f"/v1/orders/{order['order_id']}",
+                   {"add_line_items": [{"name": "Scarf", "quantity": 1, "unit_price_money": {"amount": 700}}]})
+    assert added["line_items"][-1]["unit_price_money"] == {"amount": 700, "currency": "EUR"}
+
+
+def test_prices_in_two_currencies_name_the_one_that_disagrees(api: Api) -> None:
+    body = {"line_items": [line("Jacket", 9900), {"name": "Cap", "quantity": 1,
+                                                   "unit_price_money": {"amount": 1500, "currency": "EUR"}}]}
+    assert_error(api.post("/v1/orders", body), 400, "currency_mismatch", "line_items.1.unit_price_money.currency")
+    tipped = {"line_items": [{"name": "Soup", "quantity": 1, "unit_price_money": {"amount": 900}}],
+              "tip": {"amount_money": {"amount": 100, "currency": "GBP"}},
+              "service_charges": [{"name": "Delivery", "amount_money": {"amount": 300, "currency": "EUR"}}]}
+    assert_error(api.post("/v1/orders", tipped), 400, "currency_mismatch", "tip.amount_money.currency")
+    assert api.ok("GET", "/v1/orders")["data"] == []
+
+
+def test_an_order_that_names_no_currency_is_in_the_default_currency(api: Api, db: Any) -> None:
+    """The published samples' spelling: no currency anywhere. The default is a server setting, USD unless set."""
+    body = {"line_items": [{"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900}}]}
+    assert api.ok("POST", "/v1/orders", body)["currency"] == "USD"
+    assert api.ok("GET", "/v1/whoami")["default_currency"] == "USD"
+    with TestClient(create_app(db, settings=Settings(default_currency="JPY"))) as yen:
+        key = {"Authorization": f"Bearer {api.key}"}
+        assert yen.post("/v1/orders/preview", json=body, headers=key).json()["currency"] == "JPY"
+        assert yen.get("/v1/whoami", headers=key).json()["default_currency"] == "JPY"

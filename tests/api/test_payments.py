@@ -332,3 +332,32 @@ def test_capture_timeout_suggests_capturing_again(api: Api) -> None:
     assert pi["payment_intent_id"] in error["message"]
     again = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/capture", {}, idempotency_key="cap-1")
     assert again["status"] == "SUCCEEDED" and again["amount_captured_money"] == usd(13824)
+
+
+def test_payment_source_tokens_is_another_spelling_of_payment_source(api: Api) -> None:
+    order = new_order(api)
+    paid = api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source_tokens": ["tok_visa"]},
+                    idempotency_key="spelling-1")
+    assert paid.status_code == 200 and paid.json()["status"] == "SUCCEEDED", paid.text
+    # the same request in the other spelling is the same request: a replay, not idempotency_key_reused
+    again = api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"},
+                     idempotency_key="spelling-1")
+    assert again.headers.get("idempotent-replayed") == "true" and again.text == paid.text
+
+
+@pytest.mark.parametrize("body,code,param,words", [
+    ({"payment_source_tokens": ["tok_visa", "tok_mastercard"]}, "parameter_invalid", "payment_source_tokens",
+     "exactly one token"),
+    ({"payment_source_tokens": []}, "parameter_invalid", "payment_source_tokens", "exactly one token"),
+    ({"payment_source": "tok_visa", "payment_source_tokens": ["tok_visa"]}, "parameter_invalid",
+     "payment_source_tokens", "not both"),
+    ({}, "parameter_missing", "payment_source", "payment_source"),
+])
+def test_payment_source_spellings_that_cannot_work_say_why(api: Api, body: dict[str, Any], code: str, param: str,
+                                                           words: str) -> None:
+    order = new_order(api)
+    response = api.post(f"/v1/orders/{order['order_id']}/pay", body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == (code, param) and words in error["message"]
+    assert api.ok("GET", f"/v1/orders/{order['order_id']}")["payment_intent_ids"] == []
