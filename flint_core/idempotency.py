@@ -109,8 +109,10 @@ def complete(session: Session, *, merchant_id: str, env_id: str, key: str, reque
 
 
 def release(db: Database, *, merchant_id: str, env_id: str, key: str, request_id: str) -> None:
-    """Forget a claim whose request failed before or outside execution (so the key can be retried)."""
+    """Forget a claim whose request failed before or outside execution (so the key can be retried). An
+    answer already stored stays (a commit that happened although its connection broke): it is the key's."""
     db.run(lambda session: session.execute(
         IdempotencyRecord.__table__.delete().where(
             IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
-            IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id)))
+            IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id,
+            IdempotencyRecord.status_code.is_(None))))

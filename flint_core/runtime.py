@@ -34,11 +34,11 @@ from flint_core.validation import translate
 
 log = logging.getLogger("flint")
 PUBLIC_SCOPE = ("public", "public")
-# Never stored as an idempotent answer (API.md section 3), even when raised while the operation runs: the
-# same request may succeed with another key or once the key's powers change.
 # How long a client is asked to wait after database_busy: Flint's own retries already took a moment, and
 # deadlocks and failovers clear within seconds.
 BUSY_RETRY_AFTER_SECONDS = 1
+# Never stored as an idempotent answer (API.md section 3), even when raised while the operation runs: the
+# same request may succeed with another key or once the key's powers change.
 UNSTORED = frozenset({"authentication_error", "permission_error", "rate_limit_error"})  # idempotency scope of calls made without a key (create_merchant)
 
 
@@ -285,6 +285,7 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
 
     def attempt() -> Outcome:
         nonlocal ctx, committing
+        committing = False
         entry.touched.clear()  # what a rolled-back attempt touched is not what this request did
         entry.touched.update(touched_before)
         entry.logged = False

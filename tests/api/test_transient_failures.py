@@ -155,3 +155,34 @@ def test_a_commit_that_may_have_happened_is_not_rerun_without_an_idempotency_key
     replay = api.post("/v1/orders", WORKED_EXAMPLE, idempotency_key="order-commit-lost")
     assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
     assert order_count(api) == 2
+
+
+def test_an_answer_whose_commit_was_lost_is_never_released(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first attempt committed (its connection broke on the way back); every rerun deadlocks. The claim
+    released after the last one must not take the stored answer with it: the key still replays it."""
+    commit, complete = Session.commit, idempotency.complete
+    commits: list[int] = []
+
+    def commit_then_lose_the_connection(session: Session) -> None:
+        commit(session)
+        commits.append(1)
+        if len(commits) == 1:
+            raise connection_lost()
+
+    completes: list[int] = []
+
+    def complete_then_deadlock(*args: Any, **kwargs: Any) -> bool:
+        completes.append(1)
+        if len(completes) > 1:
+            raise deadlock()
+        return complete(*args, **kwargs)
+
+    monkeypatch.setattr(Session, "commit", commit_then_lose_the_connection)
+    monkeypatch.setattr(idempotency, "complete", complete_then_deadlock)
+    assert_error(api.post("/v1/orders", WORKED_EXAMPLE, idempotency_key="order-lost-then-busy"), 503,
+                 "database_busy", retryable=True)
+    assert len(completes) == ATTEMPTS
+    monkeypatch.undo()
+    replay = api.post("/v1/orders", WORKED_EXAMPLE, idempotency_key="order-lost-then-busy")
+    assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
+    assert order_count(api) == 1
