@@ -205,7 +205,21 @@ _spec("processor_timeout", "processor_error", 504, "The payment processor did no
       "retry_payment also works); never start a new payment. `suggested_actions` names the call to repeat.",
       retryable=True, effect="unknown")
 _spec("internal_error", "api_error", 500, "Flint failed to process this request ({request_id}).",
-      "Flint's fault, not yours. Nothing was applied. Retry with the same idempotency key.", retryable=True)
+      "Flint's fault, not yours. Nothing was applied. Retry with the same idempotency key. (If the operation "
+      "had already called the card processor, `effect` is `unknown`: retry ONLY with the same idempotency key, "
+      "which resumes that call's outcome instead of starting again.)", retryable=True)
+_spec("database_busy", "api_error", 503, "The database could not complete this request right now ({request_id}); "
+      "retry after {retry_after} second(s).",
+      "A momentary database conflict (a deadlock or serialization failure between concurrent requests) or a "
+      "lost database connection, which Flint already retried a few times. Nothing was applied: wait "
+      "`retry_after_seconds` (also the `Retry-After` header), then send the same request with the same "
+      "idempotency key. (If the operation had already called the card processor, `effect` is `unknown`: "
+      "retry ONLY with the same idempotency key, which resumes that call's outcome.)", retryable=True)
+_spec("database_error", "api_error", 500, "Flint's database rejected this request ({request_id}).",
+      "Flint's fault, not yours, and not a momentary one: the same request would fail the same way, so it is "
+      "not retryable. Nothing was applied (if `effect` is `unknown`, the operation had already called the card "
+      "processor: look at the object, e.g. with get_order, before doing anything else). Report the "
+      "`request_id` to the server's operator.")
 
 CATALOG: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
 assert len(CATALOG) == len(_SPECS), "duplicate error code"
@@ -216,8 +230,11 @@ class FlintError(Exception):
 
     def __init__(self, error_code: str, /, *, param: str | None = None,
                  suggested_actions: list[str] | None = None, retry_after_seconds: int | None = None,
-                 **fields: Any) -> None:
+                 effect: str | None = None, **fields: Any) -> None:
         self.spec = CATALOG[error_code]
+        # the catalog's effect, unless the raise site knows better (a failure after part of the work
+        # was committed and the processor called: "unknown")
+        self.effect = effect or self.spec.effect
         self.param = param
         self.suggested_actions = suggested_actions or []
         self.retry_after_seconds = retry_after_seconds
@@ -239,7 +256,7 @@ class FlintError(Exception):
             "message": self.message,
             "param": self.param,
             "retryable": self.spec.retryable,
-            "effect": self.spec.effect,
+            "effect": self.effect,
             "retry_after_seconds": self.retry_after_seconds,
             "request_id": request_id,
             "doc_url": self.spec.doc_url,

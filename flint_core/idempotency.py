@@ -51,7 +51,8 @@ def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: s
     response, or raises idempotency_key_reused / idempotency_request_in_progress."""
     values = dict(merchant_id=merchant_id, env_id=env_id, key=key, operation=operation, fingerprint=fingerprint,
                   request_id=request_id, locked_at=now, created_at=now)
-    with db.transaction() as session:
+
+    def claim_in(session: Session) -> Replay | None:
         insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)
         session.execute(insert(IdempotencyRecord).values(**values).on_conflict_do_nothing())
         record = session.scalar(select(IdempotencyRecord).with_for_update().where(
@@ -73,6 +74,8 @@ def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: s
         record.status_code = record.response_body = None
         return None
 
+    return db.run(claim_in)  # rerun-safe: a claim this request already holds is simply found again
+
 
 def storable(body: str) -> str:
     """The response as stored for replays: API key secrets are never stored, so a replay of a response
@@ -93,19 +96,23 @@ def storable(body: str) -> str:
 
 def complete(session: Session, *, merchant_id: str, env_id: str, key: str, request_id: str, status: int,
              body: str) -> bool:
-    """Store the response; False if this request no longer holds the claim (then roll back)."""
+    """Store the response; False if this request no longer holds the claim (then roll back): another
+    request took it over, or it is answered already (a rerun after a commit that did happen although its
+    connection broke must not execute the key a second time)."""
     result = session.execute(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
-               IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id)
+               IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id,
+               IdempotencyRecord.status_code.is_(None))
         .values(status_code=status, response_body=storable(body), locked_at=None))
     return result.rowcount == 1
 
 
 def release(db: Database, *, merchant_id: str, env_id: str, key: str, request_id: str) -> None:
-    """Forget a claim whose request failed before or outside execution (so the key can be retried)."""
-    with db.transaction() as session:
-        session.execute(
-            IdempotencyRecord.__table__.delete().where(
-                IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
-                IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id))
+    """Forget a claim whose request failed before or outside execution (so the key can be retried). An
+    answer already stored stays (a commit that happened although its connection broke): it is the key's."""
+    db.run(lambda session: session.execute(
+        IdempotencyRecord.__table__.delete().where(
+            IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
+            IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id,
+            IdempotencyRecord.status_code.is_(None))))

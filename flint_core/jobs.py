@@ -159,34 +159,53 @@ def expire_checkout_session(claim: queue.Claim) -> None:
 HOUSEKEEPING = "housekeeping"
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 HOUSEKEEPING_BATCH = 5000  # rows per table per run; a backlog is worked off in runs a minute apart
+HOUSEKEEPING_CHUNK = 500  # rows per delete transaction: row locks are held for milliseconds, not a whole run
 PREVIEW_GRACE = timedelta(days=1)  # an expired preview still answers preview_stale (not 404) for a day
 
 
 def schedule_housekeeping(db: Database) -> None:
     """Queue the housekeeping job unless it is already queued (at every `flint serve` / `flint worker` start)."""
-    with db.transaction() as session:
-        queue.enqueue(session, HOUSEKEEPING, {}, run_at=utcnow(), dedupe_key=HOUSEKEEPING)
+    db.run(lambda session: queue.enqueue(session, HOUSEKEEPING, {}, run_at=utcnow(), dedupe_key=HOUSEKEEPING))
 
 
-def _delete_batch(session: Session, key: Any, *conditions: Any) -> int:
-    """Delete up to HOUSEKEEPING_BATCH rows matching ``conditions`` (by primary key ``key``)."""
-    doomed = select(key).where(*conditions).limit(HOUSEKEEPING_BATCH).scalar_subquery()
-    return session.execute(delete(key.class_).where(key.in_(doomed))).rowcount or 0
+def _delete_chunk(session: Session, key: Any, *conditions: Any) -> int:
+    """Delete up to HOUSEKEEPING_CHUNK rows matching ``conditions`` (by primary key ``key``), locking them
+    in key order and skipping rows a request holds (``FOR UPDATE SKIP LOCKED``; SQLite has no row locks
+    and serialises writers). Housekeeping thus never waits for a request, so it cannot close a deadlock
+    cycle with one (a request spends its key's bucket, then its merchant's, in one statement: a delete
+    that locked rows in table order while waiting on one of them could hold the second and want the
+    first). A skipped row is deleted by a later run. The lock re-checks ``conditions``: a bucket a
+    request spent from since the row was read is no longer full and stays."""
+    doomed = (select(key).where(*conditions).order_by(key).limit(HOUSEKEEPING_CHUNK)
+              .with_for_update(skip_locked=True).scalar_subquery())
+    return session.execute(delete(key.class_).where(key.in_(doomed), *conditions)).rowcount or 0
+
+
+def _delete_expired(db: Database, key: Any, *conditions: Any) -> int:
+    """Delete up to HOUSEKEEPING_BATCH rows in short transactions of HOUSEKEEPING_CHUNK; the count."""
+    deleted = 0
+    while deleted < HOUSEKEEPING_BATCH:
+        chunk = db.run(lambda session: _delete_chunk(session, key, *conditions))
+        deleted += chunk
+        if chunk < HOUSEKEEPING_CHUNK:
+            break
+    return deleted
 
 
 @queue.handler(HOUSEKEEPING)
 def housekeeping(claim: queue.Claim) -> None:
     """Delete what can no longer change an answer, then run again in an hour (in a minute while a backlog
     remains). Idempotency keys older than the window are treated as new anyway; a bucket whose theoretical
-    arrival time has passed is full, exactly like a missing one."""
+    arrival time has passed is full, exactly like a missing one. The deletes commit in chunks of their own
+    before the job is rescheduled: deleting them twice (a worker that lost its lease) changes nothing."""
     now = max(claim.now, utcnow())
-    with claim.db.transaction() as session:
-        deleted = [
-            _delete_batch(session, IdempotencyRecord.id, IdempotencyRecord.created_at <= now - idempotency.WINDOW),
-            _delete_batch(session, Preview.preview_id, Preview.expires_at <= now - PREVIEW_GRACE),
-            _delete_batch(session, RateLimitBucket.key, RateLimitBucket.tat_us <= rate_limits.epoch_us(now)),
-        ]
-        backlog = max(deleted) >= HOUSEKEEPING_BATCH
-        if any(deleted):
-            log.info("housekeeping deleted %s idempotency keys, %s previews, %s rate-limit buckets", *deleted)
-        claim.retry_at(session, now + (timedelta(minutes=1) if backlog else HOUSEKEEPING_EVERY), reset_attempts=True)
+    deleted = [
+        _delete_expired(claim.db, IdempotencyRecord.id, IdempotencyRecord.created_at <= now - idempotency.WINDOW),
+        _delete_expired(claim.db, Preview.preview_id, Preview.expires_at <= now - PREVIEW_GRACE),
+        _delete_expired(claim.db, RateLimitBucket.key, RateLimitBucket.tat_us <= rate_limits.epoch_us(now)),
+    ]
+    backlog = max(deleted) >= HOUSEKEEPING_BATCH
+    if any(deleted):
+        log.info("housekeeping deleted %s idempotency keys, %s previews, %s rate-limit buckets", *deleted)
+    again = now + (timedelta(minutes=1) if backlog else HOUSEKEEPING_EVERY)
+    claim.db.run(lambda session: claim.retry_at(session, again, reset_attempts=True))

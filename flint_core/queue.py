@@ -10,6 +10,10 @@ claim's token: if the lease lapsed and another worker took the job over, the lat
 rolled back (``LeaseLost``), so the effects of a job commit once. A worker that dies leaves a lease that
 lapses; the job is claimed again and never lost.
 
+These bookkeeping transactions are run again when the database fails them transiently (a deadlock, a lost
+connection: ``Database.run``); a handler that fails that way is retried like any failing job, after its
+backoff, since a handler may have called the outside world before it failed.
+
 Handlers register with ``@handler(kind)``; ``run_due`` claims and runs a batch; ``run_forever`` loops
 (inside `flint serve`, or alone as `flint worker`).
 """
@@ -165,7 +169,8 @@ def claim(db: Database, settings: Settings, *, limit: int, now: datetime | None 
     """Lease up to ``limit`` due jobs for this worker (committed before any of them runs)."""
     now = now or utcnow()
     token = secrets.token_hex(12)
-    with db.transaction() as session:
+
+    def lease(session: Session) -> list[Claim]:
         stmt = (select(Job).where(Job.status == QUEUED, Job.run_at <= now,
                                   or_(Job.locked_until.is_(None), Job.locked_until < now))
                 .order_by(Job.run_at, Job.job_id).limit(limit).with_for_update(skip_locked=True))
@@ -177,7 +182,10 @@ def claim(db: Database, settings: Settings, *, limit: int, now: datetime | None 
             job.locked_by, job.locked_until, job.attempts = f"{token}.{n}", now + LEASE, job.attempts + 1
             claims.append(Claim(job.job_id, job.kind, dict(job.payload), job.attempts, job.locked_by, db, settings,
                                 now))
-    return claims
+        return claims
+
+    # rerun-safe: a lease whose commit happened unseen is never run by this worker and lapses
+    return db.run(lease)
 
 
 def run(claim_: Claim) -> bool:
@@ -195,22 +203,21 @@ def run(claim_: Claim) -> bool:
     except Exception as exc:
         log.exception("job %s (%s) failed on attempt %s", claim_.job_id, claim_.kind, claim_.attempts)
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        with claim_.db.transaction() as session:
-            if spec is None or claim_.attempts >= spec.max_attempts:
-                values: dict[str, Any] = dict(status=DEAD, locked_by=None, locked_until=None, last_error=error)
-            else:
-                values = dict(run_at=max(claim_.now, utcnow()) + timedelta(seconds=spec.backoff(claim_.attempts)),
-                              locked_by=None, locked_until=None, last_error=error)
-            session.execute(update(Job).where(Job.job_id == claim_.job_id, Job.locked_by == claim_.token)
-                            .values(**values))
+        if spec is None or claim_.attempts >= spec.max_attempts:
+            values: dict[str, Any] = dict(status=DEAD, locked_by=None, locked_until=None, last_error=error)
+        else:
+            values = dict(run_at=max(claim_.now, utcnow()) + timedelta(seconds=spec.backoff(claim_.attempts)),
+                          locked_by=None, locked_until=None, last_error=error)
+        claim_.db.run(lambda session: session.execute(
+            update(Job).where(Job.job_id == claim_.job_id, Job.locked_by == claim_.token).values(**values)))
         return False
 
 
 def release(claim_: Claim) -> None:
     """Give a claimed job back unrun (the worker is stopping): due again at once, attempt not counted."""
-    with claim_.db.transaction() as session:
-        session.execute(update(Job).where(Job.job_id == claim_.job_id, Job.locked_by == claim_.token)
-                        .values(locked_by=None, locked_until=None, attempts=Job.attempts - 1))
+    claim_.db.run(lambda session: session.execute(
+        update(Job).where(Job.job_id == claim_.job_id, Job.locked_by == claim_.token)
+        .values(locked_by=None, locked_until=None, attempts=Job.attempts - 1)))
 
 
 def run_due(db: Database, settings: Settings = Settings(), *, limit: int = 50,

@@ -247,10 +247,13 @@ def write(db: Database, entry: Entry, status: int, body: str, replayed: bool = F
     if entry.logged or not entry.attributable:
         entry.logged = True
         return
+
+    def write_in(session: Session) -> None:
+        relax_commit(session)
+        add(session, entry, status, body, replayed)
+
     try:
-        with db.transaction() as session:
-            relax_commit(session)
-            add(session, entry, status, body, replayed)
+        db.run(write_in)
     except Exception:
         log.exception("request log for %s could not be written", entry.request_id)
     entry.logged = True

@@ -3,6 +3,11 @@
 ``invoke`` authenticates, checks the scope, validates the arguments with the operation's input model,
 claims the idempotency key, runs the handler in one transaction together with its activity rows and the
 stored response, and returns the response as JSON text. Faces only translate transport details.
+
+Each of those transactions runs again when the database fails it transiently (a deadlock, a serialization
+failure, a lost connection: ``store.db.is_transient``), except an operation that already committed a
+checkpoint (it may have called the card processor, which a rerun must not repeat). A failure that is not
+a FlintError is answered by ``unexpected_error``: retryable only when it is transient or not the database's.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from flint_core import idempotency, ids, limits, rate_limits, registry, request_logs
@@ -23,12 +29,15 @@ from flint_core.errors import FlintError
 from flint_core.rate_limits import RateLimits
 from flint_core.registry import Operation
 from flint_core.request_logs import Transport
-from flint_core.store.db import Database
+from flint_core.store.db import Database, is_transient, retry_transient
 from flint_core.store.models import LIVE, Activity
 from flint_core.validation import translate
 
 log = logging.getLogger("flint")
 PUBLIC_SCOPE = ("public", "public")
+# How long a client is asked to wait after database_busy: Flint's own retries already took a moment, and
+# deadlocks and failovers clear within seconds.
+BUSY_RETRY_AFTER_SECONDS = 1
 # Never stored as an idempotent answer (API.md section 3), even when raised while the operation runs: the
 # same request may succeed with another key or once the key's powers change.
 UNSTORED = frozenset({"authentication_error", "permission_error", "rate_limit_error"})  # idempotency scope of calls made without a key (create_merchant)
@@ -66,11 +75,13 @@ class Context:
     settings: Settings = field(default_factory=Settings)
     db: Database | None = field(default=None, repr=False)
     touched: set[str] = field(default_factory=set)  # ids of the objects this request changed (request logs)
+    checkpointed: bool = False  # a checkpoint committed: the operation can no longer be rerun from scratch
 
     def checkpoint(self) -> None:
         """Commit what the operation did so far: it survives whatever happens next (a processor call,
         a crash). Operations that call the outside world use this to persist their recovery point first;
         the rest of the operation runs in a new transaction."""
+        self.checkpointed = True  # before the commit: one that fails may still have happened
         self.session.commit()
 
     @property
@@ -135,9 +146,32 @@ class Outcome:
             return False
         return bool(json.loads(self.body).get("error", {}).get("retryable"))
 
+    @property
+    def retry_after_seconds(self) -> int | None:
+        """The error's ``retry_after_seconds`` (a 429, a 503): the ``Retry-After`` header."""
+        if self.status < 400:
+            return None
+        return json.loads(self.body).get("error", {}).get("retry_after_seconds")
+
 
 def _error(exc: FlintError, request_id: str) -> Outcome:
     return Outcome(exc.http_status, dumps(exc.envelope(request_id)))
+
+
+def unexpected_error(exc: Exception, request_id: str | None, *, checkpointed: bool = False) -> FlintError:
+    """The answer to a failure that is not a FlintError. A transient database failure that outlasted its
+    retries (``database_busy``, 503) and a bug outside the database (``internal_error``, 500) may well
+    pass if the request is sent again; any other database error (bad data, a constraint, a broken
+    query) fails the same way every time and is ``database_error``, not retryable. After a checkpoint
+    (the operation committed part of its work and may have called the card processor) the effect is
+    ``unknown``: only the same idempotency key may be used again, which resumes that work."""
+    effect = "unknown" if checkpointed else None
+    if is_transient(exc):
+        return FlintError("database_busy", request_id=request_id, retry_after_seconds=BUSY_RETRY_AFTER_SECONDS,
+                          retry_after=BUSY_RETRY_AFTER_SECONDS, effect=effect)
+    if isinstance(exc, DBAPIError):
+        return FlintError("database_error", request_id=request_id, effect=effect)
+    return FlintError("internal_error", request_id=request_id, effect=effect)
 
 
 def dumps(payload: Any) -> str:
@@ -189,16 +223,19 @@ def _admit(db: Database, entry: request_logs.Entry, api_key: str | None, setting
     client = entry.transport.client if entry.transport else None
     if api_key is None and (client is None or not budgets.per_client.enabled):
         return None
+
+    def admit(session: Session) -> Principal | None:
+        if api_key is None:
+            entry.quota = rate_limits.take(session, rate_limits.client_buckets(budgets, client or ""), entry.now)
+            return None
+        principal = entry.principal = authenticate(session, api_key, entry.now)
+        entry.quota = rate_limits.take(session, rate_limits.key_buckets(
+            budgets, api_key_id=principal.api_key_id, merchant_id=principal.merchant_id, mode=principal.mode),
+            entry.now)
+        return principal
+
     try:
-        with db.transaction() as session:
-            if api_key is None:
-                entry.quota = rate_limits.take(session, rate_limits.client_buckets(budgets, client or ""), entry.now)
-                return None
-            principal = entry.principal = authenticate(session, api_key, entry.now)
-            entry.quota = rate_limits.take(session, rate_limits.key_buckets(
-                budgets, api_key_id=principal.api_key_id, merchant_id=principal.merchant_id, mode=principal.mode),
-                entry.now)
-            return principal
+        return db.run(admit)
     except rate_limits.RateLimited as exc:
         entry.quota = exc.quota
         raise exc.error() from None
@@ -223,6 +260,9 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
             # an error the face found wins over the key's, except a refusal for being over budget
             if rejected is None or exc.spec.type == "rate_limit_error":
                 raise
+        except Exception as exc:  # the database failed the admission (after its retries)
+            log.exception("admitting %s failed (request %s)", name, request_id)
+            return _error(unexpected_error(exc, request_id), request_id)
         # The scope before any judgement of the arguments, on every face: a key never learns how to call
         # an operation it may not call (docs/authentication.md).
         if principal is not None and op is not None and not principal.has_scope(op.scope):
@@ -247,11 +287,23 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
                 op.name, params.model_dump(mode="json")), **claim)
         except FlintError as exc:
             return _error(exc, request_id)
+        except Exception as exc:  # the database failed the claim (after its retries): no claim was made
+            log.exception("claiming the idempotency key of %s failed (request %s)", name, request_id)
+            return _error(unexpected_error(exc, request_id), request_id)
         if replay is not None:
             entry.attribute_signup(replay.body)
             return Outcome(replay.status, replay.body, replayed=True)
 
-    try:
+    touched_before = set(entry.touched)
+    ctx: Context | None = None
+    committing = False
+
+    def attempt() -> Outcome:
+        nonlocal ctx, committing
+        committing = False
+        entry.touched.clear()  # what a rolled-back attempt touched is not what this request did
+        entry.touched.update(touched_before)
+        entry.logged = False
         with db.session(write=not op.safety.read_only) as session:
             ctx = Context(session=session, principal=principal, operation=op, request_id=request_id, face=entry.face,
                           now=now, idempotency_key=key, settings=settings, db=db, touched=entry.touched)
@@ -265,22 +317,51 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
             elif not db.is_sqlite:  # a SQLite read transaction must not write; on PostgreSQL it can
                 request_logs.relax_commit(session)
                 request_logs.add(session, entry, outcome.status, outcome.body)
+            committing = True
             session.commit()
             return outcome
+
+    def rerun_is_harmless() -> bool:
+        # A checkpoint committed work and was followed by a call to the outside world (the processor): a
+        # rerun would make that call again; the client's retry with the same key resumes it instead. A
+        # COMMIT whose connection broke may have happened: a rerun is harmless only when the stored answer
+        # fences it (idempotency.complete finds the key answered) or the operation writes nothing.
+        if ctx is not None and ctx.checkpointed:
+            return False
+        return not committing or key is not None or op.safety.read_only
+
+    try:
+        return retry_transient(attempt, may_retry=rerun_is_harmless)
     except FlintError as exc:
         entry.logged = False  # the operation's transaction (and any log in it) rolled back
         outcome = _error(exc, request_id)
         if key is not None and exc.http_status < 500 and exc.spec.type not in UNSTORED:
             # Execution began: its (rolled back) failure is the key's answer from now on.
-            with db.transaction() as session:
+            def store_failure(session: Session) -> None:
                 idempotency.complete(session, status=outcome.status, body=outcome.body, **claim)
                 request_logs.add(session, entry, outcome.status, outcome.body)
+
+            try:
+                db.run(store_failure)
+            except Exception:  # the answer stands; the unanswered claim lapses with its lease
+                entry.logged = False
+                log.exception("storing the answer of %s failed (request %s)", name, request_id)
         elif key is not None:
-            idempotency.release(db, **claim)
+            _release(db, claim)
         return outcome
-    except Exception:
+    except Exception as exc:
         entry.logged = False
         log.exception("operation %s failed (request %s)", name, request_id)
         if key is not None:
-            idempotency.release(db, **claim)
-        return _error(FlintError("internal_error", request_id=request_id), request_id)
+            _release(db, claim)
+        checkpointed = ctx is not None and ctx.checkpointed
+        return _error(unexpected_error(exc, request_id, checkpointed=checkpointed), request_id)
+
+
+def _release(db: Database, claim: dict[str, Any]) -> None:
+    """Give the idempotency key back after a failure that is not its answer. If even that fails, the
+    request's answer stands: the claim stays until its lease lapses, then the key can be used again."""
+    try:
+        idempotency.release(db, **claim)
+    except Exception:
+        log.exception("releasing idempotency key %r failed (request %s)", claim["key"], claim["request_id"])

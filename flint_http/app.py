@@ -68,6 +68,8 @@ def outcome_response(outcome: Outcome) -> Response:
         headers["Flint-Should-Retry"] = "true" if outcome.should_retry else "false"
     if outcome.quota is not None:  # RateLimit-* (and Retry-After on a 429): docs/rate-limits.md
         headers |= outcome.quota.headers()
+    if outcome.status == 503 and (seconds := outcome.retry_after_seconds) is not None:  # database_busy
+        headers["Retry-After"] = str(seconds)
     return Response(outcome.body, status_code=outcome.status, media_type="application/json", headers=headers)
 
 

@@ -18,7 +18,8 @@ TYPE_ADVICE = {
     "state_conflict_error": "Re-read the object (`get_...`) and choose from its `available_actions` "
                             "(the error's `suggested_actions` repeats them).",
     "idempotency_error": "422 `idempotency_key_reused`: a new request needs a new key.",
-    "api_error": "A server configuration problem; report it, do not loop.",
+    "api_error": "Flint's own failure that would repeat (its configuration, a database error): report it with the "
+                 "`request_id`, do not loop.",
 }
 
 

@@ -4,21 +4,41 @@ SQLite (the embedded default) runs in WAL mode. Its write transactions start wit
 concurrent writers queue on the database lock (``busy_timeout``) instead of failing when a read lock
 upgrades; read transactions use a plain deferred ``BEGIN`` and never block writers. PostgreSQL uses one
 engine for both and relies on row locks (``SELECT ... FOR UPDATE``) and unique constraints.
+
+Row locks can deadlock, and connections can drop: :func:`is_transient` recognises the failures that the
+same work gets past by simply running again, and :meth:`Database.run` (or :func:`retry_transient`) runs a
+transaction again, from the start, a bounded number of times when one happens (docs/retries-and-recovery.md).
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///flint.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
+log = logging.getLogger("flint.db")
+
+# PostgreSQL SQLSTATEs after which running the same transaction again can succeed: serialization_failure
+# and deadlock_detected (the server rolled this transaction back so another could go on), and the server
+# shutting down or not accepting connections yet. Class 08 (connection_exception) is matched as a class.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+# How many times a transaction runs before a transient failure is given up on (and answered as retryable).
+ATTEMPTS = 4
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -44,6 +64,48 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     return engine
 
 
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` is a database failure that says nothing about the work itself: a deadlock or
+    serialization failure (PostgreSQL chose this transaction to roll back), a lost or refused connection,
+    or SQLite's database staying locked past its busy timeout. Running the same transaction again may
+    succeed, so the request paths retry it (:func:`retry_transient`) and, if it keeps failing, answer
+    with a retryable error. Every other database error (bad data, a constraint, a bug in a query) fails
+    the same way every time and is never called retryable."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:  # SQLAlchemy saw the connection break under the statement
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        # extended codes (SQLITE_BUSY_SNAPSHOT, ...) keep the primary code in their low byte
+        return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate in TRANSIENT_SQLSTATES or sqlstate.startswith("08")
+    # psycopg gives no SQLSTATE when it never reached the server (connection refused, lost mid-query);
+    # the server's own errors, however operational (a statement timeout), always carry one
+    return isinstance(exc, WrappedOperationalError) and type(orig).__module__.startswith("psycopg")
+
+
+def retry_transient(work: Callable[[], T], *, attempts: int = ATTEMPTS,
+                    may_retry: Callable[[], bool] = lambda: True) -> T:
+    """Run ``work`` and return its result, running it again (up to ``attempts`` times in all) while it
+    fails with a transient database error and ``may_retry()`` says a rerun is harmless. ``work`` must
+    be a whole transaction, so a failed attempt left nothing behind. A short random pause separates the
+    attempts, so the two sides of a deadlock do not collide again at once."""
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except Exception as exc:
+            if attempt >= attempts or not is_transient(exc) or not may_retry():
+                raise
+            log.info("transient database failure (attempt %s of %s), running the transaction again: %s",
+                     attempt, attempts, str(exc).splitlines()[0][:200])
+        time.sleep(random.uniform(0.0, 0.02 * 2 ** attempt))
+        attempt += 1
+
+
 class Database:
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
@@ -64,6 +126,17 @@ class Database:
         """One unit of work: commits on success, rolls back on any exception."""
         with self._sessions[write]() as session, session.begin():
             yield session
+
+    def run(self, work: Callable[[Session], T], *, write: bool = True) -> T:
+        """``work(session)`` in one transaction, like :meth:`transaction`, run again from the start when
+        the database fails it transiently (:func:`retry_transient`). ``work`` may run more than once:
+        it must do nothing outside the transaction that a rerun would repeat."""
+
+        def once() -> T:
+            with self.transaction(write=write) as session:
+                return work(session)
+
+        return retry_transient(once)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:

@@ -13,7 +13,8 @@ from flint_core.store.models import Base
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = {"invalid_request_error": (400, 405, 413, 422), "authentication_error": (401,), "permission_error": (403,),
          "not_found_error": (404,), "state_conflict_error": (409,), "idempotency_error": (409, 422),
-         "rate_limit_error": (429,), "processor_error": (502, 504), "api_error": (500,)}
+         "rate_limit_error": (429,), "processor_error": (502, 504),
+         "api_error": (500, 503)}  # 503: database_busy, a transient failure to retry after Retry-After
 
 
 def test_catalog_follows_the_taxonomy() -> None:
@@ -24,6 +25,10 @@ def test_catalog_follows_the_taxonomy() -> None:
     assert errors.CATALOG["idempotency_request_in_progress"].retryable
     assert not errors.CATALOG["idempotency_key_reused"].retryable
     assert errors.CATALOG["processor_timeout"].effect == "unknown"
+    # a database failure is retryable only when it is transient; Flint's other bugs stay retryable (API.md)
+    assert errors.CATALOG["database_busy"].retryable and errors.CATALOG["database_busy"].http_status == 503
+    assert not errors.CATALOG["database_error"].retryable
+    assert errors.CATALOG["internal_error"].retryable
 
 
 def test_errors_doc_is_generated_from_the_catalog() -> None:
