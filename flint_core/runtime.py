@@ -34,13 +34,13 @@ from flint_core.store.models import LIVE, Activity
 from flint_core.validation import translate
 
 log = logging.getLogger("flint")
-PUBLIC_SCOPE = ("public", "public")
+PUBLIC_SCOPE = ("public", "public")  # idempotency scope of calls made without a key (create_merchant)
 # How long a client is asked to wait after database_busy: Flint's own retries already took a moment, and
 # deadlocks and failovers clear within seconds.
 BUSY_RETRY_AFTER_SECONDS = 1
 # Never stored as an idempotent answer (API.md section 3), even when raised while the operation runs: the
 # same request may succeed with another key or once the key's powers change.
-UNSTORED = frozenset({"authentication_error", "permission_error", "rate_limit_error"})  # idempotency scope of calls made without a key (create_merchant)
+UNSTORED = frozenset({"authentication_error", "permission_error", "rate_limit_error"})
 
 
 def utcnow() -> datetime:
