@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, line, signup, usd
+from tests.conftest import BASE_URL, Api, line, signup, usd
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
                    "request_id", "doc_url", "suggested_actions"}
@@ -39,7 +39,7 @@ def assert_error(response: Any, status: int, code: str, param: str | None = "<an
     assert error["retry_after_seconds"] is None
     assert error["request_id"].startswith("req_")
     assert error["request_id"] == response.headers["request-id"]
-    assert error["doc_url"] == f"/docs/errors#{code}"
+    assert error["doc_url"] == f"{BASE_URL}/docs/errors#{code}"
     assert isinstance(error["suggested_actions"], list)
     assert response.headers["flint-should-retry"] == "false"
     return error
