@@ -27,6 +27,7 @@ from flint_core.validation import dotted
 from flint_http.bodies import read_json_object
 from flint_http.checkout_pages import checkout_router
 from flint_http.docs_pages import docs_router
+from flint_http.landing import landing_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
 from flint_http.skill_pages import skill_router
@@ -123,6 +124,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))
     app.include_router(docs_router(settings.public_url))
+    app.include_router(landing_router(settings.public_url))
     app.include_router(skill_router())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 

@@ -559,7 +559,7 @@ def test_naive_created_after_is_not_a_500(frozen: World) -> None:
 # --- routes and methods -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method,path", [("GET", "/v1/nothing"), ("GET", "/v1/orders/ord_x/nothing"),
-                                         ("POST", "/v2/orders"), ("GET", "/"), ("DELETE", "/v1/unknown/thing")])
+                                         ("POST", "/v2/orders"), ("GET", "/nothing"), ("DELETE", "/v1/unknown/thing")])
 def test_unknown_routes_are_enveloped_404s(frozen: World, method: str, path: str) -> None:
     error = assert_error(frozen.api.request(method, path), 404, "route_not_found", None)
     assert method in error["message"] and path in error["message"]
@@ -569,7 +569,7 @@ def test_unknown_routes_are_enveloped_404s(frozen: World, method: str, path: str
 @pytest.mark.parametrize("method,path", [("PUT", "/v1/orders"), ("DELETE", "/v1/orders"),
                                          ("PATCH", "/v1/orders"), ("PUT", "/v1/orders/preview"),
                                          ("DELETE", "/v1/orders/{order_id}"), ("GET", "/v1/orders/{order_id}/cancel"),
-                                         ("POST", "/v1/whoami")])
+                                         ("POST", "/v1/whoami"), ("POST", "/")])  # GET / is the landing page
 def test_wrong_methods_are_enveloped_405s(frozen: World, method: str, path: str) -> None:
     path = path.format(order_id=frozen.order["order_id"])
     error = assert_error(frozen.api.request(method, path), 405, "method_not_allowed", None)

@@ -102,6 +102,11 @@ def test_docs_urls_are_absolute(proxied: TestClient) -> None:
     assert f"({PUBLIC}/docs/refunds.md)" in llms and f"({PUBLIC}/SKILL.md)" in llms and BASE_URL not in llms
 
 
+def test_landing_page_links_use_the_public_url(proxied: TestClient) -> None:
+    landing = proxied.get("/", headers={"Accept": "application/json"}).json()
+    assert landing["public_url"] == PUBLIC and landing["links"]["docs"]["url"] == f"{PUBLIC}/docs"
+
+
 def test_replays_keep_the_first_answer(shop: Api) -> None:
     body = WORKED_EXAMPLE | {"checkout_flow": "HOSTED"}
     first = shop.post("/v1/orders", body, idempotency_key="hosted-replay")
