@@ -15,6 +15,7 @@ from sqlalchemy import select
 from flint_core import jobs, queue
 from flint_core.rate_limits import Budget, RateLimits
 from flint_core.runtime import DEFAULT_PUBLIC_URL, Settings, normalize_public_url, utcnow
+from flint_core.store import db as store
 from flint_core.store.db import Database, database_url
 from flint_core.store.models import Merchant
 
@@ -85,10 +86,10 @@ def serve(args: argparse.Namespace) -> None:
         print("\nFlint: using the existing database. Your test key was printed at first start; to get a new "
               f"merchant and key:\n\n    curl -X POST {public_url}/v1/merchants -H 'Content-Type: application/json' "
               "-d '{\"name\": \"My shop\", \"email\": \"me@example.com\"}'\n", flush=True)
-    print(f"Serving on {base} (database {db.url}; OpenAPI at {public_url}/openapi.json)", flush=True)
-    if public_url != base:
-        print(f"Public URL {public_url}: every URL Flint returns starts with it", flush=True)
-    elif args.host in ("0.0.0.0", "::", ""):
+    public = f" as {public_url}" if public_url != base else ""  # the URLs Flint returns start with it
+    print(f"Serving on {base}{public} (database {store.describe(db.url)}; OpenAPI at {public_url}/openapi.json)",
+          flush=True)
+    if not public and args.host in ("0.0.0.0", "::", ""):
         print(f"Warning: the URLs Flint returns start with {public_url}, which only this machine can reach; set "
               "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
     print(flush=True)
@@ -139,12 +140,22 @@ def migrate(args: argparse.Namespace) -> None:
 
 
 def mcp(args: argparse.Namespace) -> None:
-    """The MCP server on stdio for the key in FLINT_API_KEY (stdout is the protocol: never print to it)."""
+    """The MCP server on stdio for the key in FLINT_API_KEY (stdout is the protocol: never print to it).
+
+    It serves a database that `flint serve` or `flint migrate` made and never creates or migrates one: run in
+    the wrong directory, it would otherwise make an empty ./flint.db and then call every key invalid."""
     from flint_mcp import stdio
 
     settings = env_settings(public_url=public_url_setting("mcp", args.public_url, DEFAULT_PUBLIC_URL))
-    db = Database(args.database_url)
-    db.migrate()
+    url = database_url(args.database_url)
+    problem = store.unready(url)
+    if problem:
+        print(f"flint mcp: {problem}. flint mcp never creates or migrates a database: point --database-url (or "
+              "FLINT_DATABASE_URL) at the one `flint serve` uses (a relative SQLite path depends on the working "
+              "directory), or run `flint migrate` on it first.", file=sys.stderr)
+        sys.exit(2)
+    print(f"flint mcp: database {store.describe(url)}", file=sys.stderr, flush=True)
+    db = Database(url)
     key = os.environ.get("FLINT_API_KEY")
     problem = stdio.check_key(db, key)
     if problem:
@@ -204,7 +215,8 @@ def main(argv: list[str] | None = None) -> None:
     p_migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     p_migrate.add_argument("--database-url", default=None, dest="database_url_sub")
     p_migrate.set_defaults(func=migrate)
-    p_mcp = sub.add_parser("mcp", help="serve MCP on stdio for the key in $FLINT_API_KEY")
+    p_mcp = sub.add_parser("mcp", help="serve MCP on stdio for the key in $FLINT_API_KEY, on a database "
+                                       "`flint serve` or `flint migrate` set up")
     p_mcp.add_argument("--database-url", default=None, dest="database_url_sub")
     p_mcp.add_argument("--public-url", default=None, metavar="URL",
                        help="the public URL of the `flint serve` that shares this database, for the URLs tools "
