@@ -72,12 +72,6 @@ def normalize_public_url(value: str) -> str:
 class Settings:
     """Server-wide switches (set by `flint serve`)."""
 
-    # The address buyers, emails and agents reach this server at. Every URL Flint returns (hosted checkout
-    # pages, 3D Secure challenges, docs links in errors and search results) starts with it, because a bare
-    # path is useless to whoever reads it outside this server: an email, an agent on stdio. Normalized (no
-    # trailing slash) when the settings are made, so an invalid value fails at start, not in a response.
-    public_url: str = DEFAULT_PUBLIC_URL
-
     signup_enabled: bool = True
     stripe_api_key: str | None = None  # live-mode processor; test mode always uses the simulator
     rate_limits: RateLimits = field(default_factory=RateLimits)  # request budgets (docs/rate-limits.md)
@@ -85,6 +79,11 @@ class Settings:
     # None: $FLINT_WEBHOOK_RETRY_DELAYS / $FLINT_WEBHOOK_DISABLE_AFTER_SECONDS, else the defaults (docs/webhooks.md).
     webhook_retry_delays: tuple[float, ...] | None = None
     webhook_disable_after_seconds: float | None = None
+    # The address buyers, emails and agents reach this server at. Every URL Flint returns (hosted checkout
+    # pages, 3D Secure challenges, docs links in errors and search results) starts with it, because a bare
+    # path is useless to whoever reads it outside this server: an email, an agent on stdio. Normalized (no
+    # trailing slash) when the settings are made, so an invalid value fails at start, not in a response.
+    public_url: str = DEFAULT_PUBLIC_URL
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "public_url", normalize_public_url(self.public_url))

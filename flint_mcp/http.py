@@ -93,7 +93,8 @@ class McpHttpApp:
             return
         await self._manager.handle_request(scope, receive, send)
 
-    async def _refuse(self, exc: FlintError, request_id: str | None, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, exc: FlintError, request_id: str | None, scope: Scope, receive: Receive,
+                      send: Send) -> None:
         headers = {"Flint-Should-Retry": "true" if exc.spec.retryable else "false"}
         if exc.http_status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="flint"'
