@@ -15,7 +15,8 @@ from sqlalchemy import select
 from flint_cli.access_log import redact_access_log
 from flint_core import jobs, money, queue
 from flint_core.rate_limits import Budget, RateLimits
-from flint_core.runtime import Settings, utcnow
+from flint_core.runtime import DEFAULT_PUBLIC_URL, Settings, normalize_public_url, utcnow
+from flint_core.store import db as store
 from flint_core.store.db import Database, database_url
 from flint_core.store.models import Merchant
 
@@ -52,6 +53,21 @@ def env_settings(**overrides: Any) -> Settings:
     return Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"), default_currency=currency, **overrides)
 
 
+def listen_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def public_url_setting(command: str, flag: str | None, default: str) -> str:
+    """`--public-url`, else $FLINT_PUBLIC_URL, else ``default``, normalized; an invalid value ends the command
+    before it touches anything."""
+    env = os.environ.get("FLINT_PUBLIC_URL")
+    source = "--public-url" if flag else "$FLINT_PUBLIC_URL" if env else "the listen address"
+    try:
+        return normalize_public_url(flag or env or default)
+    except ValueError as exc:
+        sys.exit(f"flint {command}: {exc} (from {source})")
+
+
 def prepare_jobs(db: Database) -> list[str]:
     """Load every job kind (a bad FLINT_JOB_MODULES fails here, at start) and queue the housekeeping job."""
     kinds = sorted(queue.handlers())
@@ -64,23 +80,30 @@ def serve(args: argparse.Namespace) -> None:
 
     from flint_http.app import create_app
 
+    base = listen_url(args.host, args.port)
+    public_url = public_url_setting("serve", args.public_url, base)
     db = Database(args.database_url)
     db.migrate()
     secret = bootstrap(db)
-    base = f"http://{args.host}:{args.port}"
     if secret:
         print(f"\nFlint: created a sandbox merchant. Its secret test key (shown once, store it):\n\n"
               f"    export FLINT_API_KEY={secret}\n", flush=True)
     else:
         print("\nFlint: using the existing database. Your test key was printed at first start; to get a new "
-              f"merchant and key:\n\n    curl -X POST {base}/v1/merchants -H 'Content-Type: application/json' "
+              f"merchant and key:\n\n    curl -X POST {public_url}/v1/merchants -H 'Content-Type: application/json' "
               "-d '{\"name\": \"My shop\", \"email\": \"me@example.com\"}'\n", flush=True)
-    print(f"Serving on {base} (database {db.url}; OpenAPI at {base}/openapi.json)\n", flush=True)
+    public = f" as {public_url}" if public_url != base else ""  # the URLs Flint returns start with it
+    print(f"Serving on {base}{public} (database {store.describe(db.url)}; OpenAPI at {public_url}/openapi.json)",
+          flush=True)
+    if not public and args.host in ("0.0.0.0", "::", ""):
+        print(f"Warning: the URLs Flint returns start with {public_url}, which only this machine can reach; set "
+              "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
+    print(flush=True)
     try:
         limits = rate_limit_settings(args.rate_limit_per_key, args.rate_limit_per_merchant, args.rate_limit_per_client)
     except ValueError as exc:
         sys.exit(f"flint serve: {exc}")
-    settings = env_settings(signup_enabled=not args.no_signup, rate_limits=limits)
+    settings = env_settings(signup_enabled=not args.no_signup, rate_limits=limits, public_url=public_url)
     app = create_app(db, settings=settings)
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
@@ -96,10 +119,11 @@ def serve(args: argparse.Namespace) -> None:
 
 def worker(args: argparse.Namespace) -> None:
     """Only the job runner, until SIGTERM or SIGINT: then the jobs in progress finish and it exits."""
+    # the jobs render objects into events (a checkout session's URL): the same public URL as `flint serve`
+    settings = env_settings(public_url=public_url_setting("worker", args.public_url, DEFAULT_PUBLIC_URL))
     db = Database(args.database_url)
     db.migrate()
     kinds = prepare_jobs(db)
-    settings = env_settings()
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -123,17 +147,28 @@ def migrate(args: argparse.Namespace) -> None:
 
 
 def mcp(args: argparse.Namespace) -> None:
-    """The MCP server on stdio for the key in FLINT_API_KEY (stdout is the protocol: never print to it)."""
+    """The MCP server on stdio for the key in FLINT_API_KEY (stdout is the protocol: never print to it).
+
+    It serves a database that `flint serve` or `flint migrate` made and never creates or migrates one: run in
+    the wrong directory, it would otherwise make an empty ./flint.db and then call every key invalid."""
     from flint_mcp import stdio
 
-    db = Database(args.database_url)
-    db.migrate()
+    settings = env_settings(public_url=public_url_setting("mcp", args.public_url, DEFAULT_PUBLIC_URL))
+    url = database_url(args.database_url)
+    problem = store.unready(url)
+    if problem:
+        print(f"flint mcp: {problem}. flint mcp never creates or migrates a database: point --database-url (or "
+              "FLINT_DATABASE_URL) at the one `flint serve` uses (a relative SQLite path depends on the working "
+              "directory), or run `flint migrate` on it first.", file=sys.stderr)
+        sys.exit(2)
+    print(f"flint mcp: database {store.describe(url)}", file=sys.stderr, flush=True)
+    db = Database(url)
     key = os.environ.get("FLINT_API_KEY")
     problem = stdio.check_key(db, key)
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(2)
-    stdio.run(db, key or "", env_settings())
+    stdio.run(db, key or "", settings)
 
 
 def _positive(kind: type) -> object:
@@ -155,6 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--database-url", default=None, dest="database_url_sub")
     p_serve.add_argument("--no-signup", action="store_true", help="disable POST /v1/merchants")
+    p_serve.add_argument("--public-url", default=None, metavar="URL",
+                         help="the address buyers and agents reach this server at, e.g. https://pay.example.com; "
+                              "every URL Flint returns starts with it (default $FLINT_PUBLIC_URL or "
+                              "http://HOST:PORT)")
     p_serve.add_argument("--log-level", default="info")
     defaults = RateLimits()
     for budget, limit in (("key", defaults.per_key), ("merchant", defaults.per_merchant),
@@ -174,14 +213,21 @@ def main(argv: list[str] | None = None) -> None:
                                              "checkout expiry); several may share one PostgreSQL")
     p_worker.add_argument("--database-url", default=None, dest="database_url_sub")
     p_worker.add_argument("--concurrency", type=_positive(int), default=4, help="jobs run at once (default 4)")
+    p_worker.add_argument("--public-url", default=None, metavar="URL",
+                          help="the public URL `flint serve` uses, for the URLs in the events jobs emit "
+                               f"(default $FLINT_PUBLIC_URL or {DEFAULT_PUBLIC_URL})")
     p_worker.add_argument("--interval", type=_positive(float), default=0.5,
                           help="seconds between looks for due jobs when none was due (default 0.5)")
     p_worker.set_defaults(func=worker)
     p_migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     p_migrate.add_argument("--database-url", default=None, dest="database_url_sub")
     p_migrate.set_defaults(func=migrate)
-    p_mcp = sub.add_parser("mcp", help="serve MCP on stdio for the key in $FLINT_API_KEY")
+    p_mcp = sub.add_parser("mcp", help="serve MCP on stdio for the key in $FLINT_API_KEY, on a database "
+                                       "`flint serve` or `flint migrate` set up")
     p_mcp.add_argument("--database-url", default=None, dest="database_url_sub")
+    p_mcp.add_argument("--public-url", default=None, metavar="URL",
+                       help="the public URL of the `flint serve` that shares this database, for the URLs tools "
+                            f"return (default $FLINT_PUBLIC_URL or {DEFAULT_PUBLIC_URL})")
     p_mcp.set_defaults(func=mcp)
     args = parser.parse_args(argv)
     args.database_url = args.database_url_sub or args.database_url

@@ -249,7 +249,9 @@ class FlintError(Exception):
     def http_status(self) -> int:
         return self.spec.http_status
 
-    def envelope(self, request_id: str | None) -> dict[str, Any]:
+    def envelope(self, request_id: str | None, *, public_url: str) -> dict[str, Any]:
+        """The envelope every face returns. ``public_url`` (the server's, e.g. ``https://pay.example.com``)
+        makes ``doc_url`` absolute: the reader may be an agent on stdio or a log, far from this server."""
         return {"error": {
             "type": self.spec.type,
             "code": self.spec.code,
@@ -259,7 +261,7 @@ class FlintError(Exception):
             "effect": self.effect,
             "retry_after_seconds": self.retry_after_seconds,
             "request_id": request_id,
-            "doc_url": self.spec.doc_url,
+            "doc_url": public_url + self.spec.doc_url,
             "suggested_actions": self.suggested_actions,
         }}
 
@@ -274,13 +276,16 @@ def render_markdown() -> str:
            "Every failure on every face (HTTP, MCP, tool calls) is the same envelope:", "",
            "```json", '{"error": {"type": "state_conflict_error", "code": "order_not_refundable",',
            ' "message": "...", "param": "order_id", "retryable": false, "effect": "none",',
-           ' "retry_after_seconds": null, "request_id": "req_...", "doc_url": "/docs/errors#order_not_refundable",',
+           ' "retry_after_seconds": null, "request_id": "req_...",',
+           ' "doc_url": "http://127.0.0.1:8000/docs/errors#order_not_refundable",',
            ' "suggested_actions": ["get_order"]}}', "```", "",
            "- `retryable`: whether sending the same request again (same idempotency key) can succeed.",
            "- `effect`: `none` means nothing changed: fix the input and send it again with a new idempotency "
            "key. `unknown` means the outcome is not known yet: retry only with the same idempotency key.",
            "- `param`: the offending field as a dotted path (`line_items.0.quantity`), or null.",
            "- `suggested_actions`: operations that are legal now and likely to help.",
+           "- `doc_url`: this code's entry below, as an absolute URL starting with the server's "
+           "[public URL](/docs/getting-started#public-url).",
            "- HTTP responses also carry `Flint-Should-Retry: true|false` and `Request-Id`.",
            "- `GET /v1/errors/{code}` (`explain_error`) returns any entry below as JSON.", ""]
     for type_ in dict.fromkeys(spec.type for spec in _SPECS):

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
@@ -47,6 +48,36 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # where `flint serve` listens unless told otherwise
+
+
+def normalize_public_url(value: str) -> str:
+    """The public URL as ``scheme://host[:port]``, or ValueError saying what is wrong with it.
+
+    No path: the hosted pages, the docs and the 3D Secure simulator link to each other with root-relative
+    paths, so Flint must be served at the root of its origin. No query, fragment or credentials: every URL
+    Flint returns starts with this value, so they would end up in every order and webhook payload."""
+    text = value.strip()
+    parts = urlsplit(text)
+    problem = None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() or c == "\\" for c in text):
+        problem = "must be an absolute http:// or https:// URL, e.g. https://pay.example.com"
+    elif parts.username is not None or parts.password is not None:
+        problem = "must not contain credentials"
+    elif "?" in text or "#" in text:
+        problem = "must not have a query or a fragment"
+    elif parts.path not in ("", "/"):
+        problem = "must not have a path: Flint serves its pages at the root of the origin"
+    else:
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+        except ValueError:
+            problem = "has an invalid port"
+    if problem is not None:
+        raise ValueError(f"public URL {value!r} {problem}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Server-wide switches (set by `flint serve`)."""
@@ -59,6 +90,19 @@ class Settings:
     # None: $FLINT_WEBHOOK_RETRY_DELAYS / $FLINT_WEBHOOK_DISABLE_AFTER_SECONDS, else the defaults (docs/webhooks.md).
     webhook_retry_delays: tuple[float, ...] | None = None
     webhook_disable_after_seconds: float | None = None
+    # The address buyers, emails and agents reach this server at. Every URL Flint returns (hosted checkout
+    # pages, 3D Secure challenges, docs links in errors and search results) starts with it, because a bare
+    # path is useless to whoever reads it outside this server: an email, an agent on stdio. Normalized (no
+    # trailing slash) when the settings are made, so an invalid value fails at start, not in a response.
+    public_url: str = DEFAULT_PUBLIC_URL
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "public_url", normalize_public_url(self.public_url))
+
+    def absolute_url(self, url: str) -> str:
+        """A path on this server as the URL to hand out; a URL that is already absolute (Stripe's 3D Secure
+        page, a merchant's success_url) is returned as is."""
+        return self.public_url + url if url.startswith("/") and not url.startswith("//") else url
 
 
 @dataclass
@@ -154,8 +198,9 @@ class Outcome:
         return json.loads(self.body).get("error", {}).get("retry_after_seconds")
 
 
-def _error(exc: FlintError, request_id: str) -> Outcome:
-    return Outcome(exc.http_status, dumps(exc.envelope(request_id)))
+def error_outcome(exc: FlintError, request_id: str | None, settings: Settings) -> Outcome:
+    """The error envelope as an outcome: how every face answers a FlintError (its doc_url absolute)."""
+    return Outcome(exc.http_status, dumps(exc.envelope(request_id, public_url=settings.public_url)))
 
 
 def unexpected_error(exc: Exception, request_id: str | None, *, checkpointed: bool = False) -> FlintError:
@@ -262,7 +307,7 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
                 raise
         except Exception as exc:  # the database failed the admission (after its retries)
             log.exception("admitting %s failed (request %s)", name, request_id)
-            return _error(unexpected_error(exc, request_id), request_id)
+            return error_outcome(unexpected_error(exc, request_id), request_id, settings)
         # The scope before any judgement of the arguments, on every face: a key never learns how to call
         # an operation it may not call (docs/authentication.md).
         if principal is not None and op is not None and not principal.has_scope(op.scope):
@@ -276,7 +321,7 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
         if idempotency_key is not None and not op.safety.read_only:
             idempotency.validate_key(idempotency_key)
     except FlintError as exc:
-        return _error(exc, request_id)
+        return error_outcome(exc, request_id, settings)
 
     key = idempotency_key if not op.safety.read_only else None
     scope = (principal.merchant_id, principal.env_id) if principal else PUBLIC_SCOPE
@@ -286,10 +331,10 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
             replay = idempotency.claim(db, operation=op.name, now=now, fingerprint=idempotency.fingerprint(
                 op.name, params.model_dump(mode="json")), **claim)
         except FlintError as exc:
-            return _error(exc, request_id)
+            return error_outcome(exc, request_id, settings)
         except Exception as exc:  # the database failed the claim (after its retries): no claim was made
             log.exception("claiming the idempotency key of %s failed (request %s)", name, request_id)
-            return _error(unexpected_error(exc, request_id), request_id)
+            return error_outcome(unexpected_error(exc, request_id), request_id, settings)
         if replay is not None:
             entry.attribute_signup(replay.body)
             return Outcome(replay.status, replay.body, replayed=True)
@@ -334,7 +379,7 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
         return retry_transient(attempt, may_retry=rerun_is_harmless)
     except FlintError as exc:
         entry.logged = False  # the operation's transaction (and any log in it) rolled back
-        outcome = _error(exc, request_id)
+        outcome = error_outcome(exc, request_id, settings)
         if key is not None and exc.http_status < 500 and exc.spec.type not in UNSTORED:
             # Execution began: its (rolled back) failure is the key's answer from now on.
             def store_failure(session: Session) -> None:
@@ -355,7 +400,7 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
         if key is not None:
             _release(db, claim)
         checkpointed = ctx is not None and ctx.checkpointed
-        return _error(unexpected_error(exc, request_id, checkpointed=checkpointed), request_id)
+        return error_outcome(unexpected_error(exc, request_id, checkpointed=checkpointed), request_id, settings)
 
 
 def _release(db: Database, claim: dict[str, Any]) -> None:

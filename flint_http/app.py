@@ -21,12 +21,13 @@ from flint_core import ids, registry, tool_calls
 from flint_core.errors import FlintError
 from flint_core.registry import Operation
 from flint_core.request_logs import Transport
-from flint_core.runtime import Outcome, Settings, dumps, invoke
+from flint_core.runtime import Outcome, Settings, error_outcome, invoke
 from flint_core.store.db import Database
 from flint_core.validation import dotted
 from flint_http.bodies import read_json_object
 from flint_http.checkout_pages import checkout_router
 from flint_http.docs_pages import docs_router
+from flint_http.landing import landing_router
 from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
 from flint_http.skill_pages import skill_router
@@ -56,8 +57,8 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-def error_response(exc: FlintError, request_id: str | None) -> Response:
-    return outcome_response(Outcome(exc.http_status, dumps(exc.envelope(request_id))))
+def error_response(exc: FlintError, request_id: str | None, settings: Settings) -> Response:
+    return outcome_response(error_outcome(exc, request_id, settings))
 
 
 def outcome_response(outcome: Outcome) -> Response:
@@ -124,7 +125,8 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(simulator_router(db))
     app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))
-    app.include_router(docs_router())
+    app.include_router(docs_router(settings.public_url))
+    app.include_router(landing_router(settings.public_url))
     app.include_router(skill_router())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
@@ -132,7 +134,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         """An error found before any operation: logged (and budgeted) when the request carries a valid key."""
         key = bearer_key(request)
         if key is None:
-            return error_response(error, request.state.request_id)
+            return error_response(error, request.state.request_id, settings)
         outcome = await run_in_threadpool(
             invoke, db, None, dict(request.query_params), api_key=key, face="http",
             request_id=request.state.request_id, settings=settings, transport=transport_of(request),
@@ -155,7 +157,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         request_id = request.scope.get("state", {}).get("request_id")
-        return error_response(FlintError("internal_error", request_id=request_id), request_id)
+        return error_response(FlintError("internal_error", request_id=request_id), request_id, settings)
 
     # MCP over streamable HTTP, last: its session manager runs inside the app's lifespan
     mcp_http = McpHttpApp(db, settings)

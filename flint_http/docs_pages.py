@@ -128,7 +128,9 @@ def llms_txt(index: DocsIndex, base: str) -> str:
         "", "## Optional", "", *optional, ""])
 
 
-def docs_router(index: DocsIndex | None = None) -> APIRouter:
+def docs_router(public_url: str, index: DocsIndex | None = None) -> APIRouter:
+    """The docs pages; ``public_url`` prefixes llms.txt's links (the address readers reach this server at, which
+    behind a proxy is not the address a request arrived at)."""
     router = APIRouter(include_in_schema=False)
 
     def docs() -> DocsIndex:
@@ -161,7 +163,7 @@ def docs_router(index: DocsIndex | None = None) -> APIRouter:
                                     page.slug), headers=HEADERS)
 
     @router.get("/llms.txt")
-    def llms(request: Request) -> Response:
-        return PlainTextResponse(llms_txt(docs(), str(request.base_url).rstrip("/")))
+    def llms() -> Response:
+        return PlainTextResponse(llms_txt(docs(), public_url))
 
     return router

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from flint_core import tool_calls, tool_schemas
 from flint_core.errors import FlintError
 from flint_core.request_logs import Transport
-from flint_core.runtime import Outcome, Settings, dumps
+from flint_core.runtime import Settings, error_outcome
 from flint_core.store.db import Database
 from flint_http.bodies import read_json_object
 
@@ -28,7 +28,7 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
     router = APIRouter(include_in_schema=False)
 
     def fail(exc: FlintError, request: Request) -> Response:
-        return respond(Outcome(exc.http_status, dumps(exc.envelope(request.state.request_id))))
+        return respond(error_outcome(exc, request.state.request_id, settings))
 
     @router.get("/v1/tools")
     async def list_tools(request: Request, format: str = "mcp") -> Response:  # noqa: A002

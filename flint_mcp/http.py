@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from flint_core import tool_calls
 from flint_core.errors import FlintError
-from flint_core.runtime import Settings, dumps
+from flint_core.runtime import Settings, error_outcome
 from flint_core.store.db import Database
 from flint_mcp.server import build_server
 
@@ -52,6 +52,7 @@ class McpHttpApp:
 
     def __init__(self, db: Database, settings: Settings = Settings()) -> None:
         self.db = db
+        self.settings = settings
         self.server = build_server(db, settings)
         self.security = transport_security()
         self._manager: StreamableHTTPSessionManager | None = None
@@ -92,11 +93,11 @@ class McpHttpApp:
             return
         await self._manager.handle_request(scope, receive, send)
 
-    @staticmethod
-    async def _refuse(exc: FlintError, request_id: str | None, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, exc: FlintError, request_id: str | None, scope: Scope, receive: Receive,
+                      send: Send) -> None:
         headers = {"Flint-Should-Retry": "true" if exc.spec.retryable else "false"}
         if exc.http_status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="flint"'
-        response = Response(dumps(exc.envelope(request_id)), status_code=exc.http_status,
+        response = Response(error_outcome(exc, request_id, self.settings).body, status_code=exc.http_status,
                             media_type="application/json", headers=headers)
         await response(scope, receive, send)

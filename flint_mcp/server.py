@@ -62,8 +62,9 @@ def mcp_tool(op: registry.Operation) -> types.Tool:
                       annotations=types.ToolAnnotations.model_validate(spec["annotations"]), meta=tool_meta(op))
 
 
-def _auth_error(exc: FlintError) -> MCPError:
-    return MCPError(types.INVALID_REQUEST, f"{exc.spec.code}: {exc.message}", exc.envelope(None))
+def _auth_error(exc: FlintError, settings: Settings) -> MCPError:
+    return MCPError(types.INVALID_REQUEST, f"{exc.spec.code}: {exc.message}",
+                    exc.envelope(None, public_url=settings.public_url))
 
 
 def build_server(db: Database, settings: Settings = Settings(), *, api_key: str | None = None) -> Server[Any]:
@@ -95,7 +96,7 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         try:
             who = await anyio.to_thread.run_sync(tool_calls.principal_of, db, key_of(ctx))
         except FlintError as exc:
-            raise _auth_error(exc) from None
+            raise _auth_error(exc, settings) from None
         # private: the list depends on the key, so a client must not share it across keys
         return types.ListToolsResult(tools=[tools[op.name] for op in registry.operations()
                                             if tool_calls.visible(who, op)], cache_scope="private")

@@ -99,11 +99,14 @@ class CheckoutSessionOut(Output):
     order_id: str = Field(description="The order the page collects payment for.")
     status: str = Field(description="OPEN (takes payment), COMPLETE (paid through it), EXPIRED, or CANCELED "
                                     "(its order was canceled or paid another way).")
-    checkout_session_url: str | None = Field(description="The page to send the buyer to while OPEN: a path on "
-                                             "this server (`/checkout/cs_...`); prefix the base URL you call "
-                                             "Flint at. Null once the session is no longer OPEN.")
-    success_url: str = Field(description="Where the buyer goes after paying.")
-    cancel_url: str | None = Field(description="Where the page's cancel link goes, if any.")
+    checkout_session_url: str | None = Field(description="The page to send the buyer to while OPEN: an absolute "
+                                             "URL on the server's public URL (`https://<server>/checkout/cs_...`), "
+                                             "ready for a link or an email. Null once the session is no longer "
+                                             "OPEN.")
+    success_url: str = Field(description="Where the buyer goes after paying (absolute: a path given at creation "
+                                         "is returned on the server's public URL).")
+    cancel_url: str | None = Field(description="Where the page's cancel link goes, if any (absolute, like "
+                                               "success_url).")
     capture_method: str = Field(description="AUTOMATIC or MANUAL, passed to pay_order.")
     amount_due_money: MoneyOut = Field(description="What the buyer is asked to pay: the order's outstanding "
                                                    "balance now.")
@@ -151,10 +154,12 @@ def session_out(ctx: Context, cs: CheckoutSession, order: Order) -> CheckoutSess
     status = current_status(ctx.session, cs, order, ctx.now)
     outstanding = pricing.settle(order.total_amount, order.authorized_amount, order.paid_amount,
                                  order.refunded_amount).outstanding
+    url = ctx.settings.absolute_url  # a path on this server (the default success_url) is handed out absolute
     return CheckoutSessionOut(
         checkout_session_id=cs.checkout_session_id, order_id=cs.order_id, status=status,
-        checkout_session_url=checkout_url(cs.checkout_session_id) if status == lifecycle.OPEN else None,
-        success_url=cs.success_url, cancel_url=cs.cancel_url, capture_method=cs.capture_method,
+        checkout_session_url=url(checkout_url(cs.checkout_session_id)) if status == lifecycle.OPEN else None,
+        success_url=url(cs.success_url), cancel_url=url(cs.cancel_url) if cs.cancel_url else None,
+        capture_method=cs.capture_method,
         amount_due_money=MoneyOut.of(outstanding, order.currency), order_status=order.status,
         payment_intent_id=cs.payment_intent_id, expires_at=cs.expires_at,
         available_actions=lifecycle.CHECKOUT_SESSION.actions_for(status, ctx.can), created_at=cs.created_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
@@ -28,7 +29,8 @@ class ErrorExplanation(Output):
     effect: str = Field(description="`none` or `unknown`: what a request failing this way did.")
     message_template: str = Field(description="The message, with {placeholders} for the specifics.")
     explanation: str = Field(description="When it happens and what to do.")
-    doc_url: str = Field(description="The docs anchor for this code.")
+    doc_url: str = Field(description="The docs anchor for this code, an absolute URL (the same as an error "
+                                     "envelope's `doc_url`).")
 
 
 @operation("explain_error", http="GET /v1/errors/{code}", scope=None, auth="public", safety=READ_ONLY,
@@ -41,7 +43,7 @@ def explain_error(ctx: Context, params: ExplainErrorInput) -> ErrorExplanation:
         raise not_found("error code", params.code, "code")
     return ErrorExplanation(code=spec.code, type=spec.type, http_status=spec.http_status, retryable=spec.retryable,
                             effect=spec.effect, message_template=spec.message, explanation=spec.explanation,
-                            doc_url=spec.doc_url)
+                            doc_url=ctx.settings.absolute_url(spec.doc_url))
 
 
 class SearchDocsInput(Input):
@@ -60,7 +62,8 @@ class DocSearchHit(Output):
     heading_path: str = Field(description="Where the section sits, e.g. `Refunds > Retrying create_refund`.")
     anchor: str | None = Field(description="The section's anchor (pass it to get_doc as `section`); null for the "
                                            "top of the page.")
-    url: str = Field(description="`/docs/<slug>#<anchor>`: the section as an HTML page.")
+    url: str = Field(description="The section as an HTML page, an absolute URL: "
+                                 "`https://<server>/docs/<slug>#<anchor>`.")
     snippet: str = Field(description="Text of the section around the match, matched words in **bold**.")
     score: float = Field(description="Relevance, higher is better (BM25 plus boosts for exact identifiers).")
 
@@ -83,12 +86,14 @@ def search_docs(ctx: Context, params: SearchDocsInput) -> DocSearchResults:
     hits = docs_index.default_index().search(params.q, min(params.limit, MAX_SEARCH_RESULTS))
     return DocSearchResults(query=params.q, data=[DocSearchHit(
         slug=h.section.slug, title=h.section.title, heading=h.section.heading, heading_path=h.section.heading_path,
-        anchor=h.section.anchor or None, url=h.section.url, snippet=h.snippet, score=h.score) for h in hits])
+        anchor=h.section.anchor or None, url=ctx.settings.absolute_url(h.section.url), snippet=h.snippet,
+        score=h.score) for h in hits])
 
 
 class GetDocInput(Input):
-    slug: str = Field(max_length=200, description="The page's slug, e.g. `refunds` (from search_docs, or the "
-                                                  "`/docs/<slug>` of a `doc_url`).")
+    slug: str = Field(max_length=200, description="The page's slug, e.g. `refunds` (from search_docs), or a "
+                                                  "docs URL such as an error's `doc_url` (its `/docs/<slug>` and "
+                                                  "`#<anchor>` are used).")
     section: str | None = Field(None, max_length=200, description="An anchor on that page, e.g. "
                                 "`retrying-create_refund` or an error code on `errors`: return only that section "
                                 "(with its subsections). Omit for the whole page.")
@@ -98,7 +103,7 @@ class DocHeading(Output):
     level: int = Field(description="1 for the page title, 2 for a section, 3 for a subsection, ...")
     text: str = Field(description="The heading's text.")
     anchor: str = Field(description="Its anchor: pass it to get_doc as `section`.")
-    url: str = Field(description="`/docs/<slug>#<anchor>`.")
+    url: str = Field(description="The heading as an absolute URL, `https://<server>/docs/<slug>#<anchor>`.")
 
 
 class DocPage(Output):
@@ -107,7 +112,8 @@ class DocPage(Output):
     title: str = Field(description="The page's title.")
     description: str = Field(description="What the page covers, in one line.")
     section: str | None = Field(description="The anchor asked for, or null for the whole page.")
-    url: str = Field(description="The page (or section) as HTML; add `.md` to the page URL for markdown.")
+    url: str = Field(description="The page (or section) as HTML, an absolute URL; add `.md` to the page URL for "
+                                 "markdown.")
     markdown: str = Field(description="The page, or the section with its subsections, as markdown.")
     headings: list[DocHeading] = Field(description="The headings in `markdown`, in order.")
 
@@ -117,9 +123,10 @@ class DocPage(Output):
 def get_doc(ctx: Context, params: GetDocInput) -> DocPage:
     """Read a Flint guide as markdown: the whole page, or only the section named by `section` (an anchor
     from search_docs, from a page's `headings`, or from an error's `doc_url`, e.g. `errors` +
-    `order_not_refundable`). Use search_docs first when you do not know the page. A `/docs/<slug>#<anchor>`
-    URL may be passed as `slug`. Unknown pages and sections are 404 `resource_missing`. Needs no API key."""
-    slug, _, fragment = params.slug.strip().removeprefix("/").removeprefix("docs/").partition("#")
+    `order_not_refundable`). Use search_docs first when you do not know the page. A docs URL
+    (`https://<server>/docs/<slug>#<anchor>`, or only its path) may be passed as `slug`. Unknown pages and
+    sections are 404 `resource_missing`. Needs no API key."""
+    slug, _, fragment = _docs_path(params.slug).removeprefix("/").removeprefix("docs/").partition("#")
     slug = slug.removesuffix(".md")
     anchor = params.section or fragment or None
     page = docs_index.default_index().page(slug) if docs_index.SLUG.match(slug) else None
@@ -129,7 +136,18 @@ def get_doc(ctx: Context, params: GetDocInput) -> DocPage:
     if markdown is None:
         raise not_found("doc section", anchor or "", "section")
     headings = page.headings if anchor is None else page.headings_in(anchor)
+    page_url = ctx.settings.absolute_url(page.url)
     return DocPage(slug=page.slug, title=page.title, description=page.description, section=anchor,
-                   url=page.url + (f"#{anchor}" if anchor else ""), markdown=markdown, headings=[
-                       DocHeading(level=h.level, text=h.text, anchor=h.anchor, url=f"{page.url}#{h.anchor}")
+                   url=page_url + (f"#{anchor}" if anchor else ""), markdown=markdown, headings=[
+                       DocHeading(level=h.level, text=h.text, anchor=h.anchor, url=f"{page_url}#{h.anchor}")
                        for h in headings])
+
+
+def _docs_path(value: str) -> str:
+    """A slug as given, or the path and fragment of a docs URL: the ``doc_url`` an agent holds may come from
+    another server (or an older public URL), so the host is not checked, only the path is used."""
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return parts.path + (f"#{parts.fragment}" if parts.fragment else "")
+    return text

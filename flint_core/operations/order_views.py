@@ -108,7 +108,8 @@ class OrderOut(Output):
     payment_intent_ids: list[str] = Field(description="Payment attempts on this order.")
     refund_ids: list[str] = Field(description="Refunds of this order.")
     checkout_session_url: str | None = Field(description="The hosted payment page of the newest OPEN checkout "
-                                             "session (a path on this server, e.g. `/checkout/cs_...`), or null.")
+                                             "session, an absolute URL to send the buyer to "
+                                             "(`https://<server>/checkout/cs_...`), or null.")
     last_payment_failure: dict[str, Any] | None = Field(description="The last declined payment's failure block.")
     recovery_options: list[str] = Field(description="What can be done after a failed payment.")
     available_actions: list[str] = Field(description="Operations legal on this order now, for the calling key.")
@@ -120,7 +121,8 @@ class OrderOut(Output):
 
 
 def checkout_url(checkout_session_id: str) -> str:
-    """Where the buyer pays: a path on this server; clients prefix the base URL they call Flint at."""
+    """Where the buyer pays, as a path on this server: what is stored and what the hosted pages link to.
+    Outputs hand it out absolute (``ctx.settings.absolute_url``)."""
     return f"/checkout/{checkout_session_id}"
 
 
@@ -134,7 +136,7 @@ def _open_checkout_url(ctx: Context, order: Order) -> str | None:
                CheckoutSession.order_id == order.order_id, CheckoutSession.status == lifecycle.OPEN,
                CheckoutSession.expires_at > ctx.now)
         .order_by(CheckoutSession.checkout_session_id.desc()).limit(1))
-    return None if session_id is None else checkout_url(session_id)
+    return None if session_id is None else ctx.settings.absolute_url(checkout_url(session_id))
 
 
 BLOCKED_IN_FLIGHT = frozenset({"update_order", "apply_coupon", "remove_coupon", "cancel_order", "pay_order",

@@ -39,14 +39,23 @@ class PaymentIntentOut(Output):
     attempts: list[dict[str, Any]] = Field(description="Every processor call: when, action, outcome, code, decision.")
     failure: dict[str, Any] | None = Field(description="Why it failed: code, decline_code, message, retryable, "
                                                        "recovery_options. A decline is an outcome, not an error.")
-    next_action: dict[str, Any] | None = Field(description="For REQUIRES_ACTION: the URL where the customer "
-                                                           "authenticates; then call confirm_payment.")
+    next_action: dict[str, Any] | None = Field(description="For REQUIRES_ACTION: `{type: redirect_to_url, url}`, "
+                                                           "the absolute URL where the customer authenticates; "
+                                                           "then call confirm_payment.")
     available_actions: list[str] = Field(description="Operations legal on this payment now, for the calling key.")
     created_at: datetime = Field(description="When it was created.")
     updated_at: datetime = Field(description="When it last changed.")
 
 
 REFUNDS = frozenset({"preview_refund", "create_refund"})
+
+
+def _next_action(ctx: Context, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored next action with its URL absolute: the simulator's 3D Secure page is stored as a path on
+    this server (the hosted checkout redirects to it as is), Stripe's is already absolute."""
+    if not stored or not stored.get("url"):
+        return stored
+    return stored | {"url": ctx.settings.absolute_url(stored["url"])}
 
 
 def payment_intent_out(ctx: Context, pi: PaymentIntent, order_status: str) -> PaymentIntentOut:
@@ -59,7 +68,7 @@ def payment_intent_out(ctx: Context, pi: PaymentIntent, order_status: str) -> Pa
         amount_refunded_money=m(pi.amount_refunded), capture_method=pi.capture_method,
         payment_method=PaymentMethodOut(**pi.payment_method), processor=pi.processor,
         processor_reference=pi.processor_reference, attempts=pi.attempts, failure=pi.failure,
-        next_action=pi.next_action, available_actions=lifecycle.PAYMENT_INTENT.actions_for(
+        next_action=_next_action(ctx, pi.next_action), available_actions=lifecycle.PAYMENT_INTENT.actions_for(
             pi.status, lambda a: ctx.can(a) and (a not in REFUNDS or pi.amount_captured > pi.amount_refunded)),
         created_at=pi.created_at, updated_at=pi.updated_at)
 

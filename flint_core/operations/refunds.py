@@ -248,8 +248,9 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
     refunded = order.refunded_amount + (0 if plan.error else plan.amount)
     preview_id = None if plan.error else previews.issue(ctx, "create_refund", previews.fingerprint("create_refund", params), order.order_id,
                                                          order.version)
+    refusal = plan.error.envelope(ctx.request_id, public_url=ctx.settings.public_url)["error"] if plan.error else None
     return RefundPreview(
-        allowed=plan.error is None, error=plan.error.envelope(ctx.request_id)["error"] if plan.error else None,
+        allowed=plan.error is None, error=refusal,
         preview_id=preview_id,
         order_id=order.order_id, payment_intent_id=plan.payment_intent.payment_intent_id if plan.payment_intent else None,
         amount_money=m(plan.amount), tax_money=m(plan.tax),

@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, pool
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -169,3 +169,44 @@ def migrate(url: str | None = None) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(database_url(url)), "head")
+
+
+def describe(url: str) -> str:
+    """The database for people to read: an SQLite file's absolute path (a relative one depends on the working
+    directory, the usual reason two processes see different databases), a server URL without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        return f"SQLite file {Path(path).resolve()}" if path and path != ":memory:" else "in-memory SQLite"
+    return parsed.render_as_string(hide_password=True)
+
+
+def unready(url: str) -> str | None:
+    """None when ``url`` is a database Flint has migrated to the newest revision, else what is wrong with it.
+    Creates nothing: a missing SQLite file is reported, not opened (connecting would create it empty), and
+    nothing is migrated. For processes that must never be the first to touch a database (`flint mcp`)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:":
+            return "an in-memory SQLite database is always empty"
+        if not Path(path).is_file():
+            return f"there is no database file at {Path(path).resolve()}"
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return f"cannot open {describe(url)}: {reason[0] if reason else type(exc).__name__}"
+    finally:
+        engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if current is None:
+        return f"{describe(url)} has no Flint schema (it was never migrated)"
+    if current != head:
+        return f"{describe(url)} is at schema revision {current}, this Flint needs {head}"
+    return None

@@ -30,7 +30,7 @@ def assert_error(response: Any, status: int, code: str, param: str | None = None
     assert (error["type"], error["code"], error["param"]) == (TYPE_OF_STATUS[status], code, param), error
     assert error["retryable"] is False and error["effect"] == "none"
     assert error["request_id"] == response.headers["request-id"]
-    assert error["doc_url"] == f"/docs/errors#{code}"
+    assert error["doc_url"] == f"{BASE_URL}/docs/errors#{code}"
     assert response.headers["flint-should-retry"] == "false"
     return error
 
@@ -419,7 +419,7 @@ def test_explain_error_needs_no_key(client: TestClient) -> None:
     assert (explained["code"], explained["type"], explained["http_status"]) == ("order_not_editable",
                                                                                 "state_conflict_error", 409)
     assert (explained["retryable"], explained["effect"]) == (False, "none")
-    assert explained["doc_url"] == "/docs/errors#order_not_editable"
+    assert explained["doc_url"] == f"{BASE_URL}/docs/errors#order_not_editable"
     assert "{status}" in explained["message_template"]
     assert explained["explanation"]
     retryable = client.get("/v1/errors/processor_timeout").json()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, line, signup, usd
+from tests.conftest import BASE_URL, Api, line, signup, usd
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
                    "request_id", "doc_url", "suggested_actions"}
@@ -39,7 +39,7 @@ def assert_error(response: Any, status: int, code: str, param: str | None = "<an
     assert error["retry_after_seconds"] is None
     assert error["request_id"].startswith("req_")
     assert error["request_id"] == response.headers["request-id"]
-    assert error["doc_url"] == f"/docs/errors#{code}"
+    assert error["doc_url"] == f"{BASE_URL}/docs/errors#{code}"
     assert isinstance(error["suggested_actions"], list)
     assert response.headers["flint-should-retry"] == "false"
     return error
@@ -558,7 +558,7 @@ def test_naive_created_after_is_not_a_500(frozen: World) -> None:
 # --- routes and methods -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method,path", [("GET", "/v1/nothing"), ("GET", "/v1/orders/ord_x/nothing"),
-                                         ("POST", "/v2/orders"), ("GET", "/"), ("DELETE", "/v1/unknown/thing")])
+                                         ("POST", "/v2/orders"), ("GET", "/nothing"), ("DELETE", "/v1/unknown/thing")])
 def test_unknown_routes_are_enveloped_404s(frozen: World, method: str, path: str) -> None:
     error = assert_error(frozen.api.request(method, path), 404, "route_not_found", None)
     assert method in error["message"] and path in error["message"]
@@ -568,7 +568,7 @@ def test_unknown_routes_are_enveloped_404s(frozen: World, method: str, path: str
 @pytest.mark.parametrize("method,path", [("PUT", "/v1/orders"), ("DELETE", "/v1/orders"),
                                          ("PATCH", "/v1/orders"), ("PUT", "/v1/orders/preview"),
                                          ("DELETE", "/v1/orders/{order_id}"), ("GET", "/v1/orders/{order_id}/cancel"),
-                                         ("POST", "/v1/whoami")])
+                                         ("POST", "/v1/whoami"), ("POST", "/")])  # GET / is the landing page
 def test_wrong_methods_are_enveloped_405s(frozen: World, method: str, path: str) -> None:
     path = path.format(order_id=frozen.order["order_id"])
     error = assert_error(frozen.api.request(method, path), 405, "method_not_allowed", None)

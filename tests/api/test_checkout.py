@@ -53,7 +53,8 @@ def test_session_for_an_existing_order(api: Api) -> None:
     cs = new_session(api, {"order_id": order["order_id"]}, metadata={"cart": "42"})
     assert cs["object"] == "checkout_session" and cs["checkout_session_id"].startswith("cs_")
     assert (cs["status"], cs["order_id"], cs["order_status"]) == ("OPEN", order["order_id"], "OPEN")
-    assert cs["checkout_session_url"] == f"/checkout/{cs['checkout_session_id']}"
+    # absolute, on the server's public URL, so it can go in an email or to an agent as is
+    assert cs["checkout_session_url"] == f"{BASE_URL}/checkout/{cs['checkout_session_id']}"
     assert (cs["success_url"], cs["cancel_url"], cs["capture_method"]) == (SUCCESS, CANCEL, "AUTOMATIC")
     assert cs["amount_due_money"] == usd(13824) and cs["metadata"] == {"cart": "42"}
     assert cs["available_actions"] == ["expire_checkout_session"] and cs["payment_intent_id"] is None
@@ -217,7 +218,7 @@ def test_3d_secure_round_trip(api: Api, client: Any) -> None:
     started = submit(client, cs, "4000 0025 0000 3155")
     assert started.status_code == 303
     challenge = started.headers["location"]
-    back = f"{cs['checkout_session_url']}/return"
+    back = f"{cs['checkout_session_url'].removeprefix(BASE_URL)}/return"  # the pages link each other by path
     assert challenge.startswith("/simulator/3ds/") and "return_url=%2Fcheckout%2Fcs_" in challenge
     # before answering, the checkout says the bank still waits and links to the challenge
     waiting = client.get(back, follow_redirects=False)
@@ -357,13 +358,14 @@ def test_session_is_canceled_when_its_order_is_canceled_or_paid_elsewhere(api: A
 def test_create_order_with_hosted_checkout_flow(api: Api, client: Any) -> None:
     order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE | {"checkout_flow": "hosted"})
     url = order["checkout_session_url"]
-    assert url and url.startswith("/checkout/cs_") and order["status"] == "OPEN"
+    assert url and url.startswith(f"{BASE_URL}/checkout/cs_") and order["status"] == "OPEN"
     session_id = url.rsplit("/", 1)[1]
     cs = api.ok("GET", f"/v1/checkout_sessions/{session_id}")
     assert cs["order_id"] == order["order_id"] and cs["success_url"] == url and cs["cancel_url"] is None
     # without a success_url the buyer lands back on the page, which shows the payment
     paid = submit(client, cs, "4242424242424242")
-    assert paid.headers["location"] == f"{url}?checkout_session_id={session_id}"
+    # the page itself redirects within this server by path
+    assert paid.headers["location"] == f"{url.removeprefix(BASE_URL)}?checkout_session_id={session_id}"
     assert "Payment received" in client.get(paid.headers["location"]).text
     with_urls = api.ok("POST", "/v1/orders", WORKED_EXAMPLE | {"checkout_flow": "CHECKOUT_FLOW_HOSTED",
                                                                "success_url": SUCCESS, "cancel_url": CANCEL})

@@ -11,7 +11,7 @@ import pytest
 
 from flint_core.docs_index import DOCS_DIR, default_index
 from flint_core.errors import CATALOG
-from tests.conftest import Api
+from tests.conftest import BASE_URL, Api
 
 LINK = re.compile(r"\]\((/docs/[^)\s]*|#[^)\s]*)\)")
 
@@ -125,7 +125,7 @@ def test_search_docs_needs_no_key(client: Any) -> None:
     body = response.json()
     assert body["object"] == "list" and body["query"] == "order_not_refundable" and len(body["data"]) == 2
     first = body["data"][0]
-    assert first["url"] == "/docs/errors#order_not_refundable" and first["slug"] == "errors"
+    assert first["url"] == f"{BASE_URL}/docs/errors#order_not_refundable" and first["slug"] == "errors"
     assert first["anchor"] == "order_not_refundable" and first["title"] == "Errors"
     assert first["heading_path"] == "Errors > state_conflict_error > order_not_refundable"
     assert "**order_not_refundable**" in first["snippet"] and first["score"] > body["data"][1]["score"]
@@ -147,12 +147,14 @@ def test_get_doc(client: Any) -> None:
     page = client.get("/v1/docs/refunds").json()
     assert page["object"] == "doc_page" and page["title"] == "Refunds" and page["section"] is None
     assert page["markdown"] == (DOCS_DIR / "refunds.md").read_text(encoding="utf-8")
-    assert page["headings"][0] == {"level": 1, "text": "Refunds", "anchor": "refunds", "url": "/docs/refunds#refunds"}
+    assert page["url"] == f"{BASE_URL}/docs/refunds"
+    assert page["headings"][0] == {"level": 1, "text": "Refunds", "anchor": "refunds",
+                                   "url": f"{BASE_URL}/docs/refunds#refunds"}
     section = client.get("/v1/docs/refunds", params={"section": "create_refund"}).json()
     assert section["markdown"].startswith("## create_refund") and "### By line items" in section["markdown"]
     assert "## The refund object" not in section["markdown"]
     assert [h["anchor"] for h in section["headings"]][:2] == ["create_refund", "by-amount"]
-    assert section["url"] == "/docs/refunds#create_refund"
+    assert section["url"] == f"{BASE_URL}/docs/refunds#create_refund"
     missing = client.get("/v1/docs/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "resource_missing"
     assert missing.json()["error"]["param"] == "slug"
@@ -164,15 +166,17 @@ def test_docs_through_tool_calls_without_a_key(client: Any) -> None:
     found = client.post("/v1/tool_calls", json={"name": "search_docs", "arguments": {"q": "create_refund", "limit": 1}})
     assert found.status_code == 200, found.text
     hit = found.json()["result"]["data"][0]
-    assert hit["url"] == "/docs/refunds#create_refund"
+    assert hit["url"] == f"{BASE_URL}/docs/refunds#create_refund"
     read = client.post("/v1/tool_calls", json={"name": "get_doc", "arguments": {"slug": hit["slug"],
                                                                                 "section": hit["anchor"]}})
     assert read.status_code == 200 and read.json()["result"]["markdown"].startswith("## create_refund")
-    # a doc_url from an error envelope works as the slug
-    error_doc = client.post("/v1/tool_calls", json={"name": "get_doc", "arguments": {
-        "slug": "/docs/errors#order_not_refundable", "section": None}})
-    assert error_doc.json()["result"]["section"] == "order_not_refundable"
-    assert "HTTP 409" in error_doc.json()["result"]["markdown"]
+    # a doc_url from an error envelope works as the slug, absolute (from any server) or only its path
+    for doc_url in (f"{BASE_URL}/docs/errors#order_not_refundable", "https://elsewhere.example/docs/errors"
+                    "#order_not_refundable", "/docs/errors#order_not_refundable"):
+        error_doc = client.post("/v1/tool_calls", json={"name": "get_doc", "arguments": {
+            "slug": doc_url, "section": None}})
+        assert error_doc.json()["result"]["section"] == "order_not_refundable", doc_url
+        assert "HTTP 409" in error_doc.json()["result"]["markdown"]
     bad = client.post("/v1/tool_calls", json={"name": "search_docs", "arguments": {"limit": 2}})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "q"
 

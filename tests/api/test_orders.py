@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from flint_core.runtime import Settings
 from flint_http.app import create_app
-from tests.conftest import Api, line, usd
+from tests.conftest import BASE_URL, Api, line, usd
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
                    "request_id", "doc_url", "suggested_actions"}
@@ -25,7 +25,7 @@ def assert_error(response: Any, status: int, code: str, param: str | None) -> di
                              409: "state_conflict_error"}[status]
     assert error["retryable"] is False and error["effect"] == "none"
     assert error["request_id"] == response.headers["request-id"]
-    assert error["doc_url"] == f"/docs/errors#{code}"
+    assert error["doc_url"] == f"{BASE_URL}/docs/errors#{code}"
     assert response.headers["flint-should-retry"] == "false"
     return error
 

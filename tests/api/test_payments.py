@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import WORKED_EXAMPLE, Api, usd
+from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, usd
 
 
 def new_order(api: Api, body: dict[str, Any] = WORKED_EXAMPLE) -> dict[str, Any]:
@@ -145,7 +145,8 @@ def test_3d_secure_requires_action_then_confirm(api: Api, client: Any) -> None:
     pi = pay(api, order["order_id"], "4000002500003155").json()
     assert (pi["status"], pi["order_status"]) == ("REQUIRES_ACTION", "OPEN")
     url = pi["next_action"]["url"]
-    assert pi["next_action"]["type"] == "redirect_to_url" and url.startswith("/simulator/3ds/")
+    # absolute, on the server's public URL: the customer may open it anywhere (an email, a phone)
+    assert pi["next_action"]["type"] == "redirect_to_url" and url.startswith(f"{BASE_URL}/simulator/3ds/")
     # not authenticated yet: confirm leaves it waiting; the order cannot change meanwhile
     assert api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/confirm", {})["status"] == "REQUIRES_ACTION"
     assert api.patch(f"/v1/orders/{order['order_id']}", {"metadata": {"a": "b"}}).json()["error"]["code"] == (

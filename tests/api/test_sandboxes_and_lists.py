@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from flint_core import events, queue
 from flint_core.store.models import Activity, IdempotencyRecord
-from tests.conftest import Api, line, signup
+from tests.conftest import BASE_URL, Api, line, signup
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
                    "request_id", "doc_url", "suggested_actions"}
@@ -25,7 +25,7 @@ def assert_error(response: Any, status: int, code: str, param: str | None) -> di
     assert error["type"] == {400: "invalid_request_error", 404: "not_found_error"}[status]
     assert error["retryable"] is False and error["effect"] == "none"
     assert error["request_id"] == response.headers["request-id"]
-    assert error["doc_url"] == f"/docs/errors#{code}"
+    assert error["doc_url"] == f"{BASE_URL}/docs/errors#{code}"
     assert response.headers["flint-should-retry"] == "false"
     return error
 

@@ -90,7 +90,8 @@ def fill_card(browser: Browser, number: str) -> None:
 def test_buyer_pays_on_the_hosted_page(flint: tuple[str, dict[str, str]], shop: str, browser: Browser) -> None:
     base, headers = flint
     session = create_session(base, headers, shop)
-    page_url = base + session["checkout_session_url"]  # relative: the client prefixes its base URL
+    page_url = session["checkout_session_url"]  # absolute: `flint serve`'s public URL defaults to its address
+    assert page_url == f"{base}/checkout/{session['checkout_session_id']}"
     browser.goto(page_url)
     text = browser.text()
     assert "Sandbox merchant" in text and "Jacket" in text and "T-shirt" in text
@@ -122,7 +123,7 @@ def test_buyer_pays_on_the_hosted_page(flint: tuple[str, dict[str, str]], shop: 
 def test_3d_secure_in_the_browser(flint: tuple[str, dict[str, str]], shop: str, browser: Browser) -> None:
     base, headers = flint
     session = create_session(base, headers, shop)
-    browser.goto(base + session["checkout_session_url"])
+    browser.goto(session["checkout_session_url"])
     fill_card(browser, "4000 0025 0000 3155")
     browser.click("#pay")
     browser.wait_for("location.pathname.startsWith('/simulator/3ds/') && !!document.querySelector('#complete')")

@@ -58,8 +58,8 @@ async def asgi_client(db: Database, key: str | None, mode: str = "auto") -> Asyn
         yield client
 
 
-def stdio_params(database_url: str, key: str | None) -> StdioServerParameters:
-    env = {k: v for k, v in os.environ.items() if k != "FLINT_API_KEY"} | {"PYTHONUNBUFFERED": "1"}
+def stdio_params(database_url: str, key: str | None, env: dict[str, str] | None = None) -> StdioServerParameters:
+    env = {k: v for k, v in os.environ.items() if k != "FLINT_API_KEY"} | {"PYTHONUNBUFFERED": "1"} | (env or {})
     if key:
         env["FLINT_API_KEY"] = key
     return StdioServerParameters(command=sys.executable, args=["-m", "flint_cli.main", "mcp", "--database-url",
@@ -67,8 +67,9 @@ def stdio_params(database_url: str, key: str | None) -> StdioServerParameters:
 
 
 @asynccontextmanager
-async def stdio_client(database_url: str, key: str, mode: str = "auto") -> AsyncIterator[Client]:
-    async with Client(stdio_params(database_url, key), mode=mode, read_timeout_seconds=60) as client:
+async def stdio_client(database_url: str, key: str, mode: str = "auto",
+                       env: dict[str, str] | None = None) -> AsyncIterator[Client]:
+    async with Client(stdio_params(database_url, key, env), mode=mode, read_timeout_seconds=60) as client:
         yield client
 
 

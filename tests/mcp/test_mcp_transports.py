@@ -65,6 +65,23 @@ def test_stdio_subprocess(fresh_db: tuple[str, str], mode: str) -> None:
     anyio.run(main)
 
 
+def test_stdio_returns_urls_on_the_public_url(fresh_db: tuple[str, str]) -> None:
+    """Over stdio there is no request to take an address from: FLINT_PUBLIC_URL says where Flint is served."""
+    url, key = fresh_db
+
+    async def main() -> None:
+        async with stdio_client(url, key, env={"FLINT_PUBLIC_URL": "https://pay.example.com/"}) as client:
+            order = await call(client, "create_order", dict(WORKED_EXAMPLE, checkout_flow="HOSTED",
+                                                            idempotency_key=new_key()))
+            assert order["checkout_session_url"].startswith("https://pay.example.com/checkout/cs_")
+            missing = await call_error(client, "get_order", {"order_id": "ord_nope"})
+            assert missing["doc_url"] == "https://pay.example.com/docs/errors#resource_missing"
+            hits = await call(client, "search_docs", {"q": "create_refund", "limit": 1})
+            assert hits["data"][0]["url"] == "https://pay.example.com/docs/refunds#create_refund"
+
+    anyio.run(main)
+
+
 def test_stdio_refuses_a_missing_or_bad_key(fresh_db: tuple[str, str]) -> None:
     url, _ = fresh_db
     for key in (None, "sk_test_wrong"):

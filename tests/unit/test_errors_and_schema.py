@@ -48,7 +48,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
 def test_envelope_shape() -> None:
     error: dict[str, Any] = errors.FlintError("order_not_editable", param="order_id", order_id="ord_1",
-                                              status="PAID", allowed="OPEN").envelope("req_9")["error"]
+                                              status="PAID", allowed="OPEN").envelope("req_9", public_url="https://pay.example.com")["error"]
     assert list(error) == ["type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
                            "request_id", "doc_url", "suggested_actions"]
-    assert error["doc_url"] == "/docs/errors#order_not_editable"
+    assert error["doc_url"] == "https://pay.example.com/docs/errors#order_not_editable"

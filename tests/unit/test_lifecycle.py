@@ -39,7 +39,7 @@ def test_order_contract_transitions() -> None:
 def test_illegal_action_names_status_and_alternatives() -> None:
     with pytest.raises(FlintError) as raised:
         ORDER.require("OPEN", "create_refund", "ord_1")
-    error = raised.value.envelope("req_1")["error"]
+    error = raised.value.envelope("req_1", public_url="http://127.0.0.1:8000")["error"]
     assert error["type"] == "state_conflict_error" and error["code"] == "order_not_refundable"
     assert error["message"] == ("Order ord_1 is OPEN; only PAID, PARTIALLY_REFUNDED or CLOSED orders can be "
                                 "refunded.")

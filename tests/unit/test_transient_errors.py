@@ -163,7 +163,7 @@ def test_unexpected_errors_are_retryable_only_when_transient_or_not_the_database
         "bad_data": ("database_error", 500, False, "none"),
         "bug": ("internal_error", 500, True, "none")}
     assert answers["deadlock"].retry_after_seconds == 1
-    assert unexpected_error(deadlock, "req_1", checkpointed=True).envelope("req_1")["error"]["effect"] == "unknown"
+    assert unexpected_error(deadlock, "req_1", checkpointed=True).envelope("req_1", public_url="http://127.0.0.1:8000")["error"]["effect"] == "unknown"
 
 
 def _deadlock() -> OperationalError:
