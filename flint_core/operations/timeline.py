@@ -57,7 +57,7 @@ class OrderTimeline(Output):
 
 class GetOrderTimelineInput(Input):
     order_id: str = Field(description="The order whose timeline to read.")
-    page_size: int = Field(0, description="Entries per page: absent or 0 means 50, at most 200.")
+    page_size: int = Field(0, ge=0, description="Entries per page: absent or 0 means 50, at most 200.")
     page_token: str | None = Field(None, description="The next_page_token of the previous page, unchanged.")
 
 
@@ -164,8 +164,6 @@ def get_order_timeline(ctx: Context, params: GetOrderTimelineInput) -> OrderTime
     reached the merchant. Oldest first; page with page_token. Read-only. Errors: order not found (404),
     invalid_page_token (400)."""
     fetch(ctx, Order, params.order_id, resource="order")
-    if params.page_size < 0:
-        raise FlintError("parameter_invalid", param="page_size", detail="must be 0 or more")
     size = min(params.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     position = Position.decode(params.page_token, params.order_id) if params.page_token else None
     merged = sorted((entry for source in (_activities, _requests, _events, _deliveries)
