@@ -23,7 +23,7 @@ install: $(STAMP)
 # The browser tests drive Debian's chromium (headless, over the DevTools protocol). CI runs as root and
 # installs it here; where that is impossible the browser tests skip and say why.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; the browser tests will be skipped"
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; the browser tests will be skipped"
 
 serve: install
 	$(BIN)/flint serve --host $(HOST) --port $(PORT)

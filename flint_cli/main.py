@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flint_core import jobs, queue
+from flint_cli.access_log import redact_access_log
+from flint_core import jobs, money, queue
 from flint_core.rate_limits import Budget, RateLimits
 from flint_core.runtime import Settings, utcnow
 from flint_core.store.db import Database, database_url
@@ -42,8 +43,13 @@ def rate_limit_settings(per_key: str | None, per_merchant: str | None, per_clien
 
 
 def env_settings(**overrides: Any) -> Settings:
-    """The settings every command shares, from the environment (the live-mode Stripe key)."""
-    return Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"), **overrides)
+    """The settings every command shares, from the environment: the live-mode Stripe key, and the currency
+    of orders whose request names none (FLINT_DEFAULT_CURRENCY, USD unless set)."""
+    try:
+        currency = money.normalize_currency(os.environ.get("FLINT_DEFAULT_CURRENCY") or "USD")
+    except money.CurrencyError:
+        sys.exit(f"flint: FLINT_DEFAULT_CURRENCY={os.environ['FLINT_DEFAULT_CURRENCY']!r} is not an ISO 4217 code")
+    return Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"), default_currency=currency, **overrides)
 
 
 def prepare_jobs(db: Database) -> list[str]:
@@ -81,6 +87,7 @@ def serve(args: argparse.Namespace) -> None:
         prepare_jobs(db)
         threading.Thread(target=queue.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True,
                          kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
+    redact_access_log()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:

@@ -47,7 +47,9 @@ _spec("parameter_missing", INVALID, 400, "Missing required parameter: {param}.",
       "A required field is absent. `param` names it as a dotted path (`line_items.0.quantity`).")
 _spec("parameter_invalid", INVALID, 400, "Invalid value for {param}: {detail}.",
       "A field has the wrong type or an out-of-range value (a negative or fractional quantity, an amount "
-      "above 2^53 - 1, a malformed percentage). `param` names the field.")
+      "above 2^53 - 1, a malformed percentage), or text holds a control character (such as NUL; tab, newline "
+      "and carriage return are allowed). `param` names the field. An id holding a control character names "
+      "nothing: it is `resource_missing`.")
 _spec("unknown_parameter", INVALID, 400, "Received unknown parameter: {param}.",
       "The request has a field the operation does not define. Flint rejects unknown fields instead of "
       "ignoring them, so a typo never silently drops an instruction.")
@@ -145,6 +147,13 @@ for _code, _verb in (("order_not_editable", "edited"), ("order_not_cancelable", 
 _spec("invalid_state_transition", CONFLICT, 409,
       "{resource} {id} is {status}; {operation} needs one of: {allowed}.",
       "The object's status does not allow this operation now. See its `available_actions`.")
+_spec("payment_not_processing", CONFLICT, 409,
+      "Payment {payment_intent_id} is {status}: retry_payment only re-drives a payment left PROCESSING by a "
+      "processor timeout. A declined payment is final; to try again, call pay_order on its order with a "
+      "payment_source and a new idempotency key.",
+      "`retry_payment` asks the processor what became of a call whose outcome is unknown; it never re-sends a "
+      "card that was declined. For a FAILED payment, follow its `failure.recovery_options`: `pay_order` again "
+      "(a new idempotency key, usually a new `payment_source`) when `suggested_actions` lists it.")
 _spec("payment_in_progress", CONFLICT, 409,
       "Order {order_id} has payment {payment_intent_id} in flight ({status}); it cannot change until that ends.",
       "A payment is processing or waiting for 3D Secure. Finish it (confirm_payment, retry_payment) or release it "

@@ -123,7 +123,7 @@ PAYMENT_INTENT = StateMachine(
         "preview_refund": frozenset({SUCCEEDED}),
         "create_refund": frozenset({SUCCEEDED}),
     },
-    error_codes={},
+    error_codes={"retry_payment": "payment_not_processing"},
 )
 
 PENDING = "PENDING"

@@ -1,5 +1,6 @@
 """Keyset pagination (API.md section 4). Ids are time-sortable, so paging on the id is stable under
-inserts; the token binds the filters and the order it was issued for."""
+inserts (as is paging on a number that only grows, like an activity's sequence); the token binds the
+filters and the order it was issued for."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _filters_hash(filters: dict[str, Any], ascending: bool) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[str], params: ListInput,
+def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[Any], params: ListInput,
              filters: dict[str, Any]) -> tuple[list[Any], str]:
     """Run ``stmt`` one page at a time; returns the rows and the next page token ("" on the last page)."""
     size = min(params.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)  # ListInput refused negative sizes
@@ -39,10 +40,11 @@ def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[str
     if params.page_token:
         try:
             token = json.loads(base64.urlsafe_b64decode(params.page_token.encode() + b"=="))
-            after, token_binding = str(token["after"]), token["binding"]
+            after, token_binding = token["after"], token["binding"]
         except (ValueError, KeyError, TypeError):
             raise FlintError("invalid_page_token", param="page_token") from None
-        if token_binding != binding:
+        # a position of another type is a token of another key (e.g. from before a list changed its key)
+        if token_binding != binding or not isinstance(after, key.type.python_type):
             raise FlintError("invalid_page_token", param="page_token")
         stmt = stmt.where(key > after if ascending else key < after)
     rows = list(session.scalars(stmt.order_by(key.asc() if ascending else key.desc()).limit(size + 1)))

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +31,7 @@ from flint_core.auth import Principal
 from flint_core.processors.cards import CARD_LIKE, luhn_ok
 from flint_core.store.db import Database
 from flint_core.store.models import CheckoutSession, PaymentIntent, RequestLog, RequestLogObject
+from flint_core.text import has_control_character
 
 log = logging.getLogger("flint.request_logs")
 
@@ -93,6 +95,16 @@ def redact(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return _redact_text(str(value))
+
+
+def redact_url(url: str) -> str:
+    """A path with its query string, safe to print (the server's access log): the query parameters are
+    redacted like stored parameters, and secrets or card numbers in the path by their shape."""
+    path, has_query, query = url.partition("?")
+    if not has_query:
+        return _redact_text(path)
+    pairs = [pair for name, value in parse_qsl(query, keep_blank_values=True) for pair in redact({name: value}).items()]
+    return f"{_redact_text(path)}?{urlencode(pairs, safe='[]', quote_via=quote)}"
 
 
 def _bounded(params: Any) -> dict[str, Any]:
@@ -259,6 +271,8 @@ def write_hosted(db: Database, *, request_id: str | None, method: str, path: str
 
 def hosted_scope_of_session(db: Database, checkout_session_id: str) -> tuple[tuple[str, str] | None, set[str]]:
     """The merchant scope of a checkout session, and the ids its page touches (session, order, payment)."""
+    if has_control_character(checkout_session_id):
+        return None, set()
     with db.transaction(write=False) as session:
         cs = session.get(CheckoutSession, checkout_session_id)
         if cs is None:
@@ -269,6 +283,8 @@ def hosted_scope_of_session(db: Database, checkout_session_id: str) -> tuple[tup
 
 def hosted_scope_of_charge(db: Database, reference: str) -> tuple[tuple[str, str] | None, set[str]]:
     """The merchant scope of a simulated charge (the 3D Secure page), via its payment intent."""
+    if has_control_character(reference):
+        return None, set()
     with db.transaction(write=False) as session:
         found = session.execute(select(PaymentIntent.merchant_id, PaymentIntent.env_id, PaymentIntent.payment_intent_id,
                                        PaymentIntent.order_id)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flint_core import idempotency, ids, limits, rate_limits, registry, request_logs
@@ -42,6 +43,7 @@ class Settings:
     """Server-wide switches (set by `flint serve`)."""
 
     signup_enabled: bool = True
+    default_currency: str = "USD"  # of an order whose request names no currency (docs/money.md)
     stripe_api_key: str | None = None  # live-mode processor; test mode always uses the simulator
     rate_limits: RateLimits = field(default_factory=RateLimits)  # request budgets (docs/rate-limits.md)
     # Webhook retries (seconds before each retry) and how long an endpoint may fail before it is disabled.
@@ -87,12 +89,23 @@ class Context:
         return op is not None and (self.principal is None or self.principal.has_scope(op.scope))
 
     def record(self, object_type: str, object_id: str, activity_type: str, delta: dict[str, Any]) -> None:
-        """Write the activity of a mutation, in the mutation's transaction."""
+        """Write the activity of a mutation, in the mutation's transaction, as the object's next ``sequence``.
+
+        The caller holds the object's row lock (``SELECT ... FOR UPDATE``; on SQLite every write transaction
+        holds the database's write lock), taken before it read what it changes. So every earlier activity of
+        the object is committed or this transaction's own (flushed by the query below), and no other writer
+        can take max + 1 before this one commits: sequence order is the order the changes were applied in,
+        and each delta's ``before`` is the previous activity's ``after``. ``occurred_at`` is the request's
+        start and cannot order them: a request that waited for the lock started before the one it waited
+        for finished. A caller without the lock fails on the unique index instead of forking the chain."""
         self.touched.add(object_id)
+        last = self.session.scalar(select(func.max(Activity.sequence)).where(
+            Activity.merchant_id == self.merchant_id, Activity.env_id == self.env_id,
+            Activity.object_id == object_id, Activity.object_type == object_type))
         self.session.add(Activity(
             activity_id=ids.new_id("activity"), merchant_id=self.merchant_id, env_id=self.env_id,
-            object_type=object_type, object_id=object_id, type=activity_type, occurred_at=self.now,
-            actor=self.principal.api_key_id if self.principal else "system", face=self.face,
+            object_type=object_type, object_id=object_id, sequence=(last or 0) + 1, type=activity_type,
+            occurred_at=self.now, actor=self.principal.api_key_id if self.principal else "system", face=self.face,
             request_id=self.request_id, delta=delta))
 
 
@@ -210,12 +223,14 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
             # an error the face found wins over the key's, except a refusal for being over budget
             if rejected is None or exc.spec.type == "rate_limit_error":
                 raise
+        # The scope before any judgement of the arguments, on every face: a key never learns how to call
+        # an operation it may not call (docs/authentication.md).
+        if principal is not None and op is not None and not principal.has_scope(op.scope):
+            raise FlintError("missing_scope", scope=op.scope, operation=op.name)
         if rejected is not None:
             raise rejected
         assert op is not None
         if principal is not None:
-            if not principal.has_scope(op.scope):
-                raise FlintError("missing_scope", scope=op.scope, operation=op.name)
             limits.check_operation(principal.limits, op, arguments)
         params = parse(op, arguments)
         if idempotency_key is not None and not op.safety.read_only:

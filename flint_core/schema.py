@@ -21,14 +21,32 @@ from pydantic import (
     StrictBool,
     StrictInt,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from flint_core import money
+from flint_core.text import control_character_at
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_control_characters(cls, data: Any) -> Any:
+        """Text inputs never carry control characters (``flint_core.text``): 400 naming the field, or, for
+        an id (an operation's own ``*_id`` field), 404 like any other id that names nothing."""
+        path = control_character_at(data)
+        if path is None:
+            return data
+        if len(path) == 1 and path[0] in cls.model_fields and str(path[0]).endswith("_id"):
+            raise PydanticCustomError("resource_missing", "No such {resource}: {id!r}.",
+                                      {"resource": str(path[0]).removesuffix("_id"), "id": data[path[0]],
+                                       "path": path})
+        raise PydanticCustomError("parameter_invalid", "{detail}", {
+            "detail": "control characters (such as NUL) are not allowed; tab, newline and carriage return are",
+            "path": path})
 
 
 class Output(BaseModel):
@@ -94,6 +112,13 @@ class MoneyIn(Input):
     amount: AmountInt = Field(description="Integer amount in the currency's minor unit (cents for USD, "
                                           "yen for JPY), from 0 to 2^53 - 1.")
     currency: Currency
+
+
+class PartMoneyIn(MoneyIn):
+    """Money that is part of an order (a line's price, a service charge, a tip): its currency may be left out
+    and is then the order's."""
+
+    currency: Currency | None = Field(None, description="ISO 4217 code; absent means the order's currency.")
 
 
 class MoneyOut(Output):

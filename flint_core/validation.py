@@ -17,14 +17,16 @@ def translate(exc: ValidationError) -> FlintError:
     """The first error decides; its location becomes ``param``."""
     error = exc.errors(include_url=False)[0]
     kind = error["type"]
-    loc = tuple(error["loc"]) + ((error["ctx"]["first"],) if "first" in error.get("ctx", {}) else ())
+    ctx = error.get("ctx", {})
+    # a validator that looked inside the input names the field it found in ctx (`path`, or `first`)
+    loc = tuple(error["loc"]) + tuple(ctx.get("path", ())) + ((ctx["first"],) if "first" in ctx else ())
     param = dotted(loc) or None
     if kind == "missing":
         return FlintError("parameter_missing", param=param)
     if kind == "extra_forbidden":
         return FlintError("unknown_parameter", param=param)
     if kind in CATALOG:  # custom errors raised by validators carry a catalog code as their type
-        return FlintError(kind, param=param, **error.get("ctx", {}))
+        return FlintError(kind, param=param, **{k: v for k, v in ctx.items() if k != "path"})
     detail = error["msg"]
     if kind == "model_type" or (kind == "dict_type" and not error["loc"]):
         detail = "expected a JSON object"

@@ -64,6 +64,16 @@ def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in prop.items() if k != "default" or v is not None}
 
 
+def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
+    """An optional field also takes null, at any depth, which means the same as leaving it out
+    (runtime.parse; OpenAI strict mode sends null for every optional argument)."""
+    if any(v.get("type") == "null" for v in prop.get("anyOf", ())):
+        return prop
+    outer = {k: v for k, v in prop.items() if k in ("description", "default", "title")}
+    inner = {k: v for k, v in prop.items() if k not in outer}
+    return {**outer, "anyOf": [inner, {"type": "null"}]}
+
+
 def _operation_item(op: Operation, input_schema: dict[str, Any], output_ref: dict[str, Any]) -> dict[str, Any]:
     in_path = set(op.path_params)
     parameters = [{"name": name, "in": "path", "required": True,
@@ -82,10 +92,11 @@ def _operation_item(op: Operation, input_schema: dict[str, Any], output_ref: dic
                         "description": prop.get("description", ""), "schema": _query_schema(prop)}
                        for name, prop in input_schema["properties"].items() if name not in in_path]
     else:
-        body = {**input_schema, "properties": {name: prop for name, prop in input_schema["properties"].items()
-                                               if name not in in_path},
-                "required": [name for name in input_schema.get("required", []) if name not in in_path]}
-        item["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        required = [name for name in input_schema.get("required", []) if name not in in_path]
+        body = {**input_schema, "required": required,
+                "properties": {name: prop for name, prop in input_schema["properties"].items() if name not in in_path}}
+        # No body reads as `{}`: it is required only when some field is.
+        item["requestBody"] = {"required": bool(required), "content": {"application/json": {"schema": body}}}
     if not op.safety.read_only:
         parameters.append(IDEMPOTENCY_KEY_HEADER)
     if parameters:
@@ -146,6 +157,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                                                       (op.output_model, "serialization"))]
     keys, top = models_json_schema(models, ref_template=REF)
     schemas = top.get("$defs", {})
+    for schema in schemas.values():
+        optional = set(schema.get("properties", {})) - set(schema.get("required", []))
+        schema.get("properties", {}).update({name: _nullable(schema["properties"][name]) for name in optional})
     input_schemas = {op.name: schemas[keys[(op.input_model, "validation")]["$ref"].rsplit("/", 1)[1]]
                      for op in ops}
     paths: dict[str, dict[str, Any]] = {}

@@ -2,7 +2,8 @@
 
 Each prompt spells out the read-before-write order (find, inspect, preview, then act with an idempotency
 key) so an agent that starts from a prompt never guesses ids or moves money twice. Arguments are plain
-strings, substituted into the text; missing optional ones are left for the agent to discover.
+strings, substituted into the text; a missing optional one is replaced by its ``missing`` wording (what
+the agent should assume or find out), never by its description.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ class Argument:
     name: str
     description: str
     required: bool = False
+    missing: str = "not given"  # what the text says when the argument is absent
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,7 @@ class Prompt:
     template: str
 
     def render(self, values: dict[str, str]) -> str:
-        filled = {a.name: values.get(a.name) or f"(not given: {a.description.rstrip('.').lower()})"
-                  for a in self.arguments}
+        filled = {a.name: values.get(a.name) or a.missing for a in self.arguments}
         return self.template.format(**filled)
 
 
@@ -43,8 +44,9 @@ PROMPTS = (
         "create it with an idempotency key.",
         (Argument("customer", "The customer's name or email (part of it is enough)."),
          Argument("item", "The line item's name as sold, e.g. Coffee.", required=True),
-         Argument("quantity", "Units to refund (default: every refundable unit of that line)."),
-         Argument("order_id", "The order, if already known (skips the search).")),
+         Argument("quantity", "Units to refund (default: every refundable unit of that line).",
+                  missing="every refundable unit of that line"),
+         Argument("order_id", "The order, if already known (skips the search).", missing="to be found in step 1")),
         """Refund {item} (quantity: {quantity}) for customer {customer} (order: {order_id}).
 
 1. If the order id is not known: search_customers(name=... or email=...) to get customer_id. If several
@@ -100,8 +102,10 @@ This is read-only: no idempotency key is needed and nothing changes.
         "create_and_pay_order", "Create and pay an order",
         "Create an order for what is sold and charge it, safely retryable.",
         (Argument("items", "What is sold: names, quantities and unit prices.", required=True),
-         Argument("currency", "ISO 4217 currency, e.g. USD."),
-         Argument("customer", "The customer's name or email, if the order is for a known customer.")),
+         Argument("currency", "ISO 4217 currency, e.g. USD.", missing="the prices' currency, else the sandbox's "
+                  "default"),
+         Argument("customer", "The customer's name or email, if the order is for a known customer.",
+                  missing="none")),
         """Create and pay an order for: {items} (currency: {currency}; customer: {customer}).
 
 1. If a customer is named: search_customers first; create_customer only if none matches.
@@ -117,7 +121,8 @@ This is read-only: no idempotency key is needed and nothing changes.
         "Explain an order's history: every change, the requests behind it (failed ones too), its events and "
         "whether the merchant's webhooks received them.",
         (Argument("order_id", "The order to investigate.", required=True),
-         Argument("question", "What the user wants to know, e.g. why was it refunded twice?")),
+         Argument("question", "What the user wants to know, e.g. why was it refunded twice?",
+                  missing="what happened to it, in order")),
         """Investigate order {order_id}. Question: {question}.
 
 1. get_order(order_id=...) for its current status, amounts and available_actions.

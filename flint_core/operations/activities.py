@@ -20,6 +20,11 @@ class ActivityOut(Output):
     activity_id: str = Field(description="Id, `act_...`.")
     object_type: str = Field(description="What changed, e.g. `order`.")
     object_id: str = Field(description="Its id.")
+    sequence: int = Field(description="Its place in the object's history: 1 for the first change, then one more "
+                                      "per change, without gaps, in the order the changes were applied (also "
+                                      "when requests raced). A field of the object (status, an amount...) "
+                                      "changed here has as `before` its `after` in the previous activity "
+                                      "that changed it.")
     type: str = Field(description="What happened, e.g. ORDER_CREATED, COUPON_APPLIED, ORDER_CANCELED.")
     occurred_at: datetime = Field(description="When (RFC 3339, UTC).")
     actor: str = Field(description="The API key that did it (`key_...`), or `system`.")
@@ -30,7 +35,7 @@ class ActivityOut(Output):
 
 def activity_out(activity: Activity) -> ActivityOut:
     return ActivityOut(activity_id=activity.activity_id, object_type=activity.object_type,
-                       object_id=activity.object_id, type=activity.type, occurred_at=activity.occurred_at,
+                       object_id=activity.object_id, sequence=activity.sequence, type=activity.type, occurred_at=activity.occurred_at,
                        actor=activity.actor, face=activity.face, request_id=activity.request_id, delta=activity.delta)
 
 
@@ -41,9 +46,10 @@ class ListOrderActivitiesInput(ListInput):
 @operation("list_order_activities", http="GET /v1/orders/{order_id}/activities", scope="orders:read",
            safety=READ_ONLY, summary="An order's audit trail: every change, who made it, and what moved.")
 def list_order_activities(ctx: Context, params: ListOrderActivitiesInput) -> Page[ActivityOut]:
-    """List the order's activities, newest first (`order_by=created_at` for chronological order). Each
-    names the key and request that made the change and its before/after values."""
+    """List the order's activities by `sequence`, newest first (`order_by=created_at` for the order the
+    changes were applied in, oldest first). Each names the key and request that made the change and its
+    before/after values; payments, refunds and checkout sessions record theirs on the order too."""
     fetch(ctx, Order, params.order_id, resource="order")
-    stmt = scoped(ctx, Activity).where(Activity.object_id == params.order_id)
-    rows, token = paginate(ctx.session, stmt, Activity.activity_id, params, {"order_id": params.order_id})
+    stmt = scoped(ctx, Activity).where(Activity.object_id == params.order_id, Activity.object_type == "order")
+    rows, token = paginate(ctx.session, stmt, Activity.sequence, params, {"order_id": params.order_id})
     return Page[ActivityOut](data=[activity_out(a) for a in rows], next_page_token=token)

@@ -62,8 +62,7 @@ _NewOrderFields = create_model("_NewOrderFields", __base__=Input,  # type: ignor
 
 class CreateCheckoutSessionInput(_NewOrderFields):  # type: ignore[misc, valid-type]
     order_id: str | None = Field(None, description="An OPEN order to collect payment for, `ord_...`. Give this, "
-                                 "or currency and line_items (and the other create_order fields) to create the "
-                                 "order here.")
+                                 "or line_items (and the other create_order fields) to create the order here.")
     success_url: RedirectUrl = Field(description="Where the buyer goes after paying: an absolute http(s) URL or "
                                      "a path on this server. `{CHECKOUT_SESSION_ID}` in it is replaced by the "
                                      "session id; otherwise `checkout_session_id=cs_...` is appended.")
@@ -86,12 +85,11 @@ class CreateCheckoutSessionInput(_NewOrderFields):  # type: ignore[misc, valid-t
         if self.order_id is None:
             if not given:
                 raise PydanticCustomError("parameter_invalid", "{detail}", {
-                    "first": "order_id", "detail": "give order_id (an OPEN order) or currency and line_items "
-                                                   "(a new order)"})
-            for name in ("currency", "line_items"):
-                if getattr(self, name) is None:
-                    raise PydanticCustomError("parameter_missing", "{first} is required for a new order",
-                                              {"first": name})
+                    "first": "order_id", "detail": "give order_id (an OPEN order) or line_items (a new "
+                                                   "order)"})
+            if self.line_items is None:
+                raise PydanticCustomError("parameter_missing", "{first} is required for a new order",
+                                          {"first": "line_items"})
         return self
 
 

@@ -27,6 +27,7 @@ from flint_core.processors.cards import CARD_LIKE
 from flint_core.runtime import Context, Settings, parse, utcnow
 from flint_core.store.db import Database
 from flint_core.store.models import LIVE, CheckoutSession, Merchant, Order, PaymentIntent
+from flint_core.text import has_control_character
 
 _EXPIRY = re.compile(r"^(\d{1,2})\s*/\s*(\d{2}|\d{4})$")
 
@@ -123,6 +124,8 @@ def _lock(session: Session, checkout_session_id: str) -> tuple[CheckoutSession, 
     """The session and its order, re-read under row locks (payment handlers commit in between). The
     order is locked first, as pay_order and confirm_payment lock it before anything of ours: one lock
     order everywhere, so concurrent submits queue instead of deadlocking."""
+    if has_control_character(checkout_session_id):
+        return None  # names nothing (and PostgreSQL cannot even compare a NUL)
     order_id = session.scalar(select(CheckoutSession.order_id)
                               .where(CheckoutSession.checkout_session_id == checkout_session_id))
     if order_id is None:
@@ -204,6 +207,8 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
 
 def load_page(db: Database, checkout_session_id: str) -> CheckoutPage | None:
     """GET /checkout/{id}: read only (a session past its expiry shows EXPIRED before the job writes it)."""
+    if has_control_character(checkout_session_id):
+        return None
     with db.transaction(write=False) as session:
         cs = session.get(CheckoutSession, checkout_session_id)
         order = session.get(Order, cs.order_id) if cs is not None else None

@@ -36,17 +36,25 @@ from flint_core.schema import (
 )
 from flint_core.store.models import Coupon, Order
 
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,100}")  # ASCII only: see code_key
 
 
 def _code(value: str) -> str:
-    if not _CODE.match(value):
-        raise PydanticCustomError("parameter_invalid", "use 1-100 letters, digits, - or _",
-                                  {"detail": "use 1 to 100 letters, digits, `-` or `_`"})
+    if not _CODE.fullmatch(value):
+        raise PydanticCustomError("parameter_invalid", "use 1 to 100 ASCII letters, digits, - or _",
+                                  {"detail": "use 1 to 100 ASCII letters, digits, `-` or `_`"})
     return value
 
 
+# Every coupon code Flint reads (create, apply, remove, create_order, the list filter) has this one type, so a
+# code that cannot exist is refused with 400 wherever it is typed instead of being matched to another.
 CouponCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_code)]
+
+
+def code_key(code: str) -> str:
+    """How codes compare: ASCII letters without case. Only for a validated ``CouponCode``: on other text
+    ``str.upper`` would fold look-alikes into real codes (``maß10`` -> ``MASS10``, ``ſ`` -> ``S``)."""
+    return code.upper()
 
 
 class CouponOut(Output):
@@ -78,8 +86,8 @@ def coupon_out(ctx: Context, coupon: Coupon) -> CouponOut:
 
 
 class CreateCouponInput(Input):
-    code: CouponCode = Field(description="Code customers type, e.g. `SPRING20`: 1 to 100 letters, digits, `-` "
-                                         "or `_`; unique per sandbox, case-insensitive.")
+    code: CouponCode = Field(description="Code customers type, e.g. `SPRING20`: 1 to 100 ASCII letters, digits, "
+                                         "`-` or `_`; unique per sandbox, case-insensitive.")
     percentage: Percentage | None = Field(None, description="Percent off as a decimal string (`\"20\"`); give "
                                                             "this or amount_money.")
     amount_money: MoneyIn | None = Field(None, description="Fixed amount off; give this or percentage. Only "
@@ -105,7 +113,7 @@ def create_coupon(ctx: Context, params: CreateCouponInput) -> CouponOut:
         raise FlintError("parameter_invalid", param="expires_at", detail="must be in the future")
     money = params.amount_money
     coupon = Coupon(coupon_id=ids.new_id("coupon"), merchant_id=ctx.merchant_id, env_id=ctx.env_id, code=params.code,
-                    code_key=params.code.upper(), percentage=params.percentage,
+                    code_key=code_key(params.code), percentage=params.percentage,
                     amount=money.amount if money else None, currency=money.currency if money else None,
                     stackable=params.stackable, max_redemptions=params.max_redemptions, times_redeemed=0,
                     expires_at=params.expires_at, active=params.active, metadata_=params.metadata,
@@ -135,7 +143,7 @@ def get_coupon(ctx: Context, params: GetCouponInput) -> CouponOut:
 
 
 class ListCouponsInput(ListInput):
-    code: str | None = Field(None, max_length=100, description="Only the coupon with this code (case-insensitive).")
+    code: CouponCode | None = Field(None, description="Only the coupon with this code (case-insensitive).")
     active: bool | None = Field(None, description="Only active (true) or inactive (false) coupons.")
 
 
@@ -145,7 +153,7 @@ def list_coupons(ctx: Context, params: ListCouponsInput) -> Page[CouponOut]:
     """List coupons, newest first; filter by `code` to resolve a code to its coupon."""
     stmt = scoped(ctx, Coupon)
     if params.code:
-        stmt = stmt.where(Coupon.code_key == params.code.strip().upper())
+        stmt = stmt.where(Coupon.code_key == code_key(params.code))
     if params.active is not None:
         stmt = stmt.where(Coupon.active.is_(params.active))
     rows, token = paginate(ctx.session, stmt, Coupon.coupon_id, params, {"code": params.code, "active": params.active})
@@ -155,7 +163,7 @@ def list_coupons(ctx: Context, params: ListCouponsInput) -> Page[CouponOut]:
 def redeem(ctx: Context, order: Order, code: str, param: str, *, count: bool = True) -> Coupon:
     """Check that ``code`` may be applied to ``order`` and count one redemption, atomically
     (``count=False`` checks only, for previews: the limit is judged on the current count)."""
-    coupon = ctx.session.scalar(scoped(ctx, Coupon).where(Coupon.code_key == code.strip().upper()))
+    coupon = ctx.session.scalar(scoped(ctx, Coupon).where(Coupon.code_key == code_key(code)))
     if coupon is None:
         raise not_found("coupon", code, param)
     if not coupon.active:

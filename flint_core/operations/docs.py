@@ -22,7 +22,7 @@ class ExplainErrorInput(Input):
 class ErrorExplanation(Output):
     object: Literal["error_code"] = Field("error_code", description="Always `error_code`.")
     code: str = Field(description="The error code.")
-    type: str = Field(description="The error type (API.md section 2).")
+    type: str = Field(description="The error type, the family of codes it belongs to (e.g. `state_conflict_error`).")
     http_status: int = Field(description="HTTP status of this error.")
     retryable: bool = Field(description="Whether the same request, retried with the same idempotency key, can succeed.")
     effect: str = Field(description="`none` or `unknown`: what a request failing this way did.")

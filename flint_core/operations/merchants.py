@@ -82,6 +82,8 @@ class Whoami(Output):
     limits: dict[str, Any] = Field(description="Guard rails the server enforces on this key: read_only, "
                                                "require_preview, allowed_currencies, max_refund_money, "
                                                "max_daily_refund_money (absent = no limit).")
+    default_currency: str = Field(description="The currency of an order created without one whose prices name "
+                                               "none.")
 
 
 @operation("whoami", http="GET /v1/whoami", scope=None, safety=READ_ONLY,
@@ -95,4 +97,5 @@ def whoami(ctx: Context, params: WhoamiInput) -> Whoami:
     assert merchant is not None
     return Whoami(merchant=merchant_out(merchant), mode=principal.mode, sandbox_id=principal.sandbox_id,
                   api_key_id=principal.api_key_id, kind=principal.kind.upper(),
-                  scopes=[s for s in SCOPES if principal.has_scope(s)], limits=principal.limits)
+                  scopes=[s for s in SCOPES if principal.has_scope(s)], limits=principal.limits,
+                  default_currency=ctx.settings.default_currency)

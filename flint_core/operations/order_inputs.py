@@ -10,8 +10,19 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core import lifecycle
+from flint_core.operations.coupons import CouponCode
 from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
-from flint_core.schema import Bool, Currency, Input, Metadata, MoneyIn, Percentage, Quantity, exactly_one, lenient_enum
+from flint_core.schema import (
+    Bool,
+    Currency,
+    Input,
+    Metadata,
+    PartMoneyIn,
+    Percentage,
+    Quantity,
+    exactly_one,
+    lenient_enum,
+)
 
 MAX_LINE_ITEMS = 500
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -36,7 +47,8 @@ class TaxAddressIn(Input):
 class LineItemIn(Input):
     name: Text = Field(description="What is sold, e.g. `Flat white`.")
     quantity: Quantity = Field(description="Whole units, 1 to 1,000,000 (no fractions, no strings).")
-    unit_price_money: MoneyIn = Field(description="Price of one unit, in the order's currency.")
+    unit_price_money: PartMoneyIn = Field(description="Price of one unit, in the order's currency (its "
+                                                      "`currency` may be left out).")
     sku: str | None = Field(None, max_length=100, description="Your stock keeping unit.")
     item_id: str | None = Field(None, max_length=40, description="Your catalog item id.")
     tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="STANDARD (default), REDUCED, EXEMPT "
@@ -46,7 +58,7 @@ class LineItemIn(Input):
 
 class ServiceChargeIn(Input):
     name: Text = Field(description="Label, e.g. `Delivery`.")
-    amount_money: MoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
+    amount_money: PartMoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
     taxable: Bool = Field(False, description="True to tax it at the order's standard rate.")
 
@@ -57,7 +69,7 @@ class ServiceChargeIn(Input):
 
 
 class TipIn(Input):
-    amount_money: MoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
+    amount_money: PartMoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
 
     @model_validator(mode="after")
@@ -89,14 +101,16 @@ CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout
 
 
 class CreateOrderInput(Input):
-    currency: Currency
+    currency: Currency | None = Field(None, description="ISO 4217 code of the order. Absent: the currency its "
+                                      "prices name (they must agree), else the server's default (USD unless "
+                                      "configured; whoami shows it).")
     line_items: list[LineItemIn] = Field(min_length=1, description=f"What is sold; 1 to {MAX_LINE_ITEMS} lines.")
     customer_id: str | None = Field(None, description="The customer, `cus_...` (see search_customers).")
     buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
                                     description="Where receipts go.")
     tax_address: TaxAddressIn | None = Field(None, description="Address that selects tax rates; without one "
                                                                "only rates for every address apply.")
-    coupon_codes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+    coupon_codes: list[CouponCode] = Field(
         default_factory=list, max_length=20, description="Coupon codes to apply, in order.")
     service_charges: list[ServiceChargeIn] = Field(default_factory=list, max_length=20,
                                                    description="Fees such as delivery or service.")
@@ -109,6 +123,15 @@ class CreateOrderInput(Input):
                                             "goes after paying (default: Flint's own confirmation page).")
     cancel_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the page's "
                                            "cancel link goes (default: no cancel link).")
+
+    def money_parts(self) -> list[tuple[str, PartMoneyIn]]:
+        """Every amount the order is made of, with its param, in the order they are given."""
+        parts = [(f"line_items.{i}.unit_price_money", line.unit_price_money) for i, line in enumerate(self.line_items)]
+        parts += [(f"service_charges.{i}.amount_money", c.amount_money) for i, c in enumerate(self.service_charges)
+                  if c.amount_money is not None]
+        if self.tip is not None and self.tip.amount_money is not None:
+            parts.append(("tip.amount_money", self.tip.amount_money))
+        return parts
 
     @model_validator(mode="after")
     def _hosted_urls(self) -> CreateOrderInput:

@@ -28,7 +28,7 @@ from flint_core.operations.payment_views import require_no_payment_in_flight
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, Safety, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Metadata, MoneyIn, Quantity, Timestamp, lenient_enum
+from flint_core.schema import Input, ListInput, Metadata, PartMoneyIn, Quantity, Timestamp, lenient_enum
 from flint_core.store.models import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
 
 _ZERO_ORDER = dict.fromkeys(("subtotal_amount", "discount_amount", "service_charge_amount", "tax_amount",
@@ -38,9 +38,19 @@ _ZERO_LINE = dict.fromkeys(("gross_amount", "discount_amount", "service_charge_a
                             "inclusive_tax_amount", "total_amount", "refunded_quantity"), 0)
 
 
-def _check_currency(money: MoneyIn | None, currency: str, param: str) -> None:
-    if money is not None and money.currency != currency:
+def _check_currency(money: PartMoneyIn | None, currency: str, param: str) -> None:
+    """A part's money is in the order's currency (or names none, and is)."""
+    if money is not None and money.currency is not None and money.currency != currency:
         raise FlintError("currency_mismatch", param=f"{param}.currency", other=money.currency, currency=currency)
+
+
+def order_currency(ctx: Context, params: CreateOrderInput) -> str:
+    """The currency a new order is in: as given; else the one its prices name (the first one named wins,
+    and any other is a currency_mismatch naming its field); else the server's default currency."""
+    if params.currency is not None:
+        return params.currency
+    named = [money.currency for _, money in params.money_parts() if money.currency is not None]
+    return named[0] if named else ctx.settings.default_currency
 
 
 def _line(ctx: Context, order: Order, item: LineItemIn, position: int, param: str) -> OrderLineItem:
@@ -81,11 +91,12 @@ def _apply_coupon(ctx: Context, order: Order, code: str, param: str, *, count: b
 def _build(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Order:
     """The order ``params`` describe, priced; added to the session unless it is a preview."""
     _check_line_count(len(params.line_items))
-    limits.check_currency(ctx, params.currency, "currency")
+    currency = order_currency(ctx, params)  # each part is checked against it as it is built
+    limits.check_currency(ctx, currency, "currency")
     if params.customer_id is not None:
         fetch(ctx, Customer, params.customer_id, resource="customer")
     order = Order(order_id=ids.new_id("order"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
-                  status=lifecycle.ORDER.initial, currency=params.currency, customer_id=params.customer_id,
+                  status=lifecycle.ORDER.initial, currency=currency, customer_id=params.customer_id,
                   buyer_email=params.buyer_email,
                   tax_address=params.tax_address.model_dump() if params.tax_address else None,
                   tip=None, metadata_=params.metadata, version=1, created_at=ctx.now, updated_at=ctx.now,
@@ -266,7 +277,7 @@ def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
 
 class ApplyCouponInput(Input):
     order_id: str = Field(description="The OPEN order to discount.")
-    coupon_code: str = Field(min_length=1, max_length=100, description="The code, case-insensitive.")
+    coupon_code: coupon_ops.CouponCode = Field(description="The code, case-insensitive.")
 
 
 @operation("apply_coupon", http="POST /v1/orders/{order_id}/coupons", scope="orders:write", safety=WRITE,
@@ -283,7 +294,7 @@ def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
 
 class RemoveCouponInput(Input):
     order_id: str = Field(description="The OPEN order.")
-    coupon_code: str = Field(min_length=1, max_length=100, description="The applied code to remove.")
+    coupon_code: coupon_ops.CouponCode = Field(description="The applied code to remove.")
 
 
 @operation("remove_coupon", http="DELETE /v1/orders/{order_id}/coupons/{coupon_code}", scope="orders:write",
@@ -291,7 +302,8 @@ class RemoveCouponInput(Input):
 def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
     """Take a coupon off an OPEN order (its redemption is released) and recompute every amount."""
     order = _open_order(ctx, params.order_id, "remove_coupon")
-    applied = next((c for c in order.coupons if c.code.upper() == params.coupon_code.strip().upper()), None)
+    key = coupon_ops.code_key(params.coupon_code)
+    applied = next((c for c in order.coupons if coupon_ops.code_key(c.code) == key), None)
     if applied is None:
         raise not_found("coupon on this order", params.coupon_code, "coupon_code")
     before = _before(ctx, order)

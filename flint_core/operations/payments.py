@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from flint_core import ids, lifecycle, limits, previews
 from flint_core.errors import FlintError
@@ -90,11 +92,35 @@ CaptureMethodIn = lenient_enum(CaptureMethod, "AUTOMATIC (default: charge now) o
 
 class PayOrderInput(Input):
     order_id: str = Field(description="The OPEN order to pay. The amount is always its outstanding balance.")
-    payment_source: str = Field(min_length=1, max_length=64, description="A token (`tok_visa`), a test card "
-                                "number in test mode only (`4242424242424242`), or a payment method id.")
+    payment_source: str | None = Field(None, min_length=1, max_length=64, description="Required (or its other "
+                                       "spelling, payment_source_tokens): a token (`tok_visa`), a test card number "
+                                       "in test mode only (`4242424242424242`), or a payment method id.")
+    payment_source_tokens: list[str] | None = Field(None, description="Another spelling of payment_source: a "
+                                                    "list of exactly one token, e.g. `[\"tok_visa\"]`. A "
+                                                    "pay_order charges one source.")
     capture_method: CaptureMethodIn = Field(CaptureMethod.AUTOMATIC, description="AUTOMATIC (default) or MANUAL.")
     buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
                                     description="Receipt address; also stored on the order.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        """Both spellings become ``payment_source``, so a retry in either spelling is the same request."""
+        if not isinstance(data, dict):
+            return data
+        tokens = data.get("payment_source_tokens")
+        if tokens is None:
+            if data.get("payment_source") is None:
+                raise PydanticCustomError("parameter_missing", "payment_source is required", {"first": "payment_source"})
+            return data
+        if data.get("payment_source") is not None:
+            raise PydanticCustomError("parameter_invalid", "{detail}", {
+                "first": "payment_source_tokens", "detail": "give payment_source or payment_source_tokens, not both"})
+        if not isinstance(tokens, list) or len(tokens) != 1:
+            raise PydanticCustomError("parameter_invalid", "{detail}", {
+                "first": "payment_source_tokens", "detail": "give exactly one token: a pay_order charges the whole "
+                "outstanding balance to one payment source"})
+        return {**{k: v for k, v in data.items() if k != "payment_source_tokens"}, "payment_source": tokens[0]}
 
 
 @operation("pay_order", http="POST /v1/orders/{order_id}/pay", scope="payments:write", safety=MOVES_MONEY,
@@ -121,6 +147,7 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
         return payment_intent_out(ctx, pending, order.status)
     lifecycle.ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
     limits.check_currency(ctx, order.currency, "order_id")
+    assert params.payment_source is not None  # _one_source
     source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
     amount = order.total_amount - order.paid_amount - order.authorized_amount
     pi = PaymentIntent(
@@ -150,13 +177,21 @@ class PaymentIntentInput(Input):
 
 
 @operation("retry_payment", http="POST /v1/payment_intents/{payment_intent_id}/retry", scope="payments:write",
-           safety=RESUME, summary="Re-drive a payment stuck PROCESSING after a processor timeout; safe to repeat.")
+           safety=RESUME, summary="Re-drive a payment stuck PROCESSING after a processor timeout (never a decline); safe to repeat.")
 def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
     """For a payment left PROCESSING by a processor timeout or a crash: asks the processor what became
     of the original call (same processor idempotency key) and records that outcome, or makes the call if
-    it never arrived. It can never charge twice, so it is safe to call any number of times."""
+    it never arrived. It can never charge twice, so it is safe to call any number of times. It does NOT
+    retry a declined (FAILED) payment: that is 409 `payment_not_processing`; to try a decline again, call
+    pay_order on the order with a payment_source and a new idempotency key."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
-    lifecycle.PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
+    try:
+        lifecycle.PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
+    except FlintError as exc:  # name the call that does retry a decline, when the order takes one now
+        order = fetch(ctx, Order, pi.order_id, resource="order")
+        if lifecycle.ORDER.can(order.status, "pay_order") and ctx.can("pay_order"):
+            exc.suggested_actions.insert(0, "pay_order")
+        raise
     return _authorize(ctx, pi)
 
 

@@ -2,15 +2,19 @@
 that touched it (who asked, and what came of it), its events, and every webhook delivery attempt of those
 events (what was told to the merchant's systems, and whether they heard it).
 
-The four sources are separate tables; each is read in time order from the page token's position, the
-results are merged, and the first ``page_size`` entries form the page. Entries are ordered by
-(``at``, ``entry_id``), which is stable, so the token is a plain keyset position.
+The four sources are separate tables, each read from the page token's position and merged; the first
+``page_size`` entries form the page. Requests, events and deliveries run in (``at``, ``entry_id``) order.
+Activities run in ``sequence`` order, the order the changes were applied in: their ``at`` (the request's
+start) can run backwards when requests raced for the order's lock, so it cannot order them. The merge
+takes the earlier of the next activity and the next other entry, each stream keeping its own order, and
+the token holds a position in each: the last activity's sequence and the last other entry's (at, id).
 """
 
 from __future__ import annotations
 
 import base64
 import enum
+import heapq
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,42 +66,82 @@ class GetOrderTimelineInput(Input):
 
 
 @dataclass(frozen=True, slots=True)
-class Position:
+class TimePosition:
+    """The last entry shown of the streams that run in time order."""
+
     at: datetime
     entry_id: str
 
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page ended: the sequence of the last activity shown (0: none yet) and the last other entry."""
+
+    sequence: int = 0
+    time: TimePosition | None = None
+
     def encode(self, order_id: str) -> str:
-        raw = json.dumps({"at": self.at.isoformat(), "id": self.entry_id, "order": order_id}).encode()
+        time = {"at": self.time.at.isoformat(), "id": self.time.entry_id} if self.time else {}
+        raw = json.dumps({"order": order_id, "seq": self.sequence} | time).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
     def decode(cls, token: str, order_id: str) -> Position:
         try:
             raw = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
-            if raw["order"] != order_id:
+            sequence = raw["seq"]
+            if raw["order"] != order_id or type(sequence) is not int or sequence < 0:
                 raise ValueError
-            return cls(datetime.fromisoformat(raw["at"]), str(raw["id"]))
+            time = TimePosition(datetime.fromisoformat(raw["at"]), str(raw["id"])) if "at" in raw else None
+            return cls(sequence, time)
         except (ValueError, KeyError, TypeError):
             raise FlintError("invalid_page_token", param="page_token") from None
 
+    def after(self, page: list[TimelineEntry]) -> Position:
+        """The position once ``page`` has been shown."""
+        activities = [e for e in page if e.kind == EntryKind.ACTIVITY]
+        others = [e for e in page if e.kind != EntryKind.ACTIVITY]
+        return Position(activities[-1].detail["sequence"] if activities else self.sequence,
+                        TimePosition(others[-1].at, others[-1].entry_id) if others else self.time)
 
-def _after(stmt: Select[Any], at: Any, key: Any, position: Position | None) -> Select[Any]:
+
+def _after(stmt: Select[Any], at: Any, key: Any, position: TimePosition | None) -> Select[Any]:
     """Rows strictly after ``position`` in (at, id) order, oldest first."""
     if position is not None:
         stmt = stmt.where(or_(at > position.at, and_(at == position.at, key > position.entry_id)))
     return stmt.order_by(at, key)
 
 
-def _activities(ctx: Context, order_id: str, position: Position | None, limit: int) -> list[TimelineEntry]:
-    stmt = _after(scoped(ctx, Activity).where(Activity.object_id == order_id), Activity.occurred_at,
-                  Activity.activity_id, position)
+def _activities(ctx: Context, order_id: str, after_sequence: int, limit: int) -> list[TimelineEntry]:
+    """The order's activities after ``after_sequence``, in sequence order (on the index that sorts them)."""
+    stmt = (scoped(ctx, Activity).where(Activity.object_id == order_id, Activity.object_type == "order",
+                                        Activity.sequence > after_sequence).order_by(Activity.sequence))
     return [TimelineEntry(at=a.occurred_at, kind=EntryKind.ACTIVITY, entry_id=a.activity_id, request_id=a.request_id,
                           summary=f"{a.type} by {a.actor} via {a.face}",
-                          detail={"type": a.type, "actor": a.actor, "face": a.face, "delta": a.delta})
+                          detail={"type": a.type, "sequence": a.sequence, "actor": a.actor, "face": a.face,
+                                  "delta": a.delta})
             for a in ctx.session.scalars(stmt.limit(limit))]
 
 
-def _requests(ctx: Context, order_id: str, position: Position | None, limit: int) -> list[TimelineEntry]:
+def _by_time(entry: TimelineEntry) -> tuple[datetime, str]:
+    return entry.at, entry.entry_id
+
+
+def _interleave(activities: list[TimelineEntry], others: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Merge two streams, each kept in its own order: the earlier head (by at, then id) goes first."""
+    merged: list[TimelineEntry] = []
+    i = j = 0
+    while i < len(activities) and j < len(others):
+        if _by_time(activities[i]) <= _by_time(others[j]):
+            merged.append(activities[i])
+            i += 1
+        else:
+            merged.append(others[j])
+            j += 1
+    return merged + activities[i:] + others[j:]
+
+
+def _requests(ctx: Context, order_id: str, position: TimePosition | None, limit: int) -> list[TimelineEntry]:
     touched = select(RequestLogObject.request_id).where(
         RequestLogObject.merchant_id == ctx.merchant_id, RequestLogObject.env_id == ctx.env_id,
         RequestLogObject.object_id == order_id)
@@ -116,7 +160,7 @@ def _requests(ctx: Context, order_id: str, position: Position | None, limit: int
     return entries
 
 
-def _events(ctx: Context, order_id: str, position: Position | None, limit: int) -> list[TimelineEntry]:
+def _events(ctx: Context, order_id: str, position: TimePosition | None, limit: int) -> list[TimelineEntry]:
     stmt = _after(scoped(ctx, Event).where(Event.order_id == order_id), Event.created_at, Event.event_id, position)
     return [TimelineEntry(at=e.created_at, kind=EntryKind.EVENT, entry_id=e.event_id, request_id=e.request_id,
                           summary=f"{e.type} ({e.object_id})",
@@ -124,7 +168,7 @@ def _events(ctx: Context, order_id: str, position: Position | None, limit: int) 
             for e in ctx.session.scalars(stmt.limit(limit))]
 
 
-def _deliveries(ctx: Context, order_id: str, position: Position | None, limit: int) -> list[TimelineEntry]:
+def _deliveries(ctx: Context, order_id: str, position: TimePosition | None, limit: int) -> list[TimelineEntry]:
     """One entry per attempt (a delivery not attempted yet shows as pending). Attempts live in a JSON list,
     so deliveries are read whole, from the first whose creation could hold an attempt after ``position``."""
     stmt = (scoped(ctx, WebhookDelivery).join(Event, Event.event_id == WebhookDelivery.event_id)
@@ -150,7 +194,7 @@ def _deliveries(ctx: Context, order_id: str, position: Position | None, limit: i
                 detail=base | {"attempt": n} | attempt))
     if position is not None:
         entries = [e for e in entries if (e.at, e.entry_id) > (position.at, position.entry_id)]
-    return sorted(entries, key=lambda e: (e.at, e.entry_id))[:limit]
+    return sorted(entries, key=_by_time)[:limit]
 
 
 @operation("get_order_timeline", http="GET /v1/orders/{order_id}/timeline", scope="orders:read",
@@ -161,14 +205,16 @@ def get_order_timeline(ctx: Context, params: GetOrderTimelineInput) -> OrderTime
     the API requests that touched it (on any face: HTTP, MCP, tool calls, hosted pages; including failed
     and replayed ones), the events it emitted, and each webhook delivery attempt of those events (status
     code, latency). Use it to answer "what happened to this order and why", or to see whether a webhook
-    reached the merchant. Oldest first; page with page_token. Read-only. Errors: order not found (404),
-    invalid_page_token (400)."""
+    reached the merchant. Oldest first, activities in their `sequence` order (the order the changes were
+    applied in); page with page_token. Read-only. Errors: order not found (404), invalid_page_token (400)."""
     fetch(ctx, Order, params.order_id, resource="order")
     size = min(params.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    position = Position.decode(params.page_token, params.order_id) if params.page_token else None
-    merged = sorted((entry for source in (_activities, _requests, _events, _deliveries)
-                     for entry in source(ctx, params.order_id, position, size + 1)),
-                    key=lambda e: (e.at, e.entry_id))
+    position = Position.decode(params.page_token, params.order_id) if params.page_token else Position()
+    # size + 1 from each stream: the first size + 1 merged entries are then exact (a stream cut short is
+    # only used up once size + 1 entries have been taken), and the one past the page says whether there is more
+    others = list(heapq.merge(*(source(ctx, params.order_id, position.time, size + 1)
+                                for source in (_requests, _events, _deliveries)), key=_by_time))
+    merged = _interleave(_activities(ctx, params.order_id, position.sequence, size + 1), others)
     page = merged[:size]
-    token = Position(page[-1].at, page[-1].entry_id).encode(params.order_id) if len(merged) > size else ""
+    token = position.after(page).encode(params.order_id) if len(merged) > size else ""
     return OrderTimeline(order_id=params.order_id, data=page, next_page_token=token)

@@ -255,7 +255,7 @@ def redeliver_event(ctx: Context, params: RedeliverEventInput) -> EventRedeliver
     as before, so a receiver that already processed it can recognise and skip it. Earlier deliveries are
     untouched. Follow it with list_webhook_deliveries(event_id=...). Errors: `resource_missing` (param
     `event_id` or `webhook_endpoint_id`), `webhook_endpoint_disabled`, `no_subscribed_webhook_endpoint`."""
-    event = fetch(ctx, Event, params.event_id, resource="event")
+    event = fetch(ctx, Event, params.event_id, resource="event", lock=True)  # its activity's sequence
     if params.webhook_endpoint_id:
         endpoint = fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id, resource="webhook_endpoint")
         if endpoint.status != ENABLED:

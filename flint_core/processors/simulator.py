@@ -29,6 +29,7 @@ from flint_core.processors.base import (
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
 from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault
+from flint_core.text import has_control_character
 
 DECLINES = {
     "generic_decline": Failure("card_declined", "generic_decline", "Your card was declined."),
@@ -210,6 +211,8 @@ class Simulator:
 
 def authenticate(db: Database, reference: str, *, passed: bool) -> bool:
     """The customer's answer on the simulated 3D Secure page; False if no charge awaits one."""
+    if has_control_character(reference):
+        return False
     with db.transaction() as session:
         charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference)
                                 .with_for_update())

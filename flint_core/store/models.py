@@ -347,7 +347,9 @@ class SimulatorFault(Base):
 
 
 class Activity(Base):
-    """One row per mutation, written in the mutation's transaction (API.md section 5)."""
+    """One row per mutation, written in the mutation's transaction (API.md section 5). ``sequence`` numbers
+    an object's activities 1, 2, 3... in the order the changes were applied (``Context.record``); the
+    unique index on it is both the lists' sort order and the guard against two writers taking one number."""
 
     __tablename__ = "activities"
     activity_id: Mapped[str] = mapped_column(Id, primary_key=True)
@@ -361,7 +363,9 @@ class Activity(Base):
     face: Mapped[str] = mapped_column(String(16))
     request_id: Mapped[str | None] = mapped_column(Id, nullable=True)
     delta: Mapped[dict[str, Any]] = mapped_column(JSON)
-    __table_args__ = (Index("ix_activities_object", "merchant_id", "env_id", "object_id"),)
+    sequence: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("uq_activities_object_sequence", "merchant_id", "env_id", "object_id", "object_type",
+                            "sequence", unique=True),)
 
 
 class IdempotencyRecord(Base):

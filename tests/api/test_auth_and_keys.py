@@ -353,7 +353,7 @@ def test_whoami_secret_key(client: TestClient, merchant: dict[str, Any], api: Ap
     assert who == {
         "object": "whoami", "merchant": merchant["merchant"], "mode": "test",
         "sandbox_id": merchant["sandbox"]["sandbox_id"], "api_key_id": merchant["api_key"]["api_key_id"],
-        "kind": "SECRET", "scopes": ALL_SCOPES, "limits": {},
+        "kind": "SECRET", "scopes": ALL_SCOPES, "limits": {}, "default_currency": "USD",
     }
     assert who["merchant"]["name"] == "Test shop" and who["merchant"]["email"] == "owner@example.com"
 
@@ -365,7 +365,7 @@ def test_whoami_restricted_key(client: TestClient, merchant: dict[str, Any], api
     assert who.json() == {
         "object": "whoami", "merchant": merchant["merchant"], "mode": "test",
         "sandbox_id": merchant["sandbox"]["sandbox_id"], "api_key_id": key["api_key_id"], "kind": "RESTRICTED",
-        "scopes": ["orders:read", "orders:write", "customers:read", "logs:read"], "limits": {},
+        "scopes": ["orders:read", "orders:write", "customers:read", "logs:read"], "limits": {}, "default_currency": "USD",
     }
 
 
@@ -430,3 +430,15 @@ def test_explain_error_needs_no_key(client: TestClient) -> None:
 def test_explain_error_unknown_code(client: TestClient) -> None:
     error = assert_error(client.get("/v1/errors/no_such_code"), 404, "resource_missing", "code")
     assert "no_such_code" in error["message"]
+
+
+def test_scope_is_checked_before_the_arguments_on_every_face(client: TestClient, api: Api) -> None:
+    """A key without the scope gets 403 whatever it sends: it never learns an operation's argument rules."""
+    reader = restricted(api, "orders:read")["secret"]
+    bad_json = client.post("/v1/refunds", content=b"{bad", headers=bearer(reader) | {"Content-Type": "application/json"})
+    assert_error(bad_json, 403, "missing_scope")
+    assert_error(client.post("/v1/refunds", json={"colour": "red"}, headers=bearer(reader)), 403, "missing_scope")
+    for arguments in ({"colour": "red"}, {"order_id": 5}, {}):
+        called = client.post("/v1/tool_calls", json={"name": "create_refund", "arguments": arguments},
+                             headers=bearer(reader))
+        assert called.json()["error"]["code"] == "missing_scope", called.text

@@ -433,7 +433,8 @@ def test_scopes(api: Api, client: Any) -> None:
 
 @pytest.mark.parametrize("body,code,param", [
     ({"success_url": SUCCESS}, "parameter_invalid", "order_id"),
-    ({"line_items": WORKED_EXAMPLE["line_items"], "success_url": SUCCESS}, "parameter_missing", "currency"),
+    ({"line_items": [{"name": "Cap", "quantity": 1, "unit_price_money": {"amount": 1, "currency": "EUR"}}],
+      "currency": "USD", "success_url": SUCCESS}, "currency_mismatch", "line_items.0.unit_price_money.currency"),
     ({"currency": "USD", "success_url": SUCCESS}, "parameter_missing", "line_items"),
     ({"order_id": "ord_x", "line_items": WORKED_EXAMPLE["line_items"], "success_url": SUCCESS}, "parameter_invalid",
      "line_items"),
@@ -466,3 +467,9 @@ def test_reset_sandbox_removes_sessions(api: Api, merchant: dict[str, Any]) -> N
     cs = new_session(api)
     api.ok("POST", f"/v1/sandboxes/{merchant['sandbox']['sandbox_id']}/reset", {})
     assert api.get(f"/v1/checkout_sessions/{cs['checkout_session_id']}").status_code == 404
+
+
+def test_a_new_orders_currency_may_come_from_its_prices(api: Api) -> None:
+    session = api.ok("POST", "/v1/checkout_sessions", {"success_url": SUCCESS, "line_items": [
+        {"name": "Cap", "quantity": 2, "unit_price_money": {"amount": 1500, "currency": "EUR"}}]})
+    assert api.ok("GET", f"/v1/orders/{session['order_id']}")["currency"] == "EUR"

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from flint_core.runtime import Settings
+from flint_http.app import create_app
 from tests.conftest import Api, line, usd
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
@@ -584,3 +586,58 @@ def test_every_code_that_can_be_applied_can_be_removed(api: Api) -> None:
     assert removed.status_code == 200, removed.text
     assert removed.json()["coupons"] == []
     assert api.ok("GET", f"/v1/coupons/{response.json()['coupon_id']}")["times_redeemed"] == 0
+
+
+@pytest.mark.parametrize("look_alike", ["maß10", "MAſS10", "MASS１0", "MASS10\u200b", "ＭASS10", "MAS S10"])
+def test_look_alike_codes_never_redeem_a_real_coupon(api: Api, look_alike: str) -> None:
+    """Codes compare ASCII case-insensitively and nothing else: Unicode case folding would turn `maß10` (and
+    `ſ`, the long s) into MASS10. Such a code is refused with 400 wherever it is typed."""
+    coupon = api.ok("POST", "/v1/coupons", {"code": "MASS10", "percentage": "10"})
+    order = api.ok("POST", "/v1/orders", {"currency": "USD", "line_items": [line("Lamp", 1000)]})
+    assert_error(api.post(f"/v1/orders/{order['order_id']}/coupons", {"coupon_code": look_alike}), 400,
+                 "parameter_invalid", "coupon_code")
+    assert_error(api.post("/v1/orders", {"currency": "USD", "line_items": [line("Lamp", 1000)],
+                                         "coupon_codes": [look_alike]}), 400, "parameter_invalid", "coupon_codes.0")
+    assert_error(api.get("/v1/coupons", params={"code": look_alike}), 400, "parameter_invalid", "code")
+    assert_error(api.post("/v1/coupons", {"code": look_alike, "percentage": "5"}), 400, "parameter_invalid", "code")
+    assert api.ok("GET", f"/v1/coupons/{coupon['coupon_id']}")["times_redeemed"] == 0
+    assert api.ok("GET", f"/v1/orders/{order['order_id']}")["coupons"] == []
+    # the one spelling rule still matches case-insensitively and ignores surrounding spaces
+    assert [c["coupon_id"] for c in api.ok("GET", "/v1/coupons", params={"code": " mass10 "})["data"]] == [
+        coupon["coupon_id"]]
+
+
+# --- the currency of an order: given, named by its prices, or the server's default ------------------------
+
+def test_the_currency_is_inferred_from_the_prices_when_they_agree(api: Api) -> None:
+    eur = {"amount": 9900, "currency": "eur"}
+    order = api.ok("POST", "/v1/orders", {"line_items": [{"name": "Jacket", "quantity": 1, "unit_price_money": eur},
+                                                         {"name": "Cap", "quantity": 1,
+                                                          "unit_price_money": {"amount": 1500}}]})
+    assert order["currency"] == "EUR"
+    assert {line["unit_price_money"]["currency"] for line in order["line_items"]} == {"EUR"}
+    added = api.ok("PATCH", f"/v1/orders/{order['order_id']}",
+                   {"add_line_items": [{"name": "Scarf", "quantity": 1, "unit_price_money": {"amount": 700}}]})
+    assert added["line_items"][-1]["unit_price_money"] == {"amount": 700, "currency": "EUR"}
+
+
+def test_prices_in_two_currencies_name_the_one_that_disagrees(api: Api) -> None:
+    body = {"line_items": [line("Jacket", 9900), {"name": "Cap", "quantity": 1,
+                                                   "unit_price_money": {"amount": 1500, "currency": "EUR"}}]}
+    assert_error(api.post("/v1/orders", body), 400, "currency_mismatch", "line_items.1.unit_price_money.currency")
+    tipped = {"line_items": [{"name": "Soup", "quantity": 1, "unit_price_money": {"amount": 900}}],
+              "tip": {"amount_money": {"amount": 100, "currency": "GBP"}},
+              "service_charges": [{"name": "Delivery", "amount_money": {"amount": 300, "currency": "EUR"}}]}
+    assert_error(api.post("/v1/orders", tipped), 400, "currency_mismatch", "tip.amount_money.currency")
+    assert api.ok("GET", "/v1/orders")["data"] == []
+
+
+def test_an_order_that_names_no_currency_is_in_the_default_currency(api: Api, db: Any) -> None:
+    """The published samples' spelling: no currency anywhere. The default is a server setting, USD unless set."""
+    body = {"line_items": [{"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900}}]}
+    assert api.ok("POST", "/v1/orders", body)["currency"] == "USD"
+    assert api.ok("GET", "/v1/whoami")["default_currency"] == "USD"
+    with TestClient(create_app(db, settings=Settings(default_currency="JPY"))) as yen:
+        key = {"Authorization": f"Bearer {api.key}"}
+        assert yen.post("/v1/orders/preview", json=body, headers=key).json()["currency"] == "JPY"
+        assert yen.get("/v1/whoami", headers=key).json()["default_currency"] == "JPY"

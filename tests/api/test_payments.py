@@ -48,6 +48,23 @@ def test_successful_payment_pays_the_order(api: Api, source: str) -> None:
 CUSTOMER_ACTION = ["request_new_payment_method", "create_checkout_session"]  # hosted fallback on the same order
 
 
+def test_retry_payment_on_a_decline_says_what_it_does_and_names_pay_order(api: Api) -> None:
+    """retry_payment only re-drives a payment whose outcome is unknown; a decline is retried by pay_order."""
+    order = new_order(api)
+    declined = pay(api, order["order_id"], "tok_chargeDeclined").json()
+    response = api.post(f"/v1/payment_intents/{declined['payment_intent_id']}/retry", {}, idempotency_key="r-1")
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == ("payment_not_processing", "payment_intent_id")
+    assert "only re-drives a payment left PROCESSING" in error["message"] and "pay_order" in error["message"]
+    assert error["suggested_actions"] == ["pay_order", "get_payment_intent"]
+    paid = pay(api, order["order_id"], "tok_visa").json()  # the call it names works
+    assert paid["status"] == "SUCCEEDED"
+    # once the order is paid there is nothing to retry and pay_order is no longer suggested
+    after = api.post(f"/v1/payment_intents/{declined['payment_intent_id']}/retry", {}, idempotency_key="r-2")
+    assert after.json()["error"]["suggested_actions"] == ["get_payment_intent"]
+
+
 @pytest.mark.parametrize("source,code,decline,category,options", [
     ("tok_chargeDeclined", "card_declined", "generic_decline", "customer_action", CUSTOMER_ACTION),
     ("4000000000009995", "card_declined", "insufficient_funds", "customer_action", CUSTOMER_ACTION),
@@ -315,3 +332,32 @@ def test_capture_timeout_suggests_capturing_again(api: Api) -> None:
     assert pi["payment_intent_id"] in error["message"]
     again = api.ok("POST", f"/v1/payment_intents/{pi['payment_intent_id']}/capture", {}, idempotency_key="cap-1")
     assert again["status"] == "SUCCEEDED" and again["amount_captured_money"] == usd(13824)
+
+
+def test_payment_source_tokens_is_another_spelling_of_payment_source(api: Api) -> None:
+    order = new_order(api)
+    paid = api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source_tokens": ["tok_visa"]},
+                    idempotency_key="spelling-1")
+    assert paid.status_code == 200 and paid.json()["status"] == "SUCCEEDED", paid.text
+    # the same request in the other spelling is the same request: a replay, not idempotency_key_reused
+    again = api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"},
+                     idempotency_key="spelling-1")
+    assert again.headers.get("idempotent-replayed") == "true" and again.text == paid.text
+
+
+@pytest.mark.parametrize("body,code,param,words", [
+    ({"payment_source_tokens": ["tok_visa", "tok_mastercard"]}, "parameter_invalid", "payment_source_tokens",
+     "exactly one token"),
+    ({"payment_source_tokens": []}, "parameter_invalid", "payment_source_tokens", "exactly one token"),
+    ({"payment_source": "tok_visa", "payment_source_tokens": ["tok_visa"]}, "parameter_invalid",
+     "payment_source_tokens", "not both"),
+    ({}, "parameter_missing", "payment_source", "payment_source"),
+])
+def test_payment_source_spellings_that_cannot_work_say_why(api: Api, body: dict[str, Any], code: str, param: str,
+                                                           words: str) -> None:
+    order = new_order(api)
+    response = api.post(f"/v1/orders/{order['order_id']}/pay", body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == (code, param) and words in error["message"]
+    assert api.ok("GET", f"/v1/orders/{order['order_id']}")["payment_intent_ids"] == []

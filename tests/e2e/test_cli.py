@@ -84,3 +84,23 @@ def test_migrate_command(tmp_path: Path) -> None:
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert "migrated" in done.stdout and (tmp_path / "m.db").exists()
+
+
+def test_the_access_log_never_prints_a_secret(tmp_path: Path) -> None:
+    """A key sent in the query string is refused (400) and logged redacted, like request logs do."""
+    port = free_port()
+    proc, out = start(f"sqlite:///{tmp_path / 'flint.db'}", port)
+    secret = re.search(r"(sk_test_[A-Za-z0-9]+)", out)
+    assert secret, out
+    base = f"http://127.0.0.1:{port}"
+    try:
+        refused = httpx.get(f"{base}/v1/whoami", params={"api_key": secret.group(1), "page": "1"})
+        assert refused.status_code in (400, 401), refused.text
+        httpx.get(f"{base}/v1/orders/4242424242424242")
+    finally:
+        stop(proc)
+    assert proc.stdout is not None
+    printed = proc.stdout.read()
+    assert "/v1/whoami?api_key=[REDACTED]&page=1" in printed, printed
+    assert secret.group(1) not in printed
+    assert "4242424242424242" not in printed and "/v1/orders/[REDACTED]" in printed

@@ -96,3 +96,14 @@ def test_prompts_only_name_registered_tools() -> None:
     for prompt in PROMPTS:
         called = set(re.findall(r"\b([a-z]+(?:_[a-z]+)+)\(", prompt.template))
         assert called and all(registry.registered(name) for name in called), (prompt.name, called)
+
+
+def test_prompts_read_well_without_their_optional_arguments() -> None:
+    """An absent argument is replaced by what to assume, never by its description in parentheses."""
+    from flint_mcp.prompts import PROMPTS
+
+    for prompt in PROMPTS:
+        text = prompt.render({a.name: "X" for a in prompt.arguments if a.required})
+        assert "((" not in text and "))" not in text and "(not given:" not in text, text.splitlines()[0]
+    refund = next(p for p in PROMPTS if p.name == "refund_line_item").render({"item": "Coffee"})
+    assert refund.startswith("Refund Coffee (quantity: every refundable unit of that line) for customer")

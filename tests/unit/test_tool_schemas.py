@@ -80,8 +80,8 @@ def test_every_format_is_valid(op: registry.Operation) -> None:
 def test_portable_core_keeps_the_structure() -> None:
     schema = tool_schemas.input_schema(registry.get("create_order"))  # type: ignore[arg-type]
     line = schema["properties"]["line_items"]["items"]
-    assert line["properties"]["unit_price_money"]["required"] == ["amount", "currency"]
-    assert set(schema["required"]) == {"currency", "line_items", "idempotency_key"}
+    assert line["properties"]["unit_price_money"]["required"] == ["amount"]  # currency: the order's when absent
+    assert set(schema["required"]) == {"line_items", "idempotency_key"}  # currency: inferred, else the default
     assert line["properties"]["tax_category"]["enum"] == ["STANDARD", "REDUCED", "EXEMPT", "DIGITAL"]
     assert line["properties"]["metadata"]["additionalProperties"]["type"] == "string"  # a map
     assert "Default: STANDARD." in line["properties"]["tax_category"]["description"]
