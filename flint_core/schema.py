@@ -8,6 +8,7 @@ input property carries a description: the same models feed the HTTP routes, MCP 
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -76,11 +77,32 @@ Percentage = Annotated[str, AfterValidator(_percentage), Field(max_length=20)]
 Bool = StrictBool
 
 
+# RFC 3339 date-time (section 5.6), plus one documented leniency: no offset means UTC. Checked before pydantic
+# parses it, because pydantic's datetime also takes numbers and numeric strings as Unix times (`0.5`),
+# date-only strings and a space for the `T`: none of them is the declared `format: date-time`.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?")
+_TIMESTAMP_DETAIL = "must be an RFC 3339 date-time string such as 2026-12-31T23:59:59Z"
+
+
+def _rfc3339(value: Any) -> Any:
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise PydanticCustomError("parameter_invalid", _TIMESTAMP_DETAIL, {"detail": _TIMESTAMP_DETAIL})
+    return value
+
+
 def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-05:00 is valid RFC 3339 but past datetime.max in UTC (and 0001-01-01 with a
+        # positive offset before datetime.min): the nearest representable instant means the same to a filter
+        # or an expiry, where refusing valid input would not.
+        return (datetime.max if value.year == datetime.max.year else datetime.min).replace(tzinfo=UTC)
 
 
-Timestamp = Annotated[datetime, AfterValidator(_utc)]  # RFC 3339; a time without an offset is UTC
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Metadata = Annotated[dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=500)]],
                      Field(max_length=50, description="Up to 50 string key-value pairs for your own use "
                                                       "(keys up to 40 characters, values up to 500).")]
@@ -130,13 +152,30 @@ def lenient_enum(enum_cls: type[enum.Enum], description: str) -> Any:
                      Field(description=description)]
 
 
+def one_of(values: tuple[str, ...], detail: str | None = None) -> Any:
+    """A string input with a fixed set of values, declared as a string `enum` (tool schemas and OpenAPI),
+    so clients see the choices; anything else is a 400 naming the field and the choices."""
+    detail = detail or f"use one of {', '.join(values)}"
+
+    def check(value: Any) -> Any:
+        if value not in values:
+            raise PydanticCustomError("parameter_invalid", detail, {"detail": detail})
+        return value
+
+    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": list(values)})]
+
+
+OrderBy = one_of(("created_at", "-created_at"),
+                 "use `created_at` (oldest first) or `-created_at` (newest first, the default)")
+
+
 class ListInput(Input):
-    page_size: int = Field(0, description="Objects per page: absent or 0 means 50, at most 200 (larger "
-                                           "values are treated as 200).")
+    page_size: int = Field(0, ge=0, description="Objects per page: absent or 0 means 50, at most 200 (larger "
+                                                 "values are treated as 200).")
     page_token: str | None = Field(None, description="The next_page_token of the previous page, unchanged, "
                                                      "with the same filters.")
-    order_by: str | None = Field(None, description="`created_at` lists oldest first; the default is newest "
-                                                   "first.")
+    order_by: OrderBy | None = Field(None, description="`created_at` lists oldest first; `-created_at` (the "
+                                                       "default) newest first.")
 
 
 def exactly_one(model: BaseModel, first: str, second: str) -> None:

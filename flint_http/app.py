@@ -7,6 +7,7 @@ outcome's JSON text is returned as is (so idempotent replays are byte for byte).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flint_core import ids, registry, tool_calls
@@ -114,6 +116,25 @@ def _route_order(op: Operation) -> list[tuple[int, str]]:
     return [(segment.startswith("{"), segment) for segment in op.path.split("/")]
 
 
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("/".join("[^/]+" if part.startswith("{") else re.escape(part) for part in path.split("/")))
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """The methods of the resource at this path. An API path: those /openapi.json declares for the most
+    literal template that matches (/v1/orders/preview, not /v1/orders/{order_id}); Starlette's own 405
+    names only the first route's, and each operation is a route of its own. Other paths: every method
+    some route serves there."""
+    declared = app.openapi()["paths"]
+    templates = [path for path in declared if _template(path).fullmatch(request.url.path)]
+    if templates:
+        best = max(templates, key=lambda path: sum(not part.startswith("{") for part in path.split("/")))
+        return [method.upper() for method in declared[best]]
+    return [method for method in ("GET", "POST", "PATCH", "PUT", "DELETE")
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in app.router.routes)]
+
+
 def create_app(db: Database | None = None, *, settings: Settings = Settings()) -> FastAPI:
     db = db or Database()
     app = FastAPI(title="Flint", version="1", summary="Order-first commerce API built for AI agents.",
@@ -144,7 +165,10 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
-        return await refuse(request, FlintError(code, method=request.method, path=request.url.path))
+        response = await refuse(request, FlintError(code, method=request.method, path=request.url.path))
+        if exc.status_code == 405:  # RFC 9110: a 405 lists the methods the path does take
+            response.headers["Allow"] = ", ".join(allowed_methods(app, request))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -1,17 +1,152 @@
 """OpenAPI 3.1 document generated from the registry (the routes themselves bypass FastAPI's
-parameter parsing so every face validates with the same models)."""
+parameter parsing so every face validates with the same models).
+
+The document declares what the server accepts, no more and no less: tests/api/test_openapi_contract.py
+fuzzes the served document with schemathesis and fails on any request the server answers differently
+from what the document promises. Unlike the tool catalog it may use the whole of JSON Schema
+(`format`, `pattern`, `$ref`, `oneOf`)."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
-from flint_core import registry
+from flint_core import registry, tool_schemas
+from flint_core.registry import Operation
 
 REF = "#/components/schemas/{model}"
+ERROR_REF = {"$ref": REF.format(model="Error")}
+# What runtime.invoke (idempotency.validate_key) accepts: 1 to 255 characters from space to tilde.
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"}
+IDEMPOTENCY_KEY_HEADER = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": IDEMPOTENCY_KEY_SCHEMA,
+    "description": "1-255 printable ASCII characters; retries with the same key return the first response."}
+# Operations that need no key still take one (a signup made with a key is attributed to it).
+KEY_OPTIONAL: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["error"], "additionalProperties": False,
+    "description": "The error envelope every face returns (see /docs/errors).",
+    "properties": {"error": {"type": "object", "additionalProperties": False, "required": [
+        "type", "code", "message", "param", "retryable", "effect", "retry_after_seconds", "request_id", "doc_url",
+        "suggested_actions"], "properties": {
+        "type": {"type": "string", "description": "The error's family, e.g. invalid_request_error."},
+        "code": {"type": "string", "description": "The specific error, e.g. order_not_refundable."},
+        "message": {"type": "string", "description": "What went wrong, for a person."},
+        "param": {"type": ["string", "null"], "description": "The input field at fault, if one is."},
+        "retryable": {"type": "boolean", "description": "Whether the same request may succeed later."},
+        "effect": {"type": "string", "enum": ["none", "unknown"],
+                   "description": "What the failed request changed: nothing, or not yet known."},
+        "retry_after_seconds": {"type": ["number", "null"], "description": "When to retry, if retryable."},
+        "request_id": {"type": ["string", "null"], "description": "The request's id (`req_...`)."},
+        "doc_url": {"type": "string", "description": "Where this error is explained."},
+        "suggested_actions": {"type": "array", "items": {"type": "string"},
+                              "description": "Operations that may help next."}}}}}
+
+
+def _responses(success: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": "Success", "content": {"application/json": {"schema": success}}},
+            "default": {"description": "Error envelope (see /docs/errors)",
+                        "content": {"application/json": {"schema": ERROR_REF}}}}
+
+
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is optional by being absent; a query string cannot carry JSON null, so the
+    ``X | None`` of an optional field is declared as X."""
+    variants = [v for v in prop.get("anyOf", ()) if v.get("type") != "null"]
+    if len(variants) == 1 and len(prop["anyOf"]) == 2:
+        rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+        return {**rest, **variants[0]}
+    return {k: v for k, v in prop.items() if k != "default" or v is not None}
+
+
+def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
+    """An optional field also takes null, at any depth, which means the same as leaving it out
+    (runtime.parse; OpenAI strict mode sends null for every optional argument)."""
+    if any(v.get("type") == "null" for v in prop.get("anyOf", ())):
+        return prop
+    outer = {k: v for k, v in prop.items() if k in ("description", "default", "title")}
+    inner = {k: v for k, v in prop.items() if k not in outer}
+    return {**outer, "anyOf": [inner, {"type": "null"}]}
+
+
+def _operation_item(op: Operation, input_schema: dict[str, Any], output_ref: dict[str, Any]) -> dict[str, Any]:
+    in_path = set(op.path_params)
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "description": input_schema["properties"][name].get("description", ""),
+                   "schema": {"type": "string"}} for name in op.path_params]
+    item: dict[str, Any] = {
+        "operationId": op.name, "summary": op.summary, "description": op.description,
+        "tags": [op.path.split("/")[2]],
+        "x-flint-scope": op.scope, "x-flint-safety": asdict(op.safety),
+        "responses": _responses(output_ref),
+    }
+    if op.auth == "public":
+        item["security"] = KEY_OPTIONAL
+    if op.method in ("GET", "DELETE"):
+        parameters += [{"name": name, "in": "query", "required": name in input_schema.get("required", []),
+                        "description": prop.get("description", ""), "schema": _query_schema(prop)}
+                       for name, prop in input_schema["properties"].items() if name not in in_path]
+    else:
+        required = [name for name in input_schema.get("required", []) if name not in in_path]
+        body = {**input_schema, "required": required,
+                "properties": {name: prop for name, prop in input_schema["properties"].items() if name not in in_path}}
+        # No body reads as `{}`: it is required only when some field is.
+        item["requestBody"] = {"required": bool(required), "content": {"application/json": {"schema": body}}}
+    if not op.safety.read_only:
+        parameters.append(IDEMPOTENCY_KEY_HEADER)
+    if parameters:
+        item["parameters"] = parameters
+    return item
+
+
+def _tool_paths(input_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`GET /v1/tools` and `POST /v1/tool_calls` (flint_http/tools.py). A tool call's body is declared per
+    tool, so the document says which arguments each name takes: the operation's input, with its path
+    parameters, plus `idempotency_key` (required on writes)."""
+    calls = []
+    for op in registry.operations():
+        arguments = copy.deepcopy(input_schemas[op.name])
+        arguments.pop("title", None)
+        arguments["type"] = ["object", "null"]  # null arguments mean none, as null fields mean absent ones
+        if not op.safety.read_only:
+            arguments["properties"]["idempotency_key"] = {
+                **IDEMPOTENCY_KEY_SCHEMA, "description": tool_schemas.IDEMPOTENCY_KEY["description"]}
+            arguments["required"] = [*arguments.get("required", []), "idempotency_key"]
+        calls.append({"type": "object", "title": op.name, "additionalProperties": False,
+                      "required": ["name", "arguments"] if arguments.get("required") else ["name"],
+                      "properties": {"name": {"type": "string", "enum": [op.name], "description": "The tool."},
+                                     "arguments": arguments}})
+    tools = {"type": "object", "required": ["object", "format", "data", "next_page_token"],
+             "properties": {"object": {"type": "string", "enum": ["list"]},
+                            "format": {"type": "string", "enum": list(tool_schemas.FORMATS)},
+                            "data": {"type": "array", "items": {"type": "object"},
+                                     "description": "One tool definition per operation the key may use."},
+                            "next_page_token": {"type": "string", "enum": [""],
+                                                "description": "Always empty: the list is never paginated."}}}
+    return {
+        "/v1/tools": {"get": {
+            "operationId": "list_tools", "tags": ["tools"],
+            "summary": "List the operations this key may use as tool definitions in a provider's format.",
+            "description": "See /docs/tool-catalog. An unknown format or query parameter is 400.",
+            "parameters": [{"name": "format", "in": "query", "required": False,
+                            "description": "The provider format of each definition; default `mcp`.",
+                            "schema": {"type": "string", "enum": list(tool_schemas.FORMATS)}}],
+            "responses": _responses(tools)}},
+        "/v1/tool_calls": {"post": {
+            "operationId": "call_tool", "tags": ["tools"],
+            "summary": "Run one tool: the same operation as its HTTP route and MCP tool.",
+            "description": "See /docs/tool-catalog. The answer is `{\"result\": ...}`, the operation's own "
+                           "JSON; failures are the error envelope. Writes take `idempotency_key` among the "
+                           "arguments (the Idempotency-Key header is not read here).",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": calls}}}},
+            "responses": _responses({"type": "object", "required": ["result"], "additionalProperties": False,
+                                     "properties": {"result": {"type": "object"}}})}},
+    }
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -21,43 +156,22 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     models = [(m, mode) for op in ops for m, mode in ((op.input_model, "validation"),
                                                       (op.output_model, "serialization"))]
     keys, top = models_json_schema(models, ref_template=REF)
+    schemas = top.get("$defs", {})
+    for schema in schemas.values():
+        optional = set(schema.get("properties", {})) - set(schema.get("required", []))
+        schema.get("properties", {}).update({name: _nullable(schema["properties"][name]) for name in optional})
+    input_schemas = {op.name: schemas[keys[(op.input_model, "validation")]["$ref"].rsplit("/", 1)[1]]
+                     for op in ops}
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
-        input_ref = keys[(op.input_model, "validation")]
-        input_schema = top["$defs"][input_ref["$ref"].rsplit("/", 1)[1]]
-        in_path = set(op.path_params)
-        parameters = [{"name": name, "in": "path", "required": True,
-                       "description": input_schema["properties"][name].get("description", ""),
-                       "schema": {"type": "string"}} for name in op.path_params]
-        item: dict[str, Any] = {
-            "operationId": op.name, "summary": op.summary, "description": op.description,
-            "tags": [op.path.split("/")[2]],
-            "x-flint-scope": op.scope, "x-flint-safety": asdict(op.safety),
-            "responses": {"200": {"description": "Success", "content": {
-                "application/json": {"schema": keys[(op.output_model, "serialization")]}}},
-                "default": {"description": "Error envelope (see /docs/errors)"}},
-        }
-        if op.method == "GET" or op.method == "DELETE":
-            parameters += [{"name": name, "in": "query", "required": name in input_schema.get("required", []),
-                            "description": prop.get("description", ""), "schema": prop}
-                           for name, prop in input_schema["properties"].items() if name not in in_path]
-        else:
-            body = {**input_schema, "properties": {name: prop for name, prop in input_schema["properties"].items()
-                                                   if name not in in_path},
-                    "required": [name for name in input_schema.get("required", []) if name not in in_path]}
-            item["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-            if op.safety.read_only is False:
-                parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                                   "description": "1-255 printable ASCII characters; retries with the same key "
-                                                  "return the first response.", "schema": {"type": "string"}})
-        if parameters:
-            item["parameters"] = parameters
+        item = _operation_item(op, input_schemas[op.name], keys[(op.output_model, "serialization")])
         paths.setdefault(op.path, {})[op.method.lower()] = item
+    paths |= _tool_paths(input_schemas)
     app.openapi_schema = {
         "openapi": "3.1.0",
         "info": {"title": app.title, "version": app.version, "summary": app.summary},
         "paths": paths,
-        "components": {"schemas": top.get("$defs", {}),
+        "components": {"schemas": schemas | {"Error": ERROR_SCHEMA},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     }

@@ -32,6 +32,11 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
 
     @router.get("/v1/tools")
     async def list_tools(request: Request, format: str = "mcp") -> Response:  # noqa: A002
+        # Refused like on every other route: a filter the catalog does not have (`?toolset=`) must not
+        # quietly return every tool.
+        unknown = sorted(set(request.query_params) - {"format"})
+        if unknown:
+            return fail(FlintError("unknown_parameter", param=unknown[0]), request)
         if format not in tool_schemas.FORMATS:
             return fail(FlintError("parameter_invalid", param="format",
                                    detail=f"use one of {', '.join(tool_schemas.FORMATS)}"), request)
@@ -49,8 +54,9 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
         rejected = None
         try:
             body = await read_json_object(request)
-            if set(body) - {"name", "arguments"}:
-                raise FlintError("unknown_parameter", param=sorted(set(body) - {"name", "arguments"})[0])
+            unknown = sorted(set(body) - {"name", "arguments"}) + sorted(request.query_params)
+            if unknown:  # the call is the body: a query parameter is as unknown as an extra field
+                raise FlintError("unknown_parameter", param=unknown[0])
         except FlintError as exc:
             rejected = exc  # still authenticated, budgeted and logged
         outcome = await run_in_threadpool(partial(

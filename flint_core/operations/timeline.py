@@ -61,7 +61,7 @@ class OrderTimeline(Output):
 
 class GetOrderTimelineInput(Input):
     order_id: str = Field(description="The order whose timeline to read.")
-    page_size: int = Field(0, description="Entries per page: absent or 0 means 50, at most 200.")
+    page_size: int = Field(0, ge=0, description="Entries per page: absent or 0 means 50, at most 200.")
     page_token: str | None = Field(None, description="The next_page_token of the previous page, unchanged.")
 
 
@@ -208,8 +208,6 @@ def get_order_timeline(ctx: Context, params: GetOrderTimelineInput) -> OrderTime
     reached the merchant. Oldest first, activities in their `sequence` order (the order the changes were
     applied in); page with page_token. Read-only. Errors: order not found (404), invalid_page_token (400)."""
     fetch(ctx, Order, params.order_id, resource="order")
-    if params.page_size < 0:
-        raise FlintError("parameter_invalid", param="page_size", detail="must be 0 or more")
     size = min(params.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     position = Position.decode(params.page_token, params.order_id) if params.page_token else Position()
     # size + 1 from each stream: the first size + 1 merged entries are then exact (a stream cut short is

@@ -546,6 +546,32 @@ def test_bad_list_parameters(frozen: World) -> None:
     assert_error(api.get("/v1/coupons", params={"active": "maybe"}), 400, "parameter_invalid", "active")
 
 
+@pytest.mark.parametrize("list_path", ["/v1/orders", "/v1/events", "/v1/request_logs"])
+@pytest.mark.parametrize("value", ["0.5", "1767225600", "2026-12-31", "2026-12-31 23:59:59Z", "yesterday"])
+def test_created_before_takes_only_rfc3339_date_times(frozen: World, list_path: str, value: str) -> None:
+    # pydantic alone read `0.5` and `1767225600` as Unix times: /openapi.json declares `format: date-time`
+    assert_error(frozen.api.get(list_path, params={"created_before": value}), 400, "parameter_invalid",
+                 "created_before")
+
+
+def test_a_number_is_not_a_timestamp_in_a_body_either(api: Api) -> None:
+    assert_error(api.post("/v1/coupons", {"code": "UNIX", "percentage": "5", "expires_at": 4102444800}), 400,
+                 "parameter_invalid", "expires_at")
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_date_times_at_the_ends_of_the_calendar_are_not_500s(frozen: World, value: str) -> None:
+    # valid RFC 3339, but out of datetime's range once converted to UTC
+    response = frozen.api.get("/v1/orders", params={"created_before": value})
+    assert response.status_code == 200, response.text
+
+
+def test_list_choices_are_refused_by_name(frozen: World) -> None:
+    assert_error(frozen.api.get("/v1/orders", params={"order_by": ""}), 400, "parameter_invalid", "order_by")
+    assert_error(frozen.api.get("/v1/request_logs", params={"face": "fax"}), 400, "parameter_invalid", "face")
+    assert frozen.api.ok("GET", "/v1/request_logs", params={"face": "tool_call", "order_by": "-created_at"})
+
+
 def test_naive_created_after_is_not_a_500(frozen: World) -> None:
     response = frozen.api.get("/v1/orders", params={"created_after": "2000-01-01T00:00:00"})
     assert response.status_code in (200, 400), response.text
@@ -571,8 +597,12 @@ def test_unknown_routes_are_enveloped_404s(frozen: World, method: str, path: str
                                          ("POST", "/v1/whoami"), ("POST", "/")])  # GET / is the landing page
 def test_wrong_methods_are_enveloped_405s(frozen: World, method: str, path: str) -> None:
     path = path.format(order_id=frozen.order["order_id"])
-    error = assert_error(frozen.api.request(method, path), 405, "method_not_allowed", None)
+    response = frozen.api.request(method, path)
+    error = assert_error(response, 405, "method_not_allowed", None)
     assert method in error["message"] and path in error["message"]
+    # RFC 9110: the methods the resource does take, as /openapi.json declares them
+    assert response.headers["allow"] == {"/v1/orders": "POST, GET", "/v1/orders/preview": "POST",
+                                         "/v1/whoami": "GET"}.get(path, "GET, PATCH" if method == "DELETE" else "POST")
     frozen.unchanged()
 
 

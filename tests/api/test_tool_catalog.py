@@ -62,3 +62,20 @@ def test_tool_call_errors_are_envelopes(api: Api) -> None:
     # lenient enum spellings pass schema validation and are normalized by the operation
     lenient = api.ok("POST", "/v1/tool_calls", {"name": "list_orders", "arguments": {"status": "open"}})
     assert lenient["result"]["object"] == "list"
+
+
+def test_unknown_parameters_are_refused(api: Api) -> None:
+    # the catalog has no `toolset` or `names` filter: answering with every tool would look like one
+    for params in ({"toolset": "orders"}, {"names": "get_order"}):
+        response = api.get("/v1/tools", params=params)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "unknown_parameter"
+        assert response.json()["error"]["param"] == next(iter(params))
+    call = api.request("POST", "/v1/tool_calls", {"name": "whoami", "arguments": {}}, params={"dry_run": "1"})
+    assert call.status_code == 400 and call.json()["error"]["param"] == "dry_run", call.text
+
+
+def test_list_choices_are_enums_in_the_tool_schemas(api: Api) -> None:
+    tools = {tool["name"]: tool["inputSchema"] for tool in api.ok("GET", "/v1/tools")["data"]}
+    assert tools["list_orders"]["properties"]["order_by"]["enum"] == ["created_at", "-created_at"]
+    assert tools["list_request_logs"]["properties"]["face"]["enum"] == ["http", "mcp", "tool_call", "hosted"]
