@@ -602,7 +602,8 @@ def test_wrong_methods_are_enveloped_405s(frozen: World, method: str, path: str)
     assert method in error["message"] and path in error["message"]
     # RFC 9110: the methods the resource does take, as /openapi.json declares them
     assert response.headers["allow"] == {"/v1/orders": "POST, GET", "/v1/orders/preview": "POST",
-                                         "/v1/whoami": "GET"}.get(path, "GET, PATCH" if method == "DELETE" else "POST")
+                                         "/v1/whoami": "GET", "/": "GET"}.get(path, "GET, PATCH" if method == "DELETE"
+                                                                              else "POST")
     frozen.unchanged()
 
 
