@@ -6,13 +6,14 @@ import enum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core import lifecycle
 from flint_core.operations.coupons import CouponCode
 from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 from flint_core.schema import (
+    WS,
     Bool,
     Currency,
     Input,
@@ -20,12 +21,16 @@ from flint_core.schema import (
     PartMoneyIn,
     Percentage,
     Quantity,
+    NOT_BLANK_PATTERN,
     exactly_one,
+    given,
     lenient_enum,
+    openapi_only,
 )
 
 MAX_LINE_ITEMS = 500
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+                 Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
 
 
 class OrderStatus(enum.Enum):
@@ -69,6 +74,9 @@ class ServiceChargeIn(Input):
 
 
 class TipIn(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
+        given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
+
     amount_money: PartMoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
 
@@ -94,13 +102,22 @@ def _redirect_url(value: str) -> str:
     return value
 
 
+# What _redirect_url takes, as a pattern (a port of up to 4 digits: a bigger one is for nobody's redirect).
+_URL_TEXT = "[^\\s\\\\\\x00-\\x1f\\x7f-\\x9f]"
+REDIRECT_URL_PATTERN = (f"^{WS}([Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?([/?#]{_URL_TEXT}*)?"
+                        f"|/([^/\\s\\\\\\x00-\\x1f\\x7f-\\x9f]{_URL_TEXT}*)?){WS}$")
 RedirectUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
-                        AfterValidator(_redirect_url)]
+                        AfterValidator(_redirect_url),
+                        Field(json_schema_extra=openapi_only(pattern=REDIRECT_URL_PATTERN))]
 CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout page and return its URL in "
                                             "`checkout_session_url`. API (the default): you call pay_order.")
 
 
 class CreateOrderInput(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # the redirect URLs are for HOSTED only
+        given(checkout_flow={"enum": ["HOSTED"]}), {"properties": {"success_url": {"type": "null"},
+                                                                  "cancel_url": {"type": "null"}}}]))
+
     currency: Currency | None = Field(None, description="ISO 4217 code of the order. Absent: the currency its "
                                       "prices name (they must agree), else the server's default (USD unless "
                                       "configured; whoami shows it).")
