@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    StringConstraints,
     WithJsonSchema,
     model_validator,
 )
@@ -42,6 +43,21 @@ WS = "[\\t\\n\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u300
 _CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 #: Text that is not blank once stripped (what strip_whitespace with min_length=1 leaves non-empty).
 NOT_BLANK_PATTERN = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
+
+
+def stripped_str(*, min_length: int, max_length: int, upper: bool = False) -> Any:
+    """Text taken with its surrounding whitespace stripped (and upper-cased): at most ``max_length`` characters as
+    sent, which is what maxLength in the schemas says (pydantic's strip_whitespace would count them after
+    stripping, so a padded value the schemas refuse would pass), and at least ``min_length`` once stripped."""
+
+    def strip(value: str) -> str:
+        value = value.strip().upper() if upper else value.strip()
+        if len(value) < min_length:
+            raise PydanticCustomError("string_too_short", "String should have at least {min_length} "
+                                      f"character{'s' if min_length != 1 else ''}", {"min_length": min_length})
+        return value
+
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(strip)]
 
 
 def openapi_only(**schema: Any) -> dict[str, Any]:
@@ -105,8 +121,10 @@ AmountInt = Annotated[StrictInt, Field(ge=0, le=money.MAX_AMOUNT)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 # money.parse_percentage: up to 20 digits, up to 6 decimals, at most 100 (leading zeros allowed)
 PERCENTAGE_PATTERN = f"^{WS}(0{{0,18}}[0-9]{{1,2}}(\\.[0-9]{{1,6}})?|0{{0,17}}100(\\.0{{1,6}})?){WS}$"
-Percentage = Annotated[str, AfterValidator(_percentage),
-                       Field(max_length=20, json_schema_extra=openapi_only(pattern=PERCENTAGE_PATTERN))]
+# The length limit comes before the parser: placed after it, pydantic would check the parsed value ("0"), so a
+# "0" with 20 spaces after it would pass although /openapi.json (maxLength 20) refuses it.
+Percentage = Annotated[str, StringConstraints(max_length=20), AfterValidator(_percentage),
+                       Field(json_schema_extra=openapi_only(pattern=PERCENTAGE_PATTERN))]
 Bool = StrictBool
 
 

@@ -6,7 +6,7 @@ import enum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core import lifecycle
@@ -26,10 +26,11 @@ from flint_core.schema import (
     given,
     lenient_enum,
     openapi_only,
+    stripped_str,
 )
 
 MAX_LINE_ITEMS = 500
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+Text = Annotated[stripped_str(min_length=1, max_length=500),
                  Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
 
 
@@ -62,6 +63,9 @@ class LineItemIn(Input):
 
 
 class ServiceChargeIn(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
+        given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
+
     name: Text = Field(description="Label, e.g. `Delivery`.")
     amount_money: PartMoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
@@ -106,7 +110,7 @@ def _redirect_url(value: str) -> str:
 _URL_TEXT = "[^\\s\\\\\\x00-\\x1f\\x7f-\\x9f]"
 REDIRECT_URL_PATTERN = (f"^{WS}([Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?([/?#]{_URL_TEXT}*)?"
                         f"|/([^/\\s\\\\\\x00-\\x1f\\x7f-\\x9f]{_URL_TEXT}*)?){WS}$")
-RedirectUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
+RedirectUrl = Annotated[stripped_str(min_length=1, max_length=2048),
                         AfterValidator(_redirect_url),
                         Field(json_schema_extra=openapi_only(pattern=REDIRECT_URL_PATTERN))]
 CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout page and return its URL in "

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from flint_core import ids, tax
@@ -27,6 +27,7 @@ from flint_core.schema import (
     given,
     lenient_enum,
     openapi_only,
+    stripped_str,
 )
 from flint_core.store.models import TaxRate
 
@@ -39,13 +40,13 @@ class TaxCategory(enum.Enum):
 
 
 TaxCategoryIn = lenient_enum(TaxCategory, "STANDARD, REDUCED, EXEMPT or DIGITAL.")
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2),
+CountryCode = Annotated[stripped_str(min_length=2, max_length=2, upper=True),
                         Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE.",
                               json_schema_extra=openapi_only(
                                   pattern=f"^{WS}[^\\s\\x00-\\x1f\\x7f-\\x9f]{{2}}{WS}$"))]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=100),
+Region = Annotated[stripped_str(min_length=1, max_length=100, upper=True),
                    Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
-PostalPrefix = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=20),
+PostalPrefix = Annotated[stripped_str(min_length=1, max_length=20, upper=True),
                          Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
 
 
