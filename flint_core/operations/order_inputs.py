@@ -62,11 +62,16 @@ class LineItemIn(Input):
     metadata: Metadata = Field(default_factory=dict)
 
 
+# A service charge's name is stored in 200 characters (a line item's in 500).
+ServiceChargeName = Annotated[stripped_str(min_length=1, max_length=200),
+                              Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
+
+
 class ServiceChargeIn(Input):
     model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
         given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
 
-    name: Text = Field(description="Label, e.g. `Delivery`.")
+    name: ServiceChargeName = Field(description="Label, e.g. `Delivery`.")
     amount_money: PartMoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
     taxable: Bool = Field(False, description="True to tax it at the order's standard rate.")
