@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    StringConstraints,
     WithJsonSchema,
     model_validator,
 )
@@ -27,6 +28,48 @@ from pydantic_core import PydanticCustomError
 
 from flint_core import money
 from flint_core.text import control_character_at
+
+
+#: Key of a ``json_schema_extra`` that only /openapi.json applies (``flint_http/openapi.py`` merges it into the
+#: node, or into the non-null variant of an optional one): rules the server checks that the portable tool
+#: schemas cannot state (`pattern`, cross-field `anyOf`) or that would change them (`enum`). The tool schemas
+#: keep only the keys of the portable subset, so they never see it.
+OPENAPI_ONLY = "x-flint-openapi"
+# Surrounding whitespace the server strips before checking a value (str.strip and pydantic's strip_whitespace:
+# Unicode White_Space; the C0/C1 ones among it are control characters, refused before any stripping).
+WS = "[\\t\\n\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*"
+
+
+_CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+#: Text that is not blank once stripped (what strip_whitespace with min_length=1 leaves non-empty).
+NOT_BLANK_PATTERN = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
+
+
+def stripped_str(*, min_length: int, max_length: int, upper: bool = False) -> Any:
+    """Text taken with its surrounding whitespace stripped (and upper-cased): at most ``max_length`` characters as
+    sent, which is what maxLength in the schemas says (pydantic's strip_whitespace would count them after
+    stripping, so a padded value the schemas refuse would pass), and at least ``min_length`` once stripped."""
+
+    def strip(value: str) -> str:
+        value = value.strip().upper() if upper else value.strip()
+        if len(value) < min_length:
+            raise PydanticCustomError("string_too_short", "String should have at least {min_length} "
+                                      f"character{'s' if min_length != 1 else ''}", {"min_length": min_length})
+        return value
+
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(strip)]
+
+
+def openapi_only(**schema: Any) -> dict[str, Any]:
+    """``json_schema_extra`` for a rule stated in /openapi.json only (see OPENAPI_ONLY)."""
+    return {OPENAPI_ONLY: schema}
+
+
+def given(*, absent: tuple[str, ...] = (), **types: Any) -> dict[str, Any]:
+    """One case of a cross-field rule (for an `anyOf`): these fields are given, with a value of this JSON type (or
+    this schema), and the ``absent`` ones left out (or null, which means the same)."""
+    properties = {name: {"type": kind} if isinstance(kind, str) else kind for name, kind in types.items()}
+    return {"required": list(types), "properties": properties | {name: {"type": "null"} for name in absent}}
 
 
 class Input(BaseModel):
@@ -70,10 +113,18 @@ def _percentage(value: str) -> str:
 
 
 Currency = Annotated[str, BeforeValidator(_currency),
-                     Field(description="Three-letter ISO 4217 currency code, e.g. USD, EUR, JPY.")]
+                     Field(description="Three-letter ISO 4217 currency code, e.g. USD, EUR, JPY.",
+                           # any case and surrounding spaces are accepted too; the document names the codes
+                           json_schema_extra=openapi_only(
+                               pattern=f"^({'|'.join(sorted(money.CURRENCY_EXPONENTS))})$"))]
 AmountInt = Annotated[StrictInt, Field(ge=0, le=money.MAX_AMOUNT)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
-Percentage = Annotated[str, AfterValidator(_percentage), Field(max_length=20)]
+# money.parse_percentage: up to 20 digits, up to 6 decimals, at most 100 (leading zeros allowed)
+PERCENTAGE_PATTERN = f"^{WS}(0{{0,18}}[0-9]{{1,2}}(\\.[0-9]{{1,6}})?|0{{0,17}}100(\\.0{{1,6}})?){WS}$"
+# The length limit comes before the parser: placed after it, pydantic would check the parsed value ("0"), so a
+# "0" with 20 spaces after it would pass although /openapi.json (maxLength 20) refuses it.
+Percentage = Annotated[str, StringConstraints(max_length=20), AfterValidator(_percentage),
+                       Field(json_schema_extra=openapi_only(pattern=PERCENTAGE_PATTERN))]
 Bool = StrictBool
 
 

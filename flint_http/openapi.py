@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from flint_core import registry, tool_schemas
 from flint_core.registry import Operation
+from flint_core.schema import OPENAPI_ONLY
 
 REF = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": REF.format(model="Error")}
@@ -46,6 +47,57 @@ ERROR_SCHEMA = {
         "doc_url": {"type": "string", "description": "Where this error is explained."},
         "suggested_actions": {"type": "array", "items": {"type": "string"},
                               "description": "Operations that may help next."}}}}}
+
+
+# flint_core.text: no string input (nor object key) holds a control character other than tab, LF and CR.
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+
+
+# Patterns of the models that would let a control character through, as the document states them.
+_WITHOUT_CONTROLS = {"^[^@\\s]+@[^@\\s]+$": "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f]+$"}
+
+
+def _input_rules(node: Any) -> None:
+    """State in an input schema, in place, what the server checks beyond the portable tool schema: the
+    ``x-flint-openapi`` rules of the models (merged into the node, or into the non-null variant of an
+    optional one), and no control characters in any free string or object key."""
+    if isinstance(node, list):
+        for item in node:
+            _input_rules(item)
+        return
+    if not isinstance(node, dict):
+        return
+    extra = node.pop(OPENAPI_ONLY, None) or {}
+    for value in list(node.values()):
+        _input_rules(value)
+    if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & (set(node) | set(extra)):
+        node["pattern"] = TEXT_PATTERN
+    elif node.get("pattern") in _WITHOUT_CONTROLS:
+        node["pattern"] = _WITHOUT_CONTROLS[node["pattern"]]
+    if node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict) and "propertyNames" in node and "pattern" not in node["propertyNames"]:
+        node["propertyNames"]["pattern"] = TEXT_PATTERN  # a map, e.g. metadata: its null values mean absent too
+        node["additionalProperties"] = _nullable(node["additionalProperties"])
+    if extra:  # stated as written: its cases only narrow what the node already says
+        variants = [v for v in node.get("anyOf", ()) if v.get("type") != "null"]
+        target = variants[0] if len(variants) == 1 else node
+        if target.get("pattern") == TEXT_PATTERN and {"enum", "pattern"} & set(extra):
+            del target["pattern"]
+        target.update(extra)
+
+
+def _referenced(schema: Any, schemas: dict[str, Any], found: set[str]) -> set[str]:
+    """The names of the component schemas a schema uses, at any depth."""
+    if isinstance(schema, list):
+        for item in schema:
+            _referenced(item, schemas, found)
+    elif isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.rsplit("/", 1)[1] not in found:
+            found.add(ref.rsplit("/", 1)[1])
+            _referenced(schemas[ref.rsplit("/", 1)[1]], schemas, found)
+        for value in schema.values():
+            _referenced(value, schemas, found)
+    return found
 
 
 def _responses(success: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +130,8 @@ def _operation_item(op: Operation, input_schema: dict[str, Any], output_ref: dic
     in_path = set(op.path_params)
     parameters = [{"name": name, "in": "path", "required": True,
                    "description": input_schema["properties"][name].get("description", ""),
-                   "schema": {"type": "string"}} for name in op.path_params]
+                   "schema": {k: v for k, v in _query_schema(input_schema["properties"][name]).items()
+                              if k not in ("description", "title")}} for name in op.path_params]
     item: dict[str, Any] = {
         "operationId": op.name, "summary": op.summary, "description": op.description,
         "tags": [op.path.split("/")[2]],
@@ -96,7 +149,9 @@ def _operation_item(op: Operation, input_schema: dict[str, Any], output_ref: dic
         body = {**input_schema, "required": required,
                 "properties": {name: prop for name, prop in input_schema["properties"].items() if name not in in_path}}
         # No body reads as `{}`: it is required only when some field is.
-        item["requestBody"] = {"required": bool(required), "content": {"application/json": {"schema": body}}}
+        # (or when a cross-field rule needs one of some fields)
+        needed = bool(required) or "anyOf" in body or "allOf" in body
+        item["requestBody"] = {"required": needed, "content": {"application/json": {"schema": body}}}
     if not op.safety.read_only:
         parameters.append(IDEMPOTENCY_KEY_HEADER)
     if parameters:
@@ -162,6 +217,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         schema.get("properties", {}).update({name: _nullable(schema["properties"][name]) for name in optional})
     input_schemas = {op.name: schemas[keys[(op.input_model, "validation")]["$ref"].rsplit("/", 1)[1]]
                      for op in ops}
+    for name in _referenced([keys[(op.input_model, "validation")] for op in ops], schemas, set()):
+        _input_rules(schemas[name])
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
         item = _operation_item(op, input_schemas[op.name], keys[(op.output_model, "serialization")])

@@ -13,7 +13,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field, StrictInt, ValidationError, create_model, model_validator
+from pydantic import ConfigDict, Field, StrictInt, ValidationError, create_model, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from flint_core.operations.payment_views import in_flight, require_no_payment_in
 from flint_core.operations.payments import CaptureMethod, CaptureMethodIn
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.runtime import Context, Settings
-from flint_core.schema import Input, Metadata, MoneyOut, Output
+from flint_core.schema import Input, Metadata, MoneyOut, Output, given, openapi_only
 from flint_core.store.db import Database
 from flint_core.store.models import CheckoutSession, Order, PaymentIntent
 from flint_core.validation import translate
@@ -44,6 +44,7 @@ EVENT_NAMES = {lifecycle.COMPLETE: "completed", lifecycle.EXPIRED: "expired", li
 # create_order's own fields (types, limits, descriptions), optional here: they describe a new order.
 NEW_ORDER_FIELDS = ("currency", "line_items", "customer_id", "buyer_email", "tax_address", "coupon_codes",
                     "service_charges", "tip")
+LIST_FIELDS = ("line_items", "coupon_codes", "service_charges")
 
 
 def _optional(name: str) -> tuple[Any, FieldInfo]:
@@ -75,6 +76,12 @@ class CreateCheckoutSessionInput(_NewOrderFields):  # type: ignore[misc, valid-t
                                             "when the buyer pays) or MANUAL (hold; capture later with "
                                             "capture_payment).")
     metadata: Metadata = Field(default_factory=dict)
+    # _one_order: an existing order (and none of a new order's fields, [] counting as none), or a new one
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[
+        {"required": ["order_id"], "properties": {"order_id": {"type": "string"}} | {
+            name: {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]} if name in LIST_FIELDS
+            else {"type": "null"} for name in NEW_ORDER_FIELDS}},
+        given(line_items="array", absent=("order_id",))]))
 
     @model_validator(mode="after")
     def _one_order(self) -> CreateCheckoutSessionInput:

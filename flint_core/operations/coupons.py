@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +31,11 @@ from flint_core.schema import (
     MoneyOut,
     Output,
     Percentage,
+    WS,
     Timestamp,
     exactly_one,
+    given,
+    openapi_only,
 )
 from flint_core.store.models import Coupon, Order
 
@@ -48,7 +51,8 @@ def _code(value: str) -> str:
 
 # Every coupon code Flint reads (create, apply, remove, create_order, the list filter) has this one type, so a
 # code that cannot exist is refused with 400 wherever it is typed instead of being matched to another.
-CouponCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_code)]
+CouponCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_code),
+                       Field(json_schema_extra=openapi_only(pattern=f"^{WS}[A-Za-z0-9_-]{{1,100}}{WS}$"))]
 
 
 def code_key(code: str) -> str:
@@ -93,10 +97,12 @@ class CreateCouponInput(Input):
     amount_money: MoneyIn | None = Field(None, description="Fixed amount off; give this or percentage. Only "
                                                            "applies to orders in the same currency.")
     stackable: Bool = Field(False, description="True lets it share an order with other coupons (default false).")
-    max_redemptions: int | None = Field(None, ge=1, le=10**9, description="How many orders may use it at once.")
+    max_redemptions: StrictInt | None = Field(None, ge=1, le=10**9, description="How many orders may use it at once.")
     expires_at: Timestamp | None = Field(None, description="When it stops being applicable (RFC 3339).")
     active: Bool = Field(True, description="False creates it switched off.")
     metadata: Metadata = Field(default_factory=dict)
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # exactly one discount
+        given(percentage="string", absent=("amount_money",)), given(amount_money="object", absent=("percentage",))]))
 
     @model_validator(mode="after")
     def _one_discount(self) -> CreateCouponInput:

@@ -15,7 +15,7 @@ from flint_core.operations.common import created_between, fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Output, Timestamp
+from flint_core.schema import Input, ListInput, Output, Timestamp, openapi_only
 from flint_core.store.models import Event
 
 FAMILIES = sorted({name.split(".", 1)[0] for name in EVENT_TYPES})
@@ -56,7 +56,8 @@ def _types(value: str) -> list[str]:
 
 
 class ListEventsInput(ListInput):
-    type: str | None = Field(None, max_length=64, description="Only events of this type (`order.paid`), or of "
+    type: str | None = Field(None, max_length=64, json_schema_extra=openapi_only(
+        enum=[*EVENT_TYPES, *(f"{family}.*" for family in FAMILIES), "*"]), description="Only events of this type (`order.paid`), or of "
                              "one family (`order.*`, `payment.*`, `refund.*`, `checkout_session.*`, ...); `*`: all.")
     object_id: str | None = Field(None, max_length=64, description="Only events about this object (`ord_...`, "
                                   "`pi_...`, `re_...`, `cs_...`).")

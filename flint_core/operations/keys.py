@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, StrictInt
 
 from flint_core import auth, lifecycle
 from flint_core.errors import FlintError
@@ -15,7 +15,7 @@ from flint_core.operations.common import fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Bool, Currency, Input, ListInput, MoneyIn, Output, Timestamp, lenient_enum
+from flint_core.schema import Bool, Currency, Input, ListInput, MoneyIn, Output, Timestamp, given, lenient_enum, openapi_only
 from flint_core.store.models import ApiKey
 
 MAX_GRACE = timedelta(days=7)
@@ -92,12 +92,18 @@ class CreateApiKeyInput(Input):
         ApiKeyKind.RESTRICTED, description="RESTRICTED (default): only the listed scopes. SECRET: every scope; "
                                            "only a secret key may create one.")
     scopes: list[str] = Field(default_factory=list, max_length=len(SCOPES),
+                              json_schema_extra=openapi_only(items={"type": "string", "enum": list(SCOPES)}),
                               description="Scopes of a restricted key, e.g. [\"orders:read\"]. `x:write` "
                                           "implies `x:read`. Known scopes: " + ", ".join(SCOPES) + ".")
     name: str | None = Field(None, max_length=200, description="Your label, e.g. `support agent`.")
     expires_at: Timestamp | None = Field(None, description="Optional expiry (RFC 3339); must be in the future.")
     limits: KeyLimits | None = Field(None, description="Guard rails for an agent's key. A key created by a "
                                                        "limited key also carries the creator's limits.")
+    # a RESTRICTED key (the default) lists its scopes; a SECRET one has every scope and lists none
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[given(scopes={"type": "array", "minItems": 1}, absent=("kind",)),
+               given(scopes={"type": "array", "minItems": 1}, kind={"enum": ["RESTRICTED"]}),
+               given(kind={"enum": ["SECRET"]}, absent=("scopes",)),
+               given(kind={"enum": ["SECRET"]}, scopes={"type": "array", "maxItems": 0})]))
 
 
 @operation("create_api_key", http="POST /v1/api_keys", scope="keys:write", safety=WRITE,
@@ -157,7 +163,7 @@ def list_api_keys(ctx: Context, params: ListApiKeysInput) -> Page[ApiKeyOut]:
 
 class RollApiKeyInput(Input):
     api_key_id: str = Field(description="The key to replace.")
-    grace_period_seconds: int = Field(86400, ge=0, le=int(MAX_GRACE.total_seconds()),
+    grace_period_seconds: StrictInt = Field(86400, ge=0, le=int(MAX_GRACE.total_seconds()),
                                       description="How long the old key keeps working (0 to 604800 seconds, "
                                                   "default 86400 = 24 h) so you can deploy the new one.")
 

@@ -6,13 +6,14 @@ import enum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core import lifecycle
 from flint_core.operations.coupons import CouponCode
 from flint_core.operations.tax_rates import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 from flint_core.schema import (
+    WS,
     Bool,
     Currency,
     Input,
@@ -20,12 +21,17 @@ from flint_core.schema import (
     PartMoneyIn,
     Percentage,
     Quantity,
+    NOT_BLANK_PATTERN,
     exactly_one,
+    given,
     lenient_enum,
+    openapi_only,
+    stripped_str,
 )
 
 MAX_LINE_ITEMS = 500
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Annotated[stripped_str(min_length=1, max_length=500),
+                 Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
 
 
 class OrderStatus(enum.Enum):
@@ -56,8 +62,16 @@ class LineItemIn(Input):
     metadata: Metadata = Field(default_factory=dict)
 
 
+# A service charge's name is stored in 200 characters (a line item's in 500).
+ServiceChargeName = Annotated[stripped_str(min_length=1, max_length=200),
+                              Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
+
+
 class ServiceChargeIn(Input):
-    name: Text = Field(description="Label, e.g. `Delivery`.")
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
+        given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
+
+    name: ServiceChargeName = Field(description="Label, e.g. `Delivery`.")
     amount_money: PartMoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
     taxable: Bool = Field(False, description="True to tax it at the order's standard rate.")
@@ -69,6 +83,9 @@ class ServiceChargeIn(Input):
 
 
 class TipIn(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
+        given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
+
     amount_money: PartMoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
     percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
 
@@ -94,13 +111,22 @@ def _redirect_url(value: str) -> str:
     return value
 
 
-RedirectUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
-                        AfterValidator(_redirect_url)]
+# What _redirect_url takes, as a pattern (a port of up to 4 digits: a bigger one is for nobody's redirect).
+_URL_TEXT = "[^\\s\\\\\\x00-\\x1f\\x7f-\\x9f]"
+REDIRECT_URL_PATTERN = (f"^{WS}([Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?([/?#]{_URL_TEXT}*)?"
+                        f"|/([^/\\s\\\\\\x00-\\x1f\\x7f-\\x9f]{_URL_TEXT}*)?){WS}$")
+RedirectUrl = Annotated[stripped_str(min_length=1, max_length=2048),
+                        AfterValidator(_redirect_url),
+                        Field(json_schema_extra=openapi_only(pattern=REDIRECT_URL_PATTERN))]
 CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout page and return its URL in "
                                             "`checkout_session_url`. API (the default): you call pay_order.")
 
 
 class CreateOrderInput(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # the redirect URLs are for HOSTED only
+        given(checkout_flow={"enum": ["HOSTED"]}), {"properties": {"success_url": {"type": "null"},
+                                                                  "cancel_url": {"type": "null"}}}]))
+
     currency: Currency | None = Field(None, description="ISO 4217 code of the order. Absent: the currency its "
                                       "prices name (they must agree), else the server's default (USD unless "
                                       "configured; whoami shows it).")

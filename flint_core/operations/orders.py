@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy.orm import selectinload
 
 from flint_core import ids, lifecycle, limits, previews
@@ -227,7 +227,7 @@ class UpdateOrderInput(Input):
     buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
                                     description="Where receipts go.")
     metadata: Metadata | None = Field(None, description="Keys to set; an empty string value deletes a key.")
-    version: int | None = Field(None, description="The version you read; if the order changed since, the "
+    version: StrictInt | None = Field(None, description="The version you read; if the order changed since, the "
                                                   "update fails with order_version_conflict and changes nothing.")
 
 

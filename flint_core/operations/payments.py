@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core import ids, lifecycle, limits, previews
@@ -33,7 +33,7 @@ from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, P
 from flint_core.processors.cards import tokenize
 from flint_core.registry import Safety, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, MoneyIn, lenient_enum
+from flint_core.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
 from flint_core.store.models import LIVE, Order, PaymentIntent
 
 MOVES_MONEY = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="create_refund")
@@ -97,10 +97,15 @@ class PayOrderInput(Input):
                                        "in test mode only (`4242424242424242`), or a payment method id.")
     payment_source_tokens: list[str] | None = Field(None, description="Another spelling of payment_source: a "
                                                     "list of exactly one token, e.g. `[\"tok_visa\"]`. A "
-                                                    "pay_order charges one source.")
+                                                    "pay_order charges one source.", json_schema_extra=openapi_only(
+                                                        minItems=1, maxItems=1,
+                                                        items={"type": "string", "minLength": 1, "maxLength": 64}))
     capture_method: CaptureMethodIn = Field(CaptureMethod.AUTOMATIC, description="AUTOMATIC (default) or MANUAL.")
     buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
                                     description="Receipt address; also stored on the order.")
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one_source: one of the two spellings
+        given(payment_source="string", absent=("payment_source_tokens",)),
+        given(payment_source_tokens="array", absent=("payment_source",))]))
 
     @model_validator(mode="before")
     @classmethod
@@ -116,7 +121,7 @@ class PayOrderInput(Input):
         if data.get("payment_source") is not None:
             raise PydanticCustomError("parameter_invalid", "{detail}", {
                 "first": "payment_source_tokens", "detail": "give payment_source or payment_source_tokens, not both"})
-        if not isinstance(tokens, list) or len(tokens) != 1:
+        if not isinstance(tokens, list) or len(tokens) != 1 or tokens[0] is None:  # [null] is no token either
             raise PydanticCustomError("parameter_invalid", "{detail}", {
                 "first": "payment_source_tokens", "detail": "give exactly one token: a pay_order charges the whole "
                 "outstanding balance to one payment source"})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from flint_core import ids, jobs, lifecycle, limits, previews, pricing
 from flint_core.errors import FlintError
@@ -25,7 +25,7 @@ from flint_core.pagination import Page, paginate
 from flint_core.processors.base import ProcessorError, RefundResult, RefundStatus
 from flint_core.registry import READ_ONLY, Safety, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, MoneyIn, MoneyOut, Output, Quantity, lenient_enum
+from flint_core.schema import Input, ListInput, MoneyIn, MoneyOut, Output, Quantity, given, lenient_enum, openapi_only
 from flint_core.store.models import Order, OrderLineItem, PaymentIntent, Refund
 
 REFUND_SAFETY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
@@ -54,6 +54,9 @@ class RefundInput(Input):
                                                   "returns its share of the line's total, discount and tax "
                                                   "included. Neither amount nor lines: refund everything left.")
     reason: ReasonIn = Field(RefundReason.OTHER, description="Why (default OTHER).")
+    model_config = ConfigDict(json_schema_extra=openapi_only(allOf=[  # what _what checks
+        {"anyOf": [given(order_id="string"), given(payment_intent_id="string")]},
+        {"not": given(amount_money="object", line_items="array")}]))
 
     @model_validator(mode="after")
     def _what(self) -> RefundInput:

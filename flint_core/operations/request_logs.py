@@ -14,7 +14,7 @@ from flint_core.operations.common import created_between, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Output, Timestamp, one_of
+from flint_core.schema import WS, Input, ListInput, Output, Timestamp, one_of, openapi_only
 from flint_core.store.models import RequestLog, RequestLogObject
 
 Face = one_of(("http", "mcp", "tool_call", "hosted"))
@@ -60,7 +60,8 @@ class ListRequestLogsInput(ListInput):
                                         "idempotency key (the first attempt and its retries and replays).")
     operation: str | None = Field(None, max_length=64, description="Only requests for this operation, e.g. "
                                   "`create_refund`.")
-    status: str | None = Field(None, max_length=8, description="Only answers with this HTTP status (`409`) or "
+    status: str | None = Field(None, max_length=8, json_schema_extra=openapi_only(
+        pattern=f"^{WS}[1-5]([0-9][0-9]|[Xx][Xx]){WS}$"), description="Only answers with this HTTP status (`409`) or "
                                "class (`2xx`, `4xx`, `5xx`).")
     object_id: str | None = Field(None, max_length=64, description="Only requests that touched this object "
                                   "(`ord_...`, `pi_...`, `re_...`, `cus_...`, ...).")

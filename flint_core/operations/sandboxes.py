@@ -52,6 +52,12 @@ def _own_sandbox(ctx: Context, sandbox_id: str, *, lock: bool = False) -> Sandbo
     return sandbox
 
 
+def _key_name(sandbox_name: str, kind: str) -> str:
+    """The sandbox key's name: the sandbox's, shortened to fit the 200 characters a key name holds."""
+    suffix = f" {kind} key"
+    return sandbox_name[:200 - len(suffix)] + suffix
+
+
 class CreateSandboxInput(Input):
     name: str = Field(min_length=1, max_length=200, description="Label, e.g. `agent eval run 42`.")
 
@@ -75,7 +81,7 @@ def create_sandbox(ctx: Context, params: CreateSandboxInput) -> SandboxCreated:
     sandbox = create_sandbox_row(ctx.session, merchant_id=ctx.merchant_id, name=params.name, now=ctx.now)
     key, secret = auth.issue_key(ctx.session, merchant_id=ctx.merchant_id, env_id=sandbox.sandbox_id,
                                  kind=principal.kind, scopes=sorted(principal.scopes), now=ctx.now,
-                                 name=f"{params.name} {principal.kind} key", created_by=principal.api_key_id,
+                                 name=_key_name(params.name, principal.kind), created_by=principal.api_key_id,
                                  limits=principal.limits)
     ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_CREATED", {"name": [None, sandbox.name]})
     return SandboxCreated(sandbox=sandbox_out(sandbox), api_key=api_key_out(ctx, key, secret))

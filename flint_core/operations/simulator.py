@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from flint_core.errors import FlintError
 from flint_core.processors import simulator
@@ -27,7 +27,7 @@ FaultModeIn = lenient_enum(FaultMode, "TIMEOUT (the call happens, its answer is 
 
 class SetFaultsInput(Input):
     mode: FaultModeIn = Field(description="TIMEOUT, UNAVAILABLE or NONE.")
-    count: int = Field(1, ge=0, le=100, description="How many of the next processor calls fail (0 to 100).")
+    count: StrictInt = Field(1, ge=0, le=100, description="How many of the next processor calls fail (0 to 100).")
 
 
 class SimulatorFaults(Output):

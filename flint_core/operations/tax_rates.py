@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from flint_core import ids, tax
@@ -16,7 +16,19 @@ from flint_core.operations.common import fetch, scoped
 from flint_core.pagination import Page, paginate
 from flint_core.registry import READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Bool, Input, ListInput, Output, Percentage, lenient_enum
+from flint_core.schema import (
+    NOT_BLANK_PATTERN,
+    WS,
+    Bool,
+    Input,
+    ListInput,
+    Output,
+    Percentage,
+    given,
+    lenient_enum,
+    openapi_only,
+    stripped_str,
+)
 from flint_core.store.models import TaxRate
 
 
@@ -28,10 +40,14 @@ class TaxCategory(enum.Enum):
 
 
 TaxCategoryIn = lenient_enum(TaxCategory, "STANDARD, REDUCED, EXEMPT or DIGITAL.")
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2),
-                        Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE.")]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=100)]
-PostalPrefix = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=20)]
+CountryCode = Annotated[stripped_str(min_length=2, max_length=2, upper=True),
+                        Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE.",
+                              json_schema_extra=openapi_only(
+                                  pattern=f"^{WS}[^\\s\\x00-\\x1f\\x7f-\\x9f]{{2}}{WS}$"))]
+Region = Annotated[stripped_str(min_length=1, max_length=100, upper=True),
+                   Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
+PostalPrefix = Annotated[stripped_str(min_length=1, max_length=20, upper=True),
+                         Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
 
 
 class TaxRateOut(Output):
@@ -85,9 +101,12 @@ class CreateTaxRateInput(Input):
     region: Region | None = Field(None, description="Region/state code within the country (e.g. `CA`); needs country.")
     postal_prefix: PostalPrefix | None = Field(None, description="Postal code prefix (e.g. `941`); needs country.")
     tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="Category of items it taxes: STANDARD "
-                                        "(default), REDUCED or DIGITAL (EXEMPT items are never taxed).")
+                                        "(default), REDUCED or DIGITAL (EXEMPT items are never taxed).",
+                                        json_schema_extra=openapi_only(enum=["STANDARD", "REDUCED", "DIGITAL"]))
     inclusive: Bool = Field(False, description="True when prices already include this tax (VAT style).")
     active: Bool = Field(True, description="False to create it switched off.")
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _needs_country
+        given(country="string"), {"properties": {"region": {"type": "null"}, "postal_prefix": {"type": "null"}}}]))
 
     @model_validator(mode="after")
     def _needs_country(self) -> CreateTaxRateInput:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from flint_core import events, ids
 from flint_core.errors import FlintError
 from flint_core.operations.common import fetch, merge_metadata, scoped
+from flint_core.events import EVENT_TYPES
 from flint_core.operations.webhook_views import (
+    ALL_EVENTS,
     ENABLED,
     DeletedWebhookEndpointOut,
     DeliveryStatusIn,
@@ -34,17 +36,24 @@ from flint_core.operations.webhook_views import (
 from flint_core.pagination import Page, paginate
 from flint_core.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.runtime import Context
-from flint_core.schema import Input, ListInput, Metadata
+from flint_core.schema import WS, Input, ListInput, Metadata, openapi_only
 from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import signing
 
 MAX_GRACE = timedelta(hours=24)
 
 
-Url = Field(min_length=1, max_length=2048, description="HTTPS URL that receives the POSTs. Test mode also accepts "
+# check_url in test mode (the document's keys are test keys): http(s), a host, no spaces, no #fragment. Live
+# mode also needs https and a public host, which a request refused for it is told (400 parameter_invalid).
+WEBHOOK_URL_PATTERN = (f"^{WS}[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?"
+                       f"([/?][^#\\s\\x00-\\x1f\\x7f-\\x9f]*)?{WS}$")
+# check_events: types from the catalog, or ["*"] alone
+EVENT_TYPE_ITEMS = openapi_only(items={"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]},
+                                anyOf=[{"maxItems": 1}, {"items": {"enum": list(EVENT_TYPES)}}])
+Url = Field(min_length=1, max_length=2048, json_schema_extra=openapi_only(pattern=WEBHOOK_URL_PATTERN), description="HTTPS URL that receives the POSTs. Test mode also accepts "
                                                        "http://, e.g. http://127.0.0.1:4242/webhooks for a local "
                                                        "receiver; live mode needs https:// and a public host.")
-Events = Field(min_length=1, max_length=100, description="Event types to deliver, e.g. [\"order.paid\", "
+Events = Field(min_length=1, max_length=100, json_schema_extra=EVENT_TYPE_ITEMS, description="Event types to deliver, e.g. [\"order.paid\", "
                                                          "\"refund.succeeded\"], or [\"*\"] for every type "
                                                          "(see /docs/events for the catalog).")
 
@@ -112,8 +121,9 @@ def get_webhook_endpoint(ctx: Context, params: GetWebhookEndpointInput) -> Webho
 
 class UpdateWebhookEndpointInput(Input):
     webhook_endpoint_id: str = Field(description="Id of the endpoint, `we_...`.")
-    url: str | None = Field(None, min_length=1, max_length=2048, description="New URL (same rules as on create).")
-    enabled_events: list[str] | None = Field(None, min_length=1, max_length=100,
+    url: str | None = Field(None, min_length=1, max_length=2048, description="New URL (same rules as on create).",
+                            json_schema_extra=openapi_only(pattern=WEBHOOK_URL_PATTERN))
+    enabled_events: list[str] | None = Field(None, min_length=1, max_length=100, json_schema_extra=EVENT_TYPE_ITEMS,
                                              description="Replaces the subscribed types: event types, or [\"*\"].")
     description: str | None = Field(None, max_length=500, description="New note; an empty string removes it.")
     metadata: Metadata = Field(default_factory=dict, description="Keys to set (up to 50; keys up to 40 "
@@ -182,7 +192,7 @@ def delete_webhook_endpoint(ctx: Context, params: DeleteWebhookEndpointInput) ->
 
 class RollWebhookEndpointSecretInput(Input):
     webhook_endpoint_id: str = Field(description="Id of the endpoint, `we_...`.")
-    grace_period_seconds: int = Field(int(MAX_GRACE.total_seconds()), ge=0, le=int(MAX_GRACE.total_seconds()),
+    grace_period_seconds: StrictInt = Field(int(MAX_GRACE.total_seconds()), ge=0, le=int(MAX_GRACE.total_seconds()),
                                       description="How long deliveries stay signed with the old secret too "
                                                   "(0 to 86400 seconds, default 86400 = 24 h; 0 retires it now).")
 

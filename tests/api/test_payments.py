@@ -350,6 +350,8 @@ def test_payment_source_tokens_is_another_spelling_of_payment_source(api: Api) -
     ({"payment_source_tokens": ["tok_visa", "tok_mastercard"]}, "parameter_invalid", "payment_source_tokens",
      "exactly one token"),
     ({"payment_source_tokens": []}, "parameter_invalid", "payment_source_tokens", "exactly one token"),
+    # null means absent at any depth, so [null] is no token (it was a 500)
+    ({"payment_source_tokens": [None]}, "parameter_invalid", "payment_source_tokens", "exactly one token"),
     ({"payment_source": "tok_visa", "payment_source_tokens": ["tok_visa"]}, "parameter_invalid",
      "payment_source_tokens", "not both"),
     ({}, "parameter_missing", "payment_source", "payment_source"),
@@ -362,3 +364,12 @@ def test_payment_source_spellings_that_cannot_work_say_why(api: Api, body: dict[
     error = response.json()["error"]
     assert (error["code"], error["param"]) == (code, param) and words in error["message"]
     assert api.ok("GET", f"/v1/orders/{order['order_id']}")["payment_intent_ids"] == []
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/simulator/faults", {"mode": "NONE", "count": False}),
+    ("/v1/coupons", {"code": "STRICT1", "percentage": "10", "max_redemptions": True}),
+])
+def test_a_json_boolean_is_not_a_count(api: Api, path: str, body: dict[str, Any]) -> None:
+    response = api.post(path, body)
+    assert response.status_code == 400, response.text  # /openapi.json says integer; false is not 0

@@ -52,3 +52,19 @@ def test_envelope_shape() -> None:
     assert list(error) == ["type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
                            "request_id", "doc_url", "suggested_actions"]
     assert error["doc_url"] == "https://pay.example.com/docs/errors#order_not_editable"
+
+
+def test_percentage_length_is_checked_before_parsing() -> None:
+    """/openapi.json says maxLength 20 for a percentage: the server checks the text as sent, not the parsed "0"
+    (the limit once came after the parser and a "0" padded with spaces passed, on tips and service charges)."""
+    import pytest
+    from pydantic import ValidationError
+
+    from flint_core.operations.order_inputs import ServiceChargeIn, TipIn
+
+    padded = "0" + "\u00a0" * 20
+    with pytest.raises(ValidationError, match="at most 20 characters"):
+        ServiceChargeIn.model_validate({"name": "Delivery", "percentage": padded})
+    with pytest.raises(ValidationError, match="at most 20 characters"):
+        TipIn.model_validate({"percentage": padded})
+    assert TipIn.model_validate({"percentage": " 8.875 "}).percentage == "8.875"
