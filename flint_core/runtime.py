@@ -143,6 +143,10 @@ class Context:
         op = registry.get(operation_name)
         return op is not None and (self.principal is None or self.principal.has_scope(op.scope))
 
+    def refusal(self, error: FlintError | None) -> dict[str, Any] | None:
+        """How a preview reports the error the real call would raise: the envelope's ``error`` object."""
+        return error.envelope(self.request_id, public_url=self.settings.public_url)["error"] if error else None
+
     def record(self, object_type: str, object_id: str, activity_type: str, delta: dict[str, Any]) -> None:
         """Write the activity of a mutation, in the mutation's transaction, as the object's next ``sequence``.
 

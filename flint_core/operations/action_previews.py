@@ -35,7 +35,7 @@ def _preview(ctx: Context, operation: str, params: Any, object_id: str, order: O
              effects: dict[str, list[Any]], error: FlintError | None) -> ActionPreview:
     preview_id = None if error else previews.issue(ctx, operation, previews.fingerprint(operation, params),
                                                    object_id, order.version)
-    refusal = error.envelope(ctx.request_id, public_url=ctx.settings.public_url)["error"] if error else None
+    refusal = ctx.refusal(error)
     return ActionPreview(operation=operation, object_id=object_id, allowed=error is None, error=refusal,
                          effects={} if error else effects, preview_id=preview_id,
                          expires_at=None if error else ctx.now + previews.VALID_FOR)

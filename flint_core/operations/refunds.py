@@ -251,7 +251,7 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
     refunded = order.refunded_amount + (0 if plan.error else plan.amount)
     preview_id = None if plan.error else previews.issue(ctx, "create_refund", previews.fingerprint("create_refund", params), order.order_id,
                                                          order.version)
-    refusal = plan.error.envelope(ctx.request_id, public_url=ctx.settings.public_url)["error"] if plan.error else None
+    refusal = ctx.refusal(plan.error)
     return RefundPreview(
         allowed=plan.error is None, error=refusal,
         preview_id=preview_id,
