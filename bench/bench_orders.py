@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from flint_core.rate_limits import Budget, RateLimits  # noqa: E402
-from flint_core.runtime import Settings  # noqa: E402
+from flint_core.platform.rate_limits import Budget, RateLimits  # noqa: E402
+from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
 from flint_http.app import create_app  # noqa: E402
 

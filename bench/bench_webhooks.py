@@ -35,8 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from flint_core import events, jobs, queue  # noqa: E402
-from flint_core.runtime import Settings, invoke  # noqa: E402
+from flint_core.platform import queue
+from flint_core.platform.context import system_context
+from flint_core.platform import outbox as events  # noqa: E402
+from flint_core.platform.runtime import invoke  # noqa: E402
+from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
 from flint_core.store.models import Event, Job, WebhookDelivery  # noqa: E402
 from flint_core.webhooks import signing  # noqa: E402
@@ -121,7 +124,7 @@ def pending_deliveries(db: Database) -> int:
 def emit(db: Database, merchant_id: str, env_id: str, order: dict[str, Any], n: int) -> None:
     for start in range(0, n, BATCH):
         with db.transaction() as session:
-            ctx = jobs.system_context(db, session, merchant_id, env_id, Settings())
+            ctx = system_context(session, merchant_id, env_id, operation="create_order", settings=Settings(), db=db)
             for _ in range(min(BATCH, n - start)):
                 events.emit(ctx, "order.updated", order)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flint_core.request_logs import redact_url
+from flint_core.platform.request_logs import redact_url
 
 ACCESS_LOGGER = "uvicorn.access"
 _PATH_ARG = 2  # uvicorn logs (client, method, path with query string, HTTP version, status)

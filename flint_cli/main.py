@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import select
 
 from flint_cli.access_log import redact_access_log
-from flint_core import jobs, money, queue
-from flint_core.rate_limits import Budget, RateLimits
-from flint_core.runtime import DEFAULT_PUBLIC_URL, Settings, normalize_public_url, utcnow
+from flint_core.kernel import money
+from flint_core.platform import housekeeping, queue
+from flint_core.platform.context import utcnow
+from flint_core.platform.rate_limits import Budget, RateLimits
+from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings, normalize_public_url
 from flint_core.store import db as store
 from flint_core.store.db import Database, database_url
 from flint_core.store.models import Merchant
@@ -23,7 +25,7 @@ from flint_core.store.models import Merchant
 
 def bootstrap(db: Database) -> str | None:
     """On first start (no merchant yet) create a sandbox merchant; return its test key, else None."""
-    from flint_core.operations.merchants import signup
+    from flint_core.accounts.service import signup
 
     with db.transaction() as session:
         if session.scalar(select(Merchant.merchant_id).limit(1)) is not None:
@@ -71,7 +73,7 @@ def public_url_setting(command: str, flag: str | None, default: str) -> str:
 def prepare_jobs(db: Database) -> list[str]:
     """Load every job kind (a bad FLINT_JOB_MODULES fails here, at start) and queue the housekeeping job."""
     kinds = sorted(queue.handlers())
-    jobs.schedule_housekeeping(db)
+    housekeeping.schedule_housekeeping(db)
     return kinds
 
 

@@ -17,14 +17,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flint_core.operations.checkout_hosted import (
-    CheckoutPage,
-    load_page,
-    pay_checkout_session,
-    return_from_authentication,
-)
-from flint_core import request_logs
-from flint_core.runtime import Settings, utcnow
+from flint_core.hosted.checkout import CheckoutPage, load_page, pay_checkout_session, return_from_authentication
+from flint_core.platform import request_logs
+from flint_core.platform.settings import Settings
+from flint_core.platform.context import utcnow
 from flint_core.store.db import Database
 
 log = logging.getLogger("flint.checkout")

@@ -1,7 +1,7 @@
 """The docs as pages: ``/docs`` (index and search), ``/docs/{slug}`` (HTML, or markdown with ``.md`` or
 ``Accept: text/markdown``) and ``/llms.txt``.
 
-Pages are rendered with markdown-it-py from ``docs/*.md`` through ``flint_core.docs_index``, so every
+Pages are rendered with markdown-it-py from ``docs/*.md`` through ``flint_core.agent_docs.docs_index``, so every
 heading carries the same anchor the docs link to and search returns (``/docs/errors#order_not_refundable``).
 Self-contained like the checkout page: inline CSS, no scripts, no external assets.
 """
@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from flint_core import docs_index
-from flint_core.docs_index import DocsIndex, Page
+from flint_core.agent_docs import docs_index
+from flint_core.agent_docs.docs_index import DocsIndex, Page
 
 MARKDOWN = "text/markdown; charset=utf-8"
 HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "

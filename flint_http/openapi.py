@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
-from flint_core import registry, tool_schemas
-from flint_core.registry import Operation
-from flint_core.schema import OPENAPI_ONLY
+from flint_core.platform import registry, tool_schemas
+from flint_core.platform.registry import Operation
+from flint_core.platform.schema import OPENAPI_ONLY
 
 REF = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": REF.format(model="Error")}
@@ -167,11 +167,12 @@ def _tool_paths(input_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for op in registry.operations():
         arguments = copy.deepcopy(input_schemas[op.name])
         arguments.pop("title", None)
-        arguments["type"] = ["object", "null"]  # null arguments mean none, as null fields mean absent ones
         if not op.safety.read_only:
             arguments["properties"]["idempotency_key"] = {
                 **IDEMPOTENCY_KEY_SCHEMA, "description": tool_schemas.IDEMPOTENCY_KEY["description"]}
             arguments["required"] = [*arguments.get("required", []), "idempotency_key"]
+        # null arguments mean none, as null fields mean absent ones: allowed only where none is required
+        arguments["type"] = "object" if arguments.get("required") else ["object", "null"]
         calls.append({"type": "object", "title": op.name, "additionalProperties": False,
                       "required": ["name", "arguments"] if arguments.get("required") else ["name"],
                       "properties": {"name": {"type": "string", "enum": [op.name], "description": "The tool."},

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flint_core import request_logs
+from flint_core.platform import request_logs
 from flint_core.processors.simulator import authenticate
 from flint_core.store.db import Database
 from flint_http.checkout_pages import log_hosted

@@ -11,9 +11,9 @@ import sys
 import anyio
 from mcp.server.stdio import stdio_server
 
-from flint_core import tool_calls
-from flint_core.errors import FlintError
-from flint_core.runtime import Settings
+from flint_core.platform import tool_calls
+from flint_core.kernel.errors import FlintError
+from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 from flint_mcp.server import build_server
 

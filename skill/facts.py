@@ -1,7 +1,6 @@
 """What the skill says about operations, read from the registry and tool_schemas (never re-derived).
 
-Operations are grouped by resource (the ``flint_core/operations`` module that declares them), in a fixed
-reading order; unknown modules follow alphabetically, so a new module appears without touching this file.
+Operations are grouped by domain (``op.group``), in the registry's reading order (``registry.DOMAINS``).
 """
 
 from __future__ import annotations
@@ -11,35 +10,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from flint_core import registry, tool_schemas
-from flint_core.registry import Operation
-
-# module -> (section title, docs slug or None). Order is the reading order of the skill.
-GROUPS: dict[str, tuple[str, str | None]] = {
-    "orders": ("Orders", "orders"),
-    "payments": ("Payments", "payments"),
-    "refunds": ("Refunds", "refunds"),
-    "action_previews": ("Action previews", None),
-    "checkout": ("Hosted checkout", "checkout"),
-    "customers": ("Customers", None),
-    "coupons": ("Coupons", "coupons"),
-    "tax_rates": ("Tax rates", "tax"),
-    "activities": ("Order activities", "orders"),
-    "timeline": ("Order timeline", "orders"),
-    "events": ("Events", "events"),
-    "webhooks": ("Webhooks", "webhooks"),
-    "request_logs": ("Request logs", "request-logs"),
-    "merchants": ("Merchant and identity", "authentication"),
-    "keys": ("API keys", "authentication"),
-    "sandboxes": ("Sandboxes", "sandboxes"),
-    "simulator": ("Test-mode simulator", "testing"),
-    "docs": ("Docs and errors", None),
-}
-
+from flint_core.platform import registry, tool_schemas
+from flint_core.platform.registry import Operation
 
 @dataclass(frozen=True)
 class Group:
-    module: str
+    name: str  # the domain, op.group
     title: str
     doc: str | None
     operations: tuple[Operation, ...]
@@ -50,22 +26,14 @@ def ordered() -> list[Operation]:
     return [op for group in groups() for op in group.operations]
 
 
-def module_of(op: Operation) -> str:
-    return op.handler.__module__.rsplit(".", 1)[-1]
-
-
 def groups() -> list[Group]:
-    """Operations by resource; within a resource, in source order (whatever the registry's own order)."""
-    by_module: dict[str, list[Operation]] = {}
-    for op in registry.operations():
-        by_module.setdefault(module_of(op), []).append(op)
-    known = [m for m in GROUPS if m in by_module]
-    order = known + sorted(m for m in by_module if m not in GROUPS)
+    """Operations by domain (``op.group``), in the registry's reading order."""
     out = []
-    for module in order:
-        title, doc = GROUPS.get(module, (module.replace("_", " ").capitalize(), None))
-        ops = sorted(by_module[module], key=lambda op: op.handler.__code__.co_firstlineno)
-        out.append(Group(module, title, doc, tuple(ops)))
+    for group in registry.groups():
+        ops = tuple(sorted((op for op in registry.operations() if op.group == group.name),
+                           key=lambda op: op.handler.__code__.co_firstlineno))  # source order
+        if ops:
+            out.append(Group(group.name, group.title, group.docs, ops))
     return out
 
 

@@ -3,7 +3,9 @@ classification and test cards. Each reads one table of the core; nothing here is
 
 from __future__ import annotations
 
-from flint_core import errors, lifecycle, recovery, registry
+from flint_core.kernel import errors, lifecycle
+from flint_core.processors import recovery
+from flint_core.platform import registry
 from flint_core.processors.base import Failure
 from flint_core.processors.cards import TEST_CARDS
 from skill import facts

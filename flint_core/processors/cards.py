@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flint_core.errors import FlintError
+from flint_core.kernel.errors import FlintError
 from flint_core.processors.base import CardSource
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from flint_core import ids
+from flint_core.kernel import ids
 from flint_core.processors.base import (
     CardSource,
     ChargeResult,
@@ -29,7 +29,7 @@ from flint_core.processors.base import (
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
 from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault
-from flint_core.text import has_control_character
+from flint_core.kernel.text import has_control_character
 
 DECLINES = {
     "generic_decline": Failure("card_declined", "generic_decline", "Your card was declined."),

@@ -2,7 +2,7 @@
 every query is scoped by both, so one key can never see another merchant's or sandbox's data.
 
 Totals are never edited by hand: the ``*_amount`` columns on orders and lines are the snapshot that
-``flint_core.operations.order_pricing`` recomputes from the parts on every mutation.
+``flint_core.orders.repricing`` recomputes from the parts on every mutation.
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from flint_core import events, queue, runtime
-from flint_core.events import DISABLED, ENABLED, FAILED, PENDING, SUCCEEDED
-from flint_core.runtime import Context, Settings, utcnow
+from flint_core.platform import outbox as events, queue
+from flint_core.platform import context
+from flint_core.platform.outbox import DISABLED, ENABLED, FAILED, PENDING, SUCCEEDED
+from flint_core.platform.context import Context, utcnow
+from flint_core.platform.settings import Settings
 from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import schedule, signing
 
@@ -192,7 +194,7 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
         return
     if now - endpoint.failing_since < schedule.disable_after(settings):
         return
-    from flint_core.operations.webhook_views import webhook_endpoint_out  # the object exactly as the API shows it
+    from flint_core.webhooks.views import webhook_endpoint_out  # the object exactly as the API shows it
 
     ctx = system_context(session, endpoint, settings, now)
     before = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
@@ -209,5 +211,5 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
 
 def system_context(session: Session, endpoint: WebhookEndpoint, settings: Settings, now: datetime) -> Context:
     """Act for the system (actor and face ``system``) in the endpoint's environment."""
-    return runtime.system_context(session, endpoint.merchant_id, endpoint.env_id, operation="update_webhook_endpoint",
+    return context.system_context(session, endpoint.merchant_id, endpoint.env_id, operation="update_webhook_endpoint",
                                   settings=settings, now=now)

@@ -12,7 +12,7 @@ import os
 import random
 from datetime import timedelta
 
-from flint_core.runtime import Settings
+from flint_core.platform.settings import Settings
 
 MINUTE, HOUR = 60.0, 3600.0
 DEFAULT_DELAYS: tuple[float, ...] = (5.0, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR) + (10 * HOUR,) * 7

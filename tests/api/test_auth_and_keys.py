@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from flint_core.runtime import Settings
+from flint_core.platform.settings import Settings
 from flint_http.app import create_app
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup
 

@@ -14,8 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from flint_core import jobs, queue
-from flint_core.runtime import utcnow
+from flint_core.checkout import jobs as checkout_jobs
+from flint_core.platform import queue
+from flint_core.platform.context import utcnow
 from flint_core.store.models import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent, SimulatedCharge
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup, usd
 
@@ -24,7 +25,7 @@ CANCEL = "https://shop.example/cart"
 
 
 def run_expiry_jobs(db: Any, now: datetime | None = None) -> int:
-    return queue.drain(db, kinds=[jobs.EXPIRE_CHECKOUT_SESSION], now=now)
+    return queue.drain(db, kinds=[checkout_jobs.EXPIRE_CHECKOUT_SESSION], now=now)
 
 
 def new_session(api: Api, body: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from flint_core.docs_index import DOCS_DIR, default_index
-from flint_core.errors import CATALOG
+from flint_core.agent_docs.docs_index import DOCS_DIR, default_index
+from flint_core.kernel.errors import CATALOG
 from tests.conftest import BASE_URL, Api
 
 LINK = re.compile(r"\]\((/docs/[^)\s]*|#[^)\s]*)\)")

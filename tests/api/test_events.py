@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from flint_core import idempotency, jobs, queue
-from flint_core.events import EVENT_TYPES
-from flint_core.runtime import utcnow
+from flint_core.checkout import jobs as checkout_jobs
+from flint_core.platform import idempotency, queue
+from flint_core.platform.context import utcnow
+from flint_core.platform.outbox import EVENT_TYPES
+from flint_core.refunds import jobs as refund_jobs
 from flint_core.store.models import Event
 from tests.api.test_checkout import new_session, submit
 from tests.conftest import WORKED_EXAMPLE, Api, signup, usd
@@ -217,7 +219,7 @@ def flow_refunds(api: Api, log: Log, db: Any) -> None:
     assert pending["status"] == "PENDING"
     log.new("refund.created", "order.refunded")
     before = get(api, "orders", order["order_id"])
-    assert queue.drain(db, kinds=[jobs.SETTLE_REFUND], now=utcnow() + timedelta(minutes=1)) >= 1
+    assert queue.drain(db, kinds=[refund_jobs.SETTLE_REFUND], now=utcnow() + timedelta(minutes=1)) >= 1
     failed, updated = log.new("refund.failed", "order.updated")
     refund = get(api, "refunds", pending["refund_id"])
     assert failed["data"]["object"] == refund and refund["status"] == "FAILED"
@@ -252,14 +254,14 @@ def flow_checkout(api: Api, log: Log, db: Any) -> None:
     check_previous(event, cs)
     assert {"status", "expires_at", "checkout_session_url"} <= set(event["data"]["previous_attributes"])
     cs = new_session(api, {"order_id": order["order_id"]}, expires_in_seconds=30)
-    assert queue.drain(db, kinds=[jobs.EXPIRE_CHECKOUT_SESSION], now=utcnow() + timedelta(seconds=31)) >= 1
+    assert queue.drain(db, kinds=[checkout_jobs.EXPIRE_CHECKOUT_SESSION], now=utcnow() + timedelta(seconds=31)) >= 1
     [event] = log.new("checkout_session.expired")
     assert event["request_id"] is None and event["data"]["previous_attributes"]["status"] == "OPEN"
     # canceled: its order was canceled; written down by the job
     cs = new_session(api, {"order_id": order["order_id"]})
     call(api, "POST", f"/v1/orders/{order['order_id']}/cancel", {})
     log.new("order.canceled")
-    queue.drain(db, kinds=[jobs.EXPIRE_CHECKOUT_SESSION])
+    queue.drain(db, kinds=[checkout_jobs.EXPIRE_CHECKOUT_SESSION])
     [event] = log.new("checkout_session.canceled")
     assert event["data"]["object"] == get(api, "checkout_sessions", cs["checkout_session_id"])
     assert event["data"]["object"]["status"] == "CANCELED" and event["request_id"] is None

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from flint_core import registry, tool_schemas
+from flint_core.platform import registry, tool_schemas
 from tests.conftest import Api
 from tests.mcp.helpers import memory_client
 

@@ -14,8 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 
-from flint_core import jobs, queue
-from flint_core.runtime import Settings, invoke, utcnow
+from flint_core.platform import housekeeping, queue
+from flint_core.platform.context import utcnow
+from flint_core.platform.runtime import invoke
+from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 from flint_core.store.models import Job, RateLimitBucket
 from tests.conftest import TEST_RATE_LIMITS, WORKED_EXAMPLE, signup
@@ -34,8 +36,8 @@ def _idle_buckets(db: Database, count: int) -> None:
 def _run_housekeeping(db: Database, settings: Settings) -> bool:
     """One housekeeping run, due now (not in an hour); False if it failed."""
     with db.transaction() as session:
-        session.execute(update(Job).where(Job.kind == jobs.HOUSEKEEPING).values(run_at=utcnow()))
-    claims = queue.claim(db, settings, limit=1, kinds=[jobs.HOUSEKEEPING])
+        session.execute(update(Job).where(Job.kind == housekeeping.HOUSEKEEPING).values(run_at=utcnow()))
+    claims = queue.claim(db, settings, limit=1, kinds=[housekeeping.HOUSEKEEPING])
     assert len(claims) == 1
     return queue.run(claims[0])
 
@@ -45,8 +47,8 @@ def housekeeping_job(db: Database) -> None:
     if db.is_sqlite:
         pytest.skip("SQLite has no row locks: its writers take turns (BEGIN IMMEDIATE) and cannot deadlock")
     with db.transaction() as session:
-        session.query(Job).filter(Job.kind == jobs.HOUSEKEEPING).delete()
-    jobs.schedule_housekeeping(db)
+        session.query(Job).filter(Job.kind == housekeeping.HOUSEKEEPING).delete()
+    housekeeping.schedule_housekeeping(db)
 
 
 def test_housekeeping_skips_a_bucket_a_request_holds_instead_of_waiting_for_it(db: Database,
@@ -119,7 +121,7 @@ def test_housekeeping_in_a_loop_never_fails_a_request_or_itself(db: Database, cl
             _idle_buckets(db, 1000)  # a long delete: plenty of time to meet the requests' locks
             if not _run_housekeeping(db, settings):
                 with db.transaction(write=False) as session:
-                    job = session.scalars(select(Job).where(Job.kind == jobs.HOUSEKEEPING)).one()
+                    job = session.scalars(select(Job).where(Job.kind == housekeeping.HOUSEKEEPING)).one()
                     failures.append(("housekeeping", job.last_error))
             runs += 1
     finally:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from flint_core.idempotency import LEASE, WINDOW
+from flint_core.platform.idempotency import LEASE, WINDOW
 from flint_core.store.models import IdempotencyRecord
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, usd
 
@@ -84,7 +84,7 @@ def test_reads_ignore_the_key(api: Api) -> None:
 
 
 def _age(db: Any, key: str, *, created: timedelta | None = None, locked: timedelta | None = None) -> None:
-    from flint_core.runtime import utcnow
+    from flint_core.platform.context import utcnow
 
     values: dict[str, Any] = {}
     if created is not None:

@@ -44,8 +44,8 @@ import pytest
 import uvicorn
 from sqlalchemy import delete, func, select
 
-from flint_core.rate_limits import Budget, RateLimits
-from flint_core.runtime import Settings
+from flint_core.platform.rate_limits import Budget, RateLimits
+from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 from flint_core.store.models import Job
 from flint_http.app import create_app

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from flint_core.runtime import Settings
+from flint_core.platform.settings import Settings
 from flint_http.app import create_app
 from tests.conftest import BASE_URL, TEST_RATE_LIMITS, WORKED_EXAMPLE, Api, signup
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from flint_cli.main import rate_limit_settings
-from flint_core.rate_limits import Budget, RateLimits
-from flint_core.runtime import Settings
+from flint_core.platform.rate_limits import Budget, RateLimits
+from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 from flint_core.store.models import RateLimitBucket
 from flint_http.app import create_app

@@ -6,8 +6,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from flint_core import jobs, queue
-from flint_core.runtime import utcnow
+from flint_core.platform import queue
+from flint_core.platform.context import utcnow
+from flint_core.refunds import jobs as refund_jobs
 from tests.api.test_idempotency import _concurrently
 from tests.api.test_payments import new_order, pay, settlement
 from tests.conftest import WORKED_EXAMPLE, Api, line, usd
@@ -112,9 +113,9 @@ def test_failed_refund_gives_the_money_back(api: Api, db: Any) -> None:
     refund = api.ok("POST", "/v1/refunds", {"order_id": order["order_id"], "line_items": [
         {"line_item_id": coffee["line_item_id"], "quantity": 1}]})
     assert refund["status"] == "PENDING" and refund["order_status"] == "PARTIALLY_REFUNDED"
-    queue.drain(db, kinds=[jobs.SETTLE_REFUND])  # its first re-check is a few seconds out
+    queue.drain(db, kinds=[refund_jobs.SETTLE_REFUND])  # its first re-check is a few seconds out
     assert api.ok("GET", f"/v1/refunds/{refund['refund_id']}")["status"] == "PENDING"
-    assert queue.drain(db, kinds=[jobs.SETTLE_REFUND], now=utcnow() + timedelta(minutes=1)) >= 1
+    assert queue.drain(db, kinds=[refund_jobs.SETTLE_REFUND], now=utcnow() + timedelta(minutes=1)) >= 1
     failed = api.ok("GET", f"/v1/refunds/{refund['refund_id']}")
     assert failed["status"] == "FAILED" and "rejected" in failed["failure_reason"]
     got = api.ok("GET", f"/v1/orders/{order['order_id']}")

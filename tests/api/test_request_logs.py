@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from flint_core import registry, request_logs
-from flint_core.request_logs import REDACTED, redact
+from flint_core.platform import registry, request_logs
+from flint_core.platform.request_logs import REDACTED, redact
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, signup, usd
 
 

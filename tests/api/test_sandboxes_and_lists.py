@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from flint_core import events, queue
+from flint_core.platform import outbox as events
+from flint_core.platform import queue
 from flint_core.store.models import Activity, IdempotencyRecord
 from tests.conftest import BASE_URL, Api, line, signup
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session
 
-from flint_core import idempotency, rate_limits
+from flint_core.platform import idempotency, rate_limits
 from flint_core.processors.simulator import Simulator
 from flint_core.store.db import ATTEMPTS
 from tests.conftest import WORKED_EXAMPLE, Api

@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import delete, select, update
 from standardwebhooks import Webhook
 
-from flint_core import events, queue, registry
-from flint_core.auth import Principal, issue_key
-from flint_core.runtime import Context, Settings, utcnow
+from flint_core.platform import outbox as events
+from flint_core.platform import queue, registry
+from flint_core.platform.auth import Principal, issue_key
+from flint_core.platform.context import Context, utcnow
+from flint_core.platform.settings import Settings
 from flint_core.store.models import LIVE, Activity, Event, Job, WebhookDelivery, WebhookEndpoint
 from tests.conftest import Api
 from tests.webhook_receiver import receiver

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from flint_core import jobs, queue
-from flint_core.runtime import utcnow
+from flint_core.platform import housekeeping, queue
+from flint_core.platform.context import utcnow
 from flint_core.store.db import Database, migrate
 from flint_core.store.models import Job
 
@@ -125,7 +125,7 @@ def enqueue(db: Database, kind: str, payloads: list[dict[str, object]]) -> None:
 def jobs_left(db: Database) -> int:
     """Jobs still queued, but the housekeeping job, which every worker queues and which never ends."""
     with db.transaction(write=False) as session:
-        return int(session.scalar(select(func.count()).select_from(Job).where(Job.kind != jobs.HOUSEKEEPING)) or 0)
+        return int(session.scalar(select(func.count()).select_from(Job).where(Job.kind != housekeeping.HOUSEKEEPING)) or 0)
 
 
 def effects(db: Database) -> list[tuple[int, int, int]]:

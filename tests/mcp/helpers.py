@@ -19,7 +19,7 @@ import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from flint_core import registry, tool_schemas
+from flint_core.platform import registry, tool_schemas
 from flint_core.store.db import Database
 from flint_http.app import create_app
 from flint_mcp.server import build_server

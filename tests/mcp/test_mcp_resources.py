@@ -8,7 +8,7 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from flint_core import lifecycle
+from flint_core.kernel import lifecycle
 from flint_mcp import resources
 from tests.conftest import Api
 from tests.mcp.helpers import MODES, ROOT, memory_client
@@ -90,7 +90,7 @@ def test_prompts_only_name_registered_tools() -> None:
     """A renamed operation cannot leave a prompt telling agents to call a tool that no longer exists."""
     import re
 
-    from flint_core import registry
+    from flint_core.platform import registry
     from flint_mcp.prompts import PROMPTS
 
     for prompt in PROMPTS:

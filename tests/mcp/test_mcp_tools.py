@@ -10,7 +10,7 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from flint_core import registry
+from flint_core.platform import registry
 from tests.conftest import WORKED_EXAMPLE, Api
 from tests.mcp.helpers import MODES, assert_tools_match_registry, call, call_error, memory_client, new_key
 

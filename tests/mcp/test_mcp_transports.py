@@ -12,12 +12,22 @@ from typing import Any
 import anyio
 import pytest
 
-from flint_core import tool_calls
+from flint_core.platform import tool_calls
 from flint_core.store.db import Database, migrate
 from tests.conftest import WORKED_EXAMPLE, Api
 from tests.e2e.test_cli import free_port, start, stop
-from tests.mcp.helpers import (MODES, ROOT, asgi_client, assert_tools_match_registry, call, call_error,
-                               http_client_for, new_key, stdio_client, stdio_params)
+from tests.mcp.helpers import (
+    MODES,
+    ROOT,
+    asgi_client,
+    assert_tools_match_registry,
+    call,
+    call_error,
+    http_client_for,
+    new_key,
+    stdio_client,
+    stdio_params,
+)
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from flint_core import registry, tool_schemas
-from flint_core.errors import CATALOG
+from flint_core.kernel.errors import CATALOG
+from flint_core.platform import registry, tool_schemas
 from flint_mcp import prompts
 from flint_mcp.server import INSTRUCTIONS
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flint_core import registry
-from flint_core.docs_index import DocsIndex, default_index, github_slug, parse_page, query_terms, snippet
-from flint_core.errors import CATALOG
+from flint_core.agent_docs.docs_index import DocsIndex, default_index, github_slug, parse_page, query_terms, snippet
+from flint_core.kernel.errors import CATALOG
+from flint_core.platform import registry
 
 PAGE = """# Refunds
 

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from flint_core import errors
+from flint_core.kernel import errors
 from flint_core.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_percentage_length_is_checked_before_parsing() -> None:
     import pytest
     from pydantic import ValidationError
 
-    from flint_core.operations.order_inputs import ServiceChargeIn, TipIn
+    from flint_core.orders.inputs import ServiceChargeIn, TipIn
 
     padded = "0" + "\u00a0" * 20
     with pytest.raises(ValidationError, match="at most 20 characters"):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flint_core import events
-from flint_core.events import EVENT_TYPES, render_catalog, render_page
+from flint_core.platform import outbox as events
+from flint_core.platform.outbox import EVENT_TYPES, render_catalog, render_page
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "events.md"
@@ -20,7 +20,7 @@ def test_committed_page_is_current() -> None:
     """Regenerate with `python -m flint_core.events` (rewrites the catalog section of docs/events.md)."""
     text = PAGE.read_text(encoding="utf-8")
     assert render_page(text) == text
-    assert subprocess.run([sys.executable, "-m", "flint_core.events", "--check"], cwd=ROOT).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "flint_core.platform.outbox", "--check"], cwd=ROOT).returncode == 0
 
 
 def test_every_type_has_its_section_and_row() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import threading
 
-from flint_core import ids
+from flint_core.kernel import ids
 
 
 def test_shape_and_prefix() -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from flint_core import lifecycle
-from flint_core.errors import FlintError
-from flint_core.lifecycle import ORDER
+from flint_core.kernel import lifecycle
+from flint_core.kernel.errors import FlintError
+from flint_core.kernel.lifecycle import ORDER
 
 
 @pytest.mark.parametrize("machine", lifecycle.MACHINES.values(), ids=lambda m: m.resource)

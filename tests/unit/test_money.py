@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flint_core.money import (
+from flint_core.kernel.money import (
     CURRENCY_EXPONENTS,
     MAX_AMOUNT,
     CurrencyError,

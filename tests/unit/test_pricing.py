@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flint_core.money import MAX_AMOUNT, Money, allocate
-from flint_core.pricing import (
+from flint_core.kernel.money import MAX_AMOUNT, Money, allocate
+from flint_core.orders.pricing import (
     AppliedRate,
     CouponInput,
     LineInput,
@@ -28,7 +28,7 @@ from flint_core.pricing import (
     price_order,
     settle,
 )
-from flint_core.tax import TaxRule, default_sandbox_rule
+from flint_core.tax.rules import TaxRule, default_sandbox_rule
 
 FAST = settings(max_examples=300, deadline=None)
 

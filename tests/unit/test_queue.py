@@ -16,8 +16,11 @@ import pytest
 from alembic import command
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select
 
-from flint_core import jobs, queue
-from flint_core.runtime import Settings, utcnow
+from flint_core.checkout import jobs as checkout_jobs
+from flint_core.platform import housekeeping, queue
+from flint_core.platform.context import utcnow
+from flint_core.platform.settings import Settings
+from flint_core.refunds import jobs as refund_jobs
 from flint_core.store.db import Database, alembic_config
 from flint_core.store.models import Job
 from tests.conftest import WORKED_EXAMPLE, Api
@@ -255,14 +258,14 @@ def _job(db: Database, kind: str, key: str) -> Job | None:
 def test_checkout_sessions_get_a_job_at_expiry_brought_forward_when_the_order_leaves_open(api: Api, db: Database) -> None:
     body = {"currency": "USD", "line_items": WORKED_EXAMPLE["line_items"], "success_url": "https://shop.example/ok"}
     cs = api.ok("POST", "/v1/checkout_sessions", body | {"expires_in_seconds": 3600})
-    job = _job(db, jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"])
+    job = _job(db, checkout_jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"])
     assert job is not None and job.run_at == datetime.fromisoformat(cs["expires_at"].replace("Z", "+00:00"))
     before = utcnow()
     api.ok("POST", f"/v1/orders/{cs['order_id']}/pay", {"payment_source": "tok_visa"})  # paid elsewhere
-    job = _job(db, jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"])
+    job = _job(db, checkout_jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"])
     assert job is not None and before <= job.run_at <= utcnow()
-    queue.drain(db, kinds=[jobs.EXPIRE_CHECKOUT_SESSION])
-    assert _job(db, jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"]) is None
+    queue.drain(db, kinds=[checkout_jobs.EXPIRE_CHECKOUT_SESSION])
+    assert _job(db, checkout_jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"]) is None
     activities = api.ok("GET", f"/v1/orders/{cs['order_id']}/activities")["data"]
     assert activities[0]["type"] == "CHECKOUT_SESSION_CANCELED" and activities[0]["actor"] == "system"
 
@@ -274,12 +277,12 @@ def test_a_refund_settled_at_once_leaves_no_job_and_a_pending_one_keeps_polling(
         return order["order_id"]
 
     done = api.ok("POST", "/v1/refunds", {"order_id": paid("tok_visa")})
-    assert done["status"] == "SUCCEEDED" and _job(db, jobs.SETTLE_REFUND, done["refund_id"]) is None
+    assert done["status"] == "SUCCEEDED" and _job(db, refund_jobs.SETTLE_REFUND, done["refund_id"]) is None
     pending = api.ok("POST", "/v1/refunds", {"order_id": paid("4000000000005126")})
-    job = _job(db, jobs.SETTLE_REFUND, pending["refund_id"])
+    job = _job(db, refund_jobs.SETTLE_REFUND, pending["refund_id"])
     assert pending["status"] == "PENDING" and job is not None and job.run_at > utcnow()
-    assert jobs.poll_delay(timedelta(0)) == jobs.FIRST_POLL and jobs.poll_delay(timedelta(days=3)) == jobs.MAX_POLL
-    assert jobs.poll_delay(timedelta(minutes=10)) == timedelta(minutes=5)
+    assert queue.poll_delay(timedelta(0)) == queue.FIRST_POLL and queue.poll_delay(timedelta(days=3)) == queue.MAX_POLL
+    assert queue.poll_delay(timedelta(minutes=10)) == timedelta(minutes=5)
 
 
 def test_migration_0003_queues_work_already_pending(api: Api, db: Database, database_url: str) -> None:
@@ -289,16 +292,16 @@ def test_migration_0003_queues_work_already_pending(api: Api, db: Database, data
                                                                                             "currency": "USD"}})
     body = {"currency": "USD", "line_items": WORKED_EXAMPLE["line_items"], "success_url": "https://shop.example/ok"}
     cs = api.ok("POST", "/v1/checkout_sessions", body)
-    keys = [f"{jobs.SETTLE_REFUND}:{refund['refund_id']}",
-            f"{jobs.EXPIRE_CHECKOUT_SESSION}:{cs['checkout_session_id']}"]
+    keys = [f"{refund_jobs.SETTLE_REFUND}:{refund['refund_id']}",
+            f"{checkout_jobs.EXPIRE_CHECKOUT_SESSION}:{cs['checkout_session_id']}"]
     with db.transaction() as session:  # as if they predated the queue
         session.execute(delete(Job).where(Job.dedupe_key.in_(keys)))
     config = alembic_config(database_url)
     command.downgrade(config, "0002")
     before = utcnow()
     command.upgrade(config, "head")
-    settle, expire = _job(db, jobs.SETTLE_REFUND, refund["refund_id"]), _job(
-        db, jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"])
+    settle, expire = _job(db, refund_jobs.SETTLE_REFUND, refund["refund_id"]), _job(
+        db, checkout_jobs.EXPIRE_CHECKOUT_SESSION, cs["checkout_session_id"])
     assert settle is not None and before - timedelta(seconds=1) <= settle.run_at <= utcnow()
     assert settle.payload == {"refund_id": refund["refund_id"]} and settle.status == queue.QUEUED
     assert expire is not None and expire.run_at == datetime.fromisoformat(cs["expires_at"].replace("Z", "+00:00"))
@@ -316,10 +319,10 @@ def test_housekeeping_deletes_what_can_no_longer_matter_and_reschedules_itself(a
     order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE, idempotency_key=f"hk-{uuid.uuid4()}")
     preview = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel/preview", {})["preview_id"]
     with db.transaction() as session:
-        session.query(Job).filter(Job.kind == jobs.HOUSEKEEPING).delete()
+        session.query(Job).filter(Job.kind == housekeeping.HOUSEKEEPING).delete()
         session.add(RateLimitBucket(key=f"key:hk-{uuid.uuid4()}", tat_us=0))
-    jobs.schedule_housekeeping(db)
-    jobs.schedule_housekeeping(db)  # queued once, however often workers start
+    housekeeping.schedule_housekeeping(db)
+    housekeeping.schedule_housekeeping(db)  # queued once, however often workers start
 
     def counts() -> tuple[int, int, int]:
         with db.transaction(write=False) as session:
@@ -330,11 +333,11 @@ def test_housekeeping_deletes_what_can_no_longer_matter_and_reschedules_itself(a
 
     keys, previews, idle = counts()
     assert keys >= 1 and previews == 1 and idle >= 1
-    assert queue.drain(db, kinds=[jobs.HOUSEKEEPING]) == 1  # today: only the idle bucket can go
+    assert queue.drain(db, kinds=[housekeeping.HOUSEKEEPING]) == 1  # today: only the idle bucket can go
     assert counts() == (keys, 1, 0)
     two_days_later = utcnow() + timedelta(days=2)
-    assert queue.drain(db, kinds=[jobs.HOUSEKEEPING], now=two_days_later) == 1
+    assert queue.drain(db, kinds=[housekeeping.HOUSEKEEPING], now=two_days_later) == 1
     assert counts()[:2] == (0, 0)
     with db.transaction(write=False) as session:
-        job = session.scalars(select(Job).where(Job.kind == jobs.HOUSEKEEPING)).one()
+        job = session.scalars(select(Job).where(Job.kind == housekeeping.HOUSEKEEPING)).one()
     assert job.run_at >= two_days_later + timedelta(minutes=59) and job.attempts == 0

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from flint_core import lifecycle, registry
-from flint_core.registry import SCOPES, Safety
+from flint_core.kernel import lifecycle
+from flint_core.platform import registry
+from flint_core.platform.registry import SCOPES, Safety
 from flint_http.app import create_app
 
 OPERATIONS = registry.operations()

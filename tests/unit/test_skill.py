@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from flint_core import errors, lifecycle, registry, tool_schemas
+from flint_core.kernel import errors, lifecycle
+from flint_core.platform import registry, tool_schemas
 from skill import build, facts, names, references
 from skill.__main__ import main
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flint_core.tax import (
+from flint_core.tax.rules import (
     CATEGORIES,
     Address,
     TaxRule,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flint_core.text import control_character_at, has_control_character
+from flint_core.kernel.text import control_character_at, has_control_character
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\x7f", "\x80", "\x9f"])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from flint_core import registry, tool_schemas
+from flint_core.platform import registry, tool_schemas
 
 OPERATIONS = registry.operations()
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from flint_core.runtime import unexpected_error
+from flint_core.platform.runtime import unexpected_error
 from flint_core.store.db import ATTEMPTS, Database, is_transient, retry_transient
 
 

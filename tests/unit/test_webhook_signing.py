@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from flint_core.runtime import Settings
+from flint_core.platform.settings import Settings
 from flint_core.webhooks import schedule, signing
 
 BODY = json.dumps({"event_id": "evt_1", "type": "order.paid", "data": {"object": {"name": "Café ☕"}}},

@@ -1,0 +1,58 @@
+"""The checkout session as every face returns it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from flint_core.checkout.status import current_status
+from flint_core.kernel import lifecycle
+from flint_core.orders import pricing
+from flint_core.orders.views import checkout_url
+from flint_core.platform.context import Context
+from flint_core.platform.schema import MoneyOut, Output
+from flint_core.store.models import CheckoutSession, Order
+
+
+class CheckoutSessionOut(Output):
+    object: Literal["checkout_session"] = Field("checkout_session", description="Always `checkout_session`.")
+    checkout_session_id: str = Field(description="Id, `cs_...`.")
+    order_id: str = Field(description="The order the page collects payment for.")
+    status: str = Field(description="OPEN (takes payment), COMPLETE (paid through it), EXPIRED, or CANCELED "
+                                    "(its order was canceled or paid another way).")
+    checkout_session_url: str | None = Field(description="The page to send the buyer to while OPEN: an absolute "
+                                             "URL on the server's public URL (`https://<server>/checkout/cs_...`), "
+                                             "ready for a link or an email. Null once the session is no longer "
+                                             "OPEN.")
+    success_url: str = Field(description="Where the buyer goes after paying (absolute: a path given at creation "
+                                         "is returned on the server's public URL).")
+    cancel_url: str | None = Field(description="Where the page's cancel link goes, if any (absolute, like "
+                                               "success_url).")
+    capture_method: str = Field(description="AUTOMATIC or MANUAL, passed to pay_order.")
+    amount_due_money: MoneyOut = Field(description="What the buyer is asked to pay: the order's outstanding "
+                                                   "balance now.")
+    order_status: str = Field(description="The order's status now; PAID (or AUTHORIZED) after a payment.")
+    payment_intent_id: str | None = Field(description="The last payment the page started, `pi_...`.")
+    expires_at: datetime = Field(description="When the page stops taking payments.")
+    available_actions: list[str] = Field(description="Operations legal on this session now, for the calling key.")
+    created_at: datetime = Field(description="When it was created.")
+    updated_at: datetime = Field(description="When it last changed.")
+    metadata: dict[str, str] = Field(description="Your key-value pairs.")
+
+
+def session_out(ctx: Context, cs: CheckoutSession, order: Order) -> CheckoutSessionOut:
+    status = current_status(ctx.session, cs, order, ctx.now)
+    outstanding = pricing.settle(order.total_amount, order.authorized_amount, order.paid_amount,
+                                 order.refunded_amount).outstanding
+    url = ctx.settings.absolute_url  # a path on this server (the default success_url) is handed out absolute
+    return CheckoutSessionOut(
+        checkout_session_id=cs.checkout_session_id, order_id=cs.order_id, status=status,
+        checkout_session_url=url(checkout_url(cs.checkout_session_id)) if status == lifecycle.OPEN else None,
+        success_url=url(cs.success_url), cancel_url=url(cs.cancel_url) if cs.cancel_url else None,
+        capture_method=cs.capture_method,
+        amount_due_money=MoneyOut.of(outstanding, order.currency), order_status=order.status,
+        payment_intent_id=cs.payment_intent_id, expires_at=cs.expires_at,
+        available_actions=lifecycle.CHECKOUT_SESSION.actions_for(status, ctx.can), created_at=cs.created_at,
+        updated_at=cs.updated_at, metadata=cs.metadata_)

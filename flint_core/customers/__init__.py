@@ -1,0 +1,4 @@
+"""Customers: profiles that orders attach to, searched by name or email."""
+
+TITLE = "Customers"
+DOCS = "customers"

@@ -1,0 +1,102 @@
+"""Building an order from what a request describes: its lines, service charges, tip and coupons, in its
+currency, priced. ``build_order`` is create_order's (and a hosted checkout's) whole construction; the
+part builders serve update_order too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flint_core.coupons import operations as coupon_ops
+from flint_core.kernel import ids, lifecycle
+from flint_core.kernel.errors import FlintError
+from flint_core.orders.inputs import MAX_LINE_ITEMS, CreateOrderInput, LineItemIn, ServiceChargeIn, TipIn
+from flint_core.orders.repricing import reprice
+from flint_core.platform import limits
+from flint_core.platform.context import Context
+from flint_core.platform.queries import fetch
+from flint_core.platform.schema import PartMoneyIn
+from flint_core.store.models import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
+
+_ZERO_ORDER = dict.fromkeys(("subtotal_amount", "discount_amount", "service_charge_amount", "tax_amount",
+                             "inclusive_tax_amount", "tip_amount", "total_amount", "authorized_amount",
+                             "paid_amount", "refunded_amount"), 0)
+
+
+_ZERO_LINE = dict.fromkeys(("gross_amount", "discount_amount", "service_charge_amount", "tax_amount",
+                            "inclusive_tax_amount", "total_amount", "refunded_quantity"), 0)
+
+
+def check_part_currency(money: PartMoneyIn | None, currency: str, param: str) -> None:
+    """A part's money is in the order's currency (or names none, and is)."""
+    if money is not None and money.currency is not None and money.currency != currency:
+        raise FlintError("currency_mismatch", param=f"{param}.currency", other=money.currency, currency=currency)
+
+
+def order_currency(ctx: Context, params: CreateOrderInput) -> str:
+    """The currency a new order is in: as given; else the one its prices name (the first one named wins,
+    and any other is a currency_mismatch naming its field); else the server's default currency."""
+    if params.currency is not None:
+        return params.currency
+    named = [money.currency for _, money in params.money_parts() if money.currency is not None]
+    return named[0] if named else ctx.settings.default_currency
+
+
+def new_line(ctx: Context, order: Order, item: LineItemIn, position: int, param: str) -> OrderLineItem:
+    check_part_currency(item.unit_price_money, order.currency, f"{param}.unit_price_money")
+    return OrderLineItem(line_item_id=ids.new_id("line_item"), merchant_id=order.merchant_id, env_id=order.env_id,
+                         created_at=ctx.now, position=position, name=item.name, sku=item.sku, item_id=item.item_id,
+                         quantity=item.quantity, unit_price=item.unit_price_money.amount,
+                         tax_category=item.tax_category.value, metadata_=item.metadata, **_ZERO_LINE)
+
+
+def new_service_charges(ctx: Context, order: Order, charges: list[ServiceChargeIn]) -> list[OrderServiceCharge]:
+    for i, charge in enumerate(charges):
+        check_part_currency(charge.amount_money, order.currency, f"service_charges.{i}.amount_money")
+    return [OrderServiceCharge(service_charge_id=ids.new_id("service_charge"), merchant_id=order.merchant_id,
+                               env_id=order.env_id, created_at=ctx.now, position=i, name=c.name,
+                               amount=c.amount_money.amount if c.amount_money else None, percentage=c.percentage,
+                               taxable=c.taxable, applied_amount=0, tax_amount=0) for i, c in enumerate(charges)]
+
+
+def tip_of(order: Order, tip: TipIn) -> dict[str, Any]:
+    check_part_currency(tip.amount_money, order.currency, "tip.amount_money")
+    return {"amount": tip.amount_money.amount} if tip.amount_money else {"percentage": tip.percentage}
+
+
+def check_line_count(count: int) -> None:
+    if count > MAX_LINE_ITEMS:
+        raise FlintError("too_many_line_items", param="line_items", limit=MAX_LINE_ITEMS, count=count)
+
+
+def add_coupon(ctx: Context, order: Order, code: str, param: str, *, count: bool = True) -> None:
+    coupon = coupon_ops.redeem(ctx, order, code, param, count=count)
+    order.coupons.append(OrderCoupon(
+        order_coupon_id=ids.new_id("order_coupon"), merchant_id=order.merchant_id, env_id=order.env_id,
+        created_at=ctx.now, position=len(order.coupons), coupon_id=coupon.coupon_id, code=coupon.code,
+        stackable=coupon.stackable, percentage=coupon.percentage, amount=coupon.amount, discount_amount=0))
+
+
+def build_order(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Order:
+    """The order ``params`` describe, priced; added to the session unless it is a preview."""
+    check_line_count(len(params.line_items))
+    currency = order_currency(ctx, params)  # each part is checked against it as it is built
+    limits.check_currency(ctx, currency, "currency")
+    if params.customer_id is not None:
+        fetch(ctx, Customer, params.customer_id, resource="customer")
+    order = Order(order_id=ids.new_id("order"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
+                  status=lifecycle.ORDER.initial, currency=currency, customer_id=params.customer_id,
+                  buyer_email=params.buyer_email,
+                  tax_address=params.tax_address.model_dump() if params.tax_address else None,
+                  tip=None, metadata_=params.metadata, version=1, created_at=ctx.now, updated_at=ctx.now,
+                  tax_breakdown=[], **_ZERO_ORDER)
+    order.line_items = [new_line(ctx, order, item, i, f"line_items.{i}") for i, item in enumerate(params.line_items)]
+    order.service_charges = new_service_charges(ctx, order, params.service_charges)
+    order.coupons = []
+    if params.tip is not None:
+        order.tip = tip_of(order, params.tip)
+    if not preview:
+        ctx.session.add(order)
+    for i, code in enumerate(params.coupon_codes):
+        add_coupon(ctx, order, code, f"coupon_codes.{i}", count=not preview)
+    reprice(ctx, order)
+    return order

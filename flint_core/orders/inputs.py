@@ -1,0 +1,169 @@
+"""What create_order (and preview_order, create_checkout_session) accept: the order's parts as input models."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from flint_core.coupons.operations import CouponCode
+from flint_core.kernel import lifecycle
+from flint_core.platform.schema import (
+    NOT_BLANK_PATTERN,
+    WS,
+    Bool,
+    Currency,
+    Input,
+    Metadata,
+    PartMoneyIn,
+    Percentage,
+    Quantity,
+    exactly_one,
+    given,
+    lenient_enum,
+    openapi_only,
+    stripped_str,
+)
+from flint_core.tax.operations import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
+
+MAX_LINE_ITEMS = 500
+Text = Annotated[stripped_str(min_length=1, max_length=500),
+                 Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
+
+
+class OrderStatus(enum.Enum):
+    OPEN = lifecycle.OPEN
+    AUTHORIZED = lifecycle.AUTHORIZED
+    PAID = lifecycle.PAID
+    PARTIALLY_REFUNDED = lifecycle.PARTIALLY_REFUNDED
+    REFUNDED = lifecycle.REFUNDED
+    CLOSED = lifecycle.CLOSED
+    CANCELED = lifecycle.CANCELED
+
+
+class TaxAddressIn(Input):
+    country: CountryCode
+    region: Region | None = Field(None, description="Region or state code, e.g. `CA`.")
+    postal_code: PostalPrefix | None = Field(None, description="Postal code, e.g. `94103`.")
+
+
+class LineItemIn(Input):
+    name: Text = Field(description="What is sold, e.g. `Flat white`.")
+    quantity: Quantity = Field(description="Whole units, 1 to 1,000,000 (no fractions, no strings).")
+    unit_price_money: PartMoneyIn = Field(description="Price of one unit, in the order's currency (its "
+                                                      "`currency` may be left out).")
+    sku: str | None = Field(None, max_length=100, description="Your stock keeping unit.")
+    item_id: str | None = Field(None, max_length=40, description="Your catalog item id.")
+    tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="STANDARD (default), REDUCED, EXEMPT "
+                                        "or DIGITAL: selects the tax rate.")
+    metadata: Metadata = Field(default_factory=dict)
+
+
+# A service charge's name is stored in 200 characters (a line item's in 500).
+ServiceChargeName = Annotated[stripped_str(min_length=1, max_length=200),
+                              Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
+
+
+class ServiceChargeIn(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
+        given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
+
+    name: ServiceChargeName = Field(description="Label, e.g. `Delivery`.")
+    amount_money: PartMoneyIn | None = Field(None, description="Fixed amount; give this or percentage.")
+    percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
+    taxable: Bool = Field(False, description="True to tax it at the order's standard rate.")
+
+    @model_validator(mode="after")
+    def _one(self) -> ServiceChargeIn:
+        exactly_one(self, "amount_money", "percentage")
+        return self
+
+
+class TipIn(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one
+        given(amount_money="object", absent=("percentage",)), given(percentage="string", absent=("amount_money",))]))
+
+    amount_money: PartMoneyIn | None = Field(None, description="Fixed tip; give this or percentage.")
+    percentage: Percentage | None = Field(None, description="Percent of (subtotal - discount) as a decimal string.")
+
+    @model_validator(mode="after")
+    def _one(self) -> TipIn:
+        exactly_one(self, "amount_money", "percentage")
+        return self
+
+
+class CheckoutFlow(enum.Enum):
+    API = "API"  # the caller collects payment with pay_order (the default)
+    HOSTED = "HOSTED"  # Flint also opens a hosted checkout page for the buyer
+
+
+def _redirect_url(value: str) -> str:
+    """An absolute http(s) URL, or a path on this server: never javascript:, data: or //host tricks."""
+    parts = urlsplit(value)
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    local = not parts.scheme and not parts.netloc and value.startswith("/") and not value.startswith("//")
+    if not (absolute or local) or any(c.isspace() or ord(c) < 32 or c == "\\" for c in value):
+        raise PydanticCustomError("parameter_invalid", "{detail}", {
+            "detail": "must be an absolute http:// or https:// URL, or a path on this server starting with /"})
+    return value
+
+
+# What _redirect_url takes, as a pattern (a port of up to 4 digits: a bigger one is for nobody's redirect).
+_URL_TEXT = "[^\\s\\\\\\x00-\\x1f\\x7f-\\x9f]"
+REDIRECT_URL_PATTERN = (f"^{WS}([Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?([/?#]{_URL_TEXT}*)?"
+                        f"|/([^/\\s\\\\\\x00-\\x1f\\x7f-\\x9f]{_URL_TEXT}*)?){WS}$")
+RedirectUrl = Annotated[stripped_str(min_length=1, max_length=2048),
+                        AfterValidator(_redirect_url),
+                        Field(json_schema_extra=openapi_only(pattern=REDIRECT_URL_PATTERN))]
+CheckoutFlowIn = lenient_enum(CheckoutFlow, "HOSTED: also open a hosted checkout page and return its URL in "
+                                            "`checkout_session_url`. API (the default): you call pay_order.")
+
+
+class CreateOrderInput(Input):
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # the redirect URLs are for HOSTED only
+        given(checkout_flow={"enum": ["HOSTED"]}), {"properties": {"success_url": {"type": "null"},
+                                                                  "cancel_url": {"type": "null"}}}]))
+
+    currency: Currency | None = Field(None, description="ISO 4217 code of the order. Absent: the currency its "
+                                      "prices name (they must agree), else the server's default (USD unless "
+                                      "configured; whoami shows it).")
+    line_items: list[LineItemIn] = Field(min_length=1, description=f"What is sold; 1 to {MAX_LINE_ITEMS} lines.")
+    customer_id: str | None = Field(None, description="The customer, `cus_...` (see search_customers).")
+    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
+                                    description="Where receipts go.")
+    tax_address: TaxAddressIn | None = Field(None, description="Address that selects tax rates; without one "
+                                                               "only rates for every address apply.")
+    coupon_codes: list[CouponCode] = Field(
+        default_factory=list, max_length=20, description="Coupon codes to apply, in order.")
+    service_charges: list[ServiceChargeIn] = Field(default_factory=list, max_length=20,
+                                                   description="Fees such as delivery or service.")
+    tip: TipIn | None = Field(None, description="A tip; never discounted or taxed.")
+    metadata: Metadata = Field(default_factory=dict)
+    checkout_flow: CheckoutFlowIn | None = Field(None, description="HOSTED: also open a hosted checkout page "
+                                                 "(24 hours) and return its URL in `checkout_session_url`. "
+                                                 "Absent or API: you collect payment with pay_order.")
+    success_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the buyer "
+                                            "goes after paying (default: Flint's own confirmation page).")
+    cancel_url: RedirectUrl | None = Field(None, description="With checkout_flow HOSTED only: where the page's "
+                                           "cancel link goes (default: no cancel link).")
+
+    def money_parts(self) -> list[tuple[str, PartMoneyIn]]:
+        """Every amount the order is made of, with its param, in the order they are given."""
+        parts = [(f"line_items.{i}.unit_price_money", line.unit_price_money) for i, line in enumerate(self.line_items)]
+        parts += [(f"service_charges.{i}.amount_money", c.amount_money) for i, c in enumerate(self.service_charges)
+                  if c.amount_money is not None]
+        if self.tip is not None and self.tip.amount_money is not None:
+            parts.append(("tip.amount_money", self.tip.amount_money))
+        return parts
+
+    @model_validator(mode="after")
+    def _hosted_urls(self) -> CreateOrderInput:
+        if self.checkout_flow is not CheckoutFlow.HOSTED:
+            for name in ("success_url", "cancel_url"):
+                if getattr(self, name) is not None:
+                    raise PydanticCustomError("parameter_invalid", "{detail}", {
+                        "detail": "only used with checkout_flow HOSTED", "first": name})
+        return self

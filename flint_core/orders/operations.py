@@ -1,0 +1,301 @@
+"""Orders: the primitive. Create, preview, read, list, edit while OPEN, cancel, close, coupons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictInt
+from sqlalchemy.orm import selectinload
+
+from flint_core.coupons import operations as coupon_ops
+from flint_core.kernel import lifecycle
+from flint_core.kernel.errors import FlintError, not_found
+from flint_core.orders import flows
+from flint_core.orders.build import add_coupon, build_order, check_line_count, new_line, new_service_charges, tip_of
+from flint_core.orders.events import order_event, order_json
+from flint_core.orders.inputs import (
+    CheckoutFlow,
+    CreateOrderInput,
+    LineItemIn,
+    OrderStatus,
+    ServiceChargeIn,
+    TaxAddressIn,
+    TipIn,
+)
+from flint_core.orders.repricing import reprice
+from flint_core.orders.service import require_no_payment_in_flight
+from flint_core.orders.transitions import move_order
+from flint_core.orders.views import OrderOut, audit_snapshot, diff, legal, order_out
+from flint_core.platform import previews
+from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import created_between, fetch, merge_metadata, scoped
+from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, Safety, operation
+from flint_core.platform.schema import Input, ListInput, Metadata, Quantity, Timestamp, lenient_enum
+from flint_core.store.models import Customer, Order
+
+
+@operation("create_order", http="POST /v1/orders", scope="orders:write", safety=WRITE,
+           summary="Create an OPEN order from line items; Flint computes discounts, tax, fees, tip and total.")
+def create_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
+    """Create an order: the primitive everything else (payments, refunds, checkout) hangs off. Send line
+    items with integer quantities and unit prices in minor units; never compute totals yourself: read
+    `pricing_amounts` from the response. Coupons in `coupon_codes` are redeemed now (each counts against
+    its limit). Use preview_order first to show a quote without creating anything. Always send an
+    idempotency key: a retry with the same key returns the same order instead of creating a second one.
+    With `checkout_flow: "HOSTED"` the order also gets a hosted checkout session (needs the checkout:write
+    scope too): send the buyer to `checkout_session_url`, then check that the order is PAID."""
+    order = build_order(ctx, params, preview=False)
+    ctx.record("order", order.order_id, "ORDER_CREATED", diff({}, audit_snapshot(order)))
+    if params.checkout_flow is CheckoutFlow.HOSTED:
+        flows.CHECKOUT_FLOWS[CheckoutFlow.HOSTED](ctx, order, params)
+    return order_event(ctx, "order.created", order)
+
+
+@operation("preview_order", http="POST /v1/orders/preview", scope="orders:read", safety=READ_ONLY,
+           summary="Price an order without creating it: a quote with every computed amount.")
+def preview_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
+    """Compute exactly what create_order would (same input, same rules, same validation of coupons) and
+    store nothing: no order, no coupon redemption. `preview` is true and ids are null."""
+    return order_out(ctx, build_order(ctx, params, preview=True), preview=True)
+
+
+class GetOrderInput(Input):
+    order_id: str = Field(description="Id of the order, `ord_...`.")
+
+
+@operation("get_order", http="GET /v1/orders/{order_id}", scope="orders:read", safety=READ_ONLY,
+           summary="Fetch an order with its line items, computed amounts and available actions.")
+def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
+    """Fetch an order. Read `status` and `available_actions` before acting on it; never guess ids."""
+    return order_out(ctx, fetch(ctx, Order, params.order_id, resource="order"))
+
+
+OrderStatusIn = lenient_enum(OrderStatus, "Only orders in this status.")
+
+
+class ListOrdersInput(ListInput):
+    customer_id: str | None = Field(None, description="Only this customer's orders.")
+    status: OrderStatusIn | None = Field(None, description="Only orders in this status.")
+    created_after: Timestamp | None = Field(None, description="Only orders created at or after this time (RFC 3339).")
+    created_before: Timestamp | None = Field(None, description="Only orders created before this time (RFC 3339).")
+
+
+@operation("list_orders", http="GET /v1/orders", scope="orders:read", safety=READ_ONLY,
+           summary="List orders, newest first, filtered by customer, status or creation time.")
+def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
+    """List orders, newest first (`order_by=created_at` for oldest first). To find "Sarah's last order":
+    search_customers(name="sarah"), then list_orders(customer_id=..., page_size=1)."""
+    stmt = scoped(ctx, Order).options(selectinload(Order.line_items), selectinload(Order.coupons),
+                                      selectinload(Order.service_charges))
+    if params.customer_id:
+        stmt = stmt.where(Order.customer_id == params.customer_id)
+    if params.status:
+        stmt = stmt.where(Order.status == params.status.value)
+    stmt = created_between(stmt, Order.created_at, params)
+    filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
+    rows, token = paginate(ctx.session, stmt, Order.order_id, params, filters)
+    return Page[OrderOut](data=[order_out(ctx, o) for o in rows], next_page_token=token)
+
+
+def _before(ctx: Context, order: Order) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The order before a mutation: its audit snapshot (for the activity) and as the API shows it (for
+    the event's previous_attributes)."""
+    return audit_snapshot(order), order_json(ctx, order)
+
+
+def _mutate(ctx: Context, order: Order, activity: str, before: tuple[dict[str, Any], dict[str, Any]]) -> OrderOut:
+    """Finish an edit of an OPEN order: reprice it, then write the change down with its activity and the
+    order.updated event (nothing at all when nothing changed)."""
+    audit, shown = before
+    reprice(ctx, order)
+    delta = diff(audit, audit_snapshot(order))
+    if not delta:
+        return order_out(ctx, order)
+    move_order(ctx, order, order.status, activity, delta)
+    return order_event(ctx, "order.updated", order, shown)
+
+
+def _open_order(ctx: Context, order_id: str, action: str) -> Order:
+    """The order, locked, in a status that allows ``action`` and with no payment in flight."""
+    order = fetch(ctx, Order, order_id, resource="order", lock=True)
+    lifecycle.ORDER.require(order.status, action, order.order_id, legal(ctx, order))
+    require_no_payment_in_flight(order)
+    return order
+
+
+class LineQuantityIn(Input):
+    line_item_id: str = Field(description="A line of this order, `li_...`.")
+    quantity: Quantity = Field(description="Its new quantity (to drop a line, use remove_line_item_ids).")
+
+
+class UpdateOrderInput(Input):
+    order_id: str = Field(description="The order to change; it must be OPEN.")
+    add_line_items: list[LineItemIn] = Field(default_factory=list, description="Lines to append.")
+    update_line_items: list[LineQuantityIn] = Field(default_factory=list, description="New quantities.")
+    remove_line_item_ids: list[str] = Field(default_factory=list, description="Lines to drop.")
+    service_charges: list[ServiceChargeIn] | None = Field(None, max_length=20,
+                                                          description="Replaces all service charges ([] clears).")
+    tip: TipIn | None = Field(None, description="Replaces the tip (an amount of 0 clears it).")
+    tax_address: TaxAddressIn | None = Field(None, description="Replaces the tax address.")
+    customer_id: str | None = Field(None, description="Attach the order to this customer.")
+    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
+                                    description="Where receipts go.")
+    metadata: Metadata | None = Field(None, description="Keys to set; an empty string value deletes a key.")
+    version: StrictInt | None = Field(None, description="The version you read; if the order changed since, the "
+                                                  "update fails with order_version_conflict and changes nothing.")
+
+
+@operation("update_order", http="PATCH /v1/orders/{order_id}", scope="orders:write", safety=WRITE,
+           summary="Edit an OPEN order: add, change or remove lines, fees, tip, tax address, metadata.")
+def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
+    """Change an OPEN order; every amount is recomputed in the same transaction. Send the `version` you
+    read to avoid overwriting a concurrent change (409 order_version_conflict). Fails with 409
+    order_not_editable once the order is paid or canceled."""
+    order = _open_order(ctx, params.order_id, "update_order")
+    if params.version is not None and params.version != order.version:
+        raise FlintError("order_version_conflict", param="version", order_id=order.order_id,
+                         current=order.version, given=params.version)
+    before = _before(ctx, order)
+    lines = {li.line_item_id: li for li in order.line_items}
+    for i, change in enumerate(params.update_line_items):
+        if change.line_item_id not in lines:
+            raise FlintError("line_item_not_found", param=f"update_line_items.{i}.line_item_id",
+                             order_id=order.order_id, line_item_id=change.line_item_id)
+        lines[change.line_item_id].quantity = change.quantity
+    for i, line_item_id in enumerate(params.remove_line_item_ids):
+        if line_item_id not in lines:
+            raise FlintError("line_item_not_found", param=f"remove_line_item_ids.{i}", order_id=order.order_id,
+                             line_item_id=line_item_id)
+        order.line_items.remove(lines.pop(line_item_id))
+    start = max((li.position for li in order.line_items), default=-1) + 1
+    for i, item in enumerate(params.add_line_items):
+        order.line_items.append(new_line(ctx, order, item, start + i, f"add_line_items.{i}"))
+    if not order.line_items:
+        raise FlintError("order_requires_line_items", param="remove_line_item_ids")
+    check_line_count(len(order.line_items))
+    if params.service_charges is not None:
+        order.service_charges = new_service_charges(ctx, order, params.service_charges)
+    if params.tip is not None:
+        tip = tip_of(order, params.tip)
+        order.tip = None if tip.get("amount") == 0 or tip.get("percentage") == "0" else tip
+    if params.tax_address is not None:
+        order.tax_address = params.tax_address.model_dump()
+    if params.customer_id is not None:
+        fetch(ctx, Customer, params.customer_id, resource="customer")
+        order.customer_id = params.customer_id
+    if params.buyer_email is not None:
+        order.buyer_email = params.buyer_email
+    order.metadata_ = merge_metadata(order.metadata_, params.metadata)
+    return _mutate(ctx, order, "ORDER_UPDATED", before)
+
+
+class ApplyCouponInput(Input):
+    order_id: str = Field(description="The OPEN order to discount.")
+    coupon_code: coupon_ops.CouponCode = Field(description="The code, case-insensitive.")
+
+
+@operation("apply_coupon", http="POST /v1/orders/{order_id}/coupons", scope="orders:write", safety=WRITE,
+           summary="Apply a coupon code to an OPEN order and recompute it.")
+def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
+    """Redeem a coupon on an OPEN order; discounts, tax and total are recomputed. Counts one redemption
+    (released by remove_coupon or cancel_order). Fails with 400 when the coupon is expired, inactive, at
+    its redemption limit, in another currency, or cannot stack with a coupon already applied."""
+    order = _open_order(ctx, params.order_id, "apply_coupon")
+    before = _before(ctx, order)
+    add_coupon(ctx, order, params.coupon_code, "coupon_code")
+    return _mutate(ctx, order, "COUPON_APPLIED", before)
+
+
+class RemoveCouponInput(Input):
+    order_id: str = Field(description="The OPEN order.")
+    coupon_code: coupon_ops.CouponCode = Field(description="The applied code to remove.")
+
+
+@operation("remove_coupon", http="DELETE /v1/orders/{order_id}/coupons/{coupon_code}", scope="orders:write",
+           safety=WRITE, summary="Remove a coupon from an OPEN order and recompute it.")
+def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
+    """Take a coupon off an OPEN order (its redemption is released) and recompute every amount."""
+    order = _open_order(ctx, params.order_id, "remove_coupon")
+    key = coupon_ops.code_key(params.coupon_code)
+    applied = next((c for c in order.coupons if coupon_ops.code_key(c.code) == key), None)
+    if applied is None:
+        raise not_found("coupon on this order", params.coupon_code, "coupon_code")
+    before = _before(ctx, order)
+    order.coupons.remove(applied)
+    for position, coupon in enumerate(order.coupons):
+        coupon.position = position
+    coupon_ops.release(ctx, applied.coupon_id)
+    return _mutate(ctx, order, "COUPON_REMOVED", before)
+
+
+class CancelOrderInput(Input):
+    order_id: str = Field(description="The OPEN or AUTHORIZED order to cancel.")
+    reason: str | None = Field(None, max_length=500, description="Why, for the audit trail.")
+    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_cancel_order "
+                                   "with the same parameters: cancel only if the order is unchanged since.")
+
+
+@operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write",
+           safety=Safety(read_only=False, destructive=True, open_world=True, moves_money=True),
+           preview_by="preview_cancel_order",
+           summary="Cancel an unpaid order for good; its coupon redemptions are released.")
+def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
+    """Cancel an OPEN or AUTHORIZED order (an AUTHORIZED order's hold is voided at the processor first).
+    Final: a canceled order cannot be edited, paid or reopened. Paid orders cannot be canceled; refund
+    them instead (409 order_not_cancelable)."""
+    order = _open_order(ctx, params.order_id, "cancel_order")
+    if params.preview_id is not None:
+        previews.confirm(ctx, params.preview_id, "cancel_order", previews.fingerprint("cancel_order", params),
+                         order.order_id, order.version)
+    if order.status == lifecycle.AUTHORIZED:  # release the hold at the processor first
+        if ctx.principal is not None and not ctx.principal.has_scope("payments:write"):
+            raise FlintError("missing_scope", scope="payments:write", operation="cancel_order (it voids a hold)")
+        for release in flows.HOLD_RELEASERS:
+            order = release(ctx, order)
+    shown = order_json(ctx, order)
+    for coupon in order.coupons:
+        coupon_ops.release(ctx, coupon.coupon_id)
+    move_order(ctx, order, lifecycle.CANCELED, "ORDER_CANCELED", {"reason": [None, params.reason]} if params.reason else {})
+    return order_event(ctx, "order.canceled", order, shown)
+
+
+class CloseOrderInput(Input):
+    order_id: str = Field(description="The PAID or PARTIALLY_REFUNDED order to close.")
+
+
+@operation("close_order", http="POST /v1/orders/{order_id}/close", scope="orders:write", safety=DESTRUCTIVE,
+           summary="Mark a paid order settled (CLOSED); refunds remain possible.")
+def close_order(ctx: Context, params: CloseOrderInput) -> OrderOut:
+    """Close a PAID or PARTIALLY_REFUNDED order: it is settled and no longer changes status, though
+    refunds are still allowed. Cannot be undone."""
+    order = _open_order(ctx, params.order_id, "close_order")
+    shown = order_json(ctx, order)
+    move_order(ctx, order, lifecycle.CLOSED, "ORDER_CLOSED", {})
+    return order_event(ctx, "order.closed", order, shown)
+
+
+class PreviewCancelInput(Input):
+    order_id: str = Field(description="The order cancel_order would cancel.")
+    reason: str | None = Field(None, max_length=500, description="The reason you will send to cancel_order (the "
+                                                               "preview_id only confirms the same reason).")
+
+
+@operation("preview_cancel_order", http="POST /v1/orders/{order_id}/cancel/preview", scope="orders:read",
+           safety=READ_ONLY, summary="What cancel_order would do, and a preview_id to confirm exactly that.")
+def preview_cancel_order(ctx: Context, params: PreviewCancelInput) -> previews.ActionPreview:
+    """Read-only. Shows whether the order can be canceled now and what would change (status, holds
+    voided, coupon redemptions released). Pass its preview_id to cancel_order to cancel only if the
+    order is still as previewed."""
+    order = fetch(ctx, Order, params.order_id, resource="order")
+    error = None
+    try:
+        lifecycle.ORDER.require(order.status, "cancel_order", order.order_id, ctx.can)
+        require_no_payment_in_flight(order)
+    except FlintError as exc:
+        error = exc
+    effects: dict[str, list[Any]] = {"status": [order.status, lifecycle.CANCELED],
+                                     "coupons_released": [[c.code for c in order.coupons], []]}
+    if order.authorized_amount:
+        effects["authorized_money.amount"] = [order.authorized_amount, 0]
+    return previews.action_preview(ctx, "cancel_order", params, order.order_id, order.version, effects, error)

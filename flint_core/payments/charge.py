@@ -1,0 +1,105 @@
+"""The step that moves money on an order: a processor's answer recorded on the payment intent and its
+order, exactly once per state change, with its activity and events (``apply_charge``); and the lock
+order every payment path takes (``lock``: the payment intent, then its order)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flint_core.kernel import lifecycle
+from flint_core.orders.events import as_json, child_event, emit_order, order_json
+from flint_core.orders.transitions import move_order
+from flint_core.payments.views import payment_intent_out
+from flint_core.platform.context import Context
+from flint_core.processors.base import ChargeResult, ChargeStatus
+from flint_core.processors.recovery import failure_block
+from flint_core.store.models import Order, PaymentIntent
+
+
+def lock(ctx: Context, pi_id: str) -> tuple[PaymentIntent, Order]:
+    """Re-read a payment intent and its order under row locks (after a checkpoint)."""
+    pi = ctx.session.get(PaymentIntent, pi_id, with_for_update=True, populate_existing=True)
+    assert pi is not None
+    order = ctx.session.get(Order, pi.order_id, with_for_update=True, populate_existing=True)
+    assert order is not None
+    return pi, order
+
+
+def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeResult, action: str) -> None:
+    """Record a processor outcome on the payment intent and its order, exactly once per state change."""
+    new = result.status.value
+    # before this step, as the API showed them: the events' previous_attributes
+    shown = (as_json(payment_intent_out(ctx, pi, order.status)), order_json(ctx, order)) if new != pi.status else None
+    failure = failure_block(result.failure, ctx.can) if result.failure else None
+    pi.attempts = [*pi.attempts, {
+        "attempted_at": ctx.now.isoformat(), "action": action, "outcome": new,
+        "code": result.failure.code if result.failure else None,
+        "decline_code": result.failure.decline_code if result.failure else None,
+        "decision": _decision(new, failure)}]
+    pi.processor_reference = result.reference or None
+    pi.updated_at = ctx.now
+    if new == pi.status:
+        return
+    before = pi.status
+    lifecycle.PAYMENT_INTENT.check_transition(before, new)
+    pi.status = new
+    pi.next_action = None  # set again below only while the customer must still act
+    ids = {"payment_intent_id": [None, pi.payment_intent_id]}
+    if new == ChargeStatus.SUCCEEDED.value:
+        pi.amount_captured = result.amount_captured
+        if before == lifecycle.REQUIRES_CAPTURE:
+            order.authorized_amount -= pi.amount
+        order.paid_amount += result.amount_captured
+        move_order(ctx, order, lifecycle.PAID, "PAYMENT_CAPTURED",
+                    ids | {"paid_money.amount": [order.paid_amount - result.amount_captured, order.paid_amount]})
+    elif new == ChargeStatus.REQUIRES_CAPTURE.value:
+        order.authorized_amount += pi.amount
+        move_order(ctx, order, lifecycle.AUTHORIZED, "PAYMENT_AUTHORIZED",
+                    ids | {"authorized_money.amount": [order.authorized_amount - pi.amount, order.authorized_amount]})
+    elif new == ChargeStatus.REQUIRES_ACTION.value:
+        pi.next_action = {"type": "redirect_to_url", "url": result.next_action_url}
+        ctx.record("order", order.order_id, "PAYMENT_REQUIRES_ACTION", ids)
+    elif new == ChargeStatus.FAILED.value:
+        pi.failure, pi.next_action = failure, None
+        ctx.record("order", order.order_id, "PAYMENT_FAILED", ids | {"failure": [None, failure]})
+    elif new == ChargeStatus.CANCELED.value:
+        pi.next_action = None
+        if before == lifecycle.REQUIRES_CAPTURE:
+            order.authorized_amount -= pi.amount
+        status = lifecycle.OPEN if order.status == lifecycle.AUTHORIZED else order.status
+        move_order(ctx, order, status, "PAYMENT_VOIDED", ids)
+    assert shown is not None
+    _announce(ctx, pi, order, before, *shown)
+
+
+# payment status -> its event; and the order event when the order's status moved with it
+_PAYMENT_EVENTS = {lifecycle.REQUIRES_ACTION: "payment.requires_action", lifecycle.REQUIRES_CAPTURE:
+                   "payment.authorized", lifecycle.FAILED: "payment.failed", lifecycle.CANCELED: "payment.voided"}
+
+
+_ORDER_EVENTS = {lifecycle.PAID: "order.paid", lifecycle.AUTHORIZED: "order.authorized",
+                 lifecycle.OPEN: "order.updated"}
+
+
+def _announce(ctx: Context, pi: PaymentIntent, order: Order, before: str, pi_before: dict[str, Any],
+              order_before: dict[str, Any]) -> None:
+    """The events of one payment status change, in its transaction: the payment's (with its order),
+    then the order's if its status moved."""
+    if pi.status == lifecycle.SUCCEEDED:
+        kind = "payment.captured" if before == lifecycle.REQUIRES_CAPTURE else "payment.succeeded"
+    else:
+        kind = _PAYMENT_EVENTS[pi.status]
+    order_now = order_json(ctx, order)
+    child_event(ctx, kind, as_json(payment_intent_out(ctx, pi, order.status)), pi_before, order_now)
+    if order_now["status"] != order_before["status"]:
+        emit_order(ctx, _ORDER_EVENTS[order.status], order_now, order_before)
+
+
+def _decision(status: str, failure: dict[str, Any] | None) -> str:
+    """A human line for the attempt log: what Flint concluded from this outcome."""
+    if failure is not None:
+        options = ", ".join(failure["recovery_options"]) or "none: do not retry"
+        return f"{failure['category']}: {options}"
+    return {"SUCCEEDED": "order paid", "REQUIRES_CAPTURE": "hold placed; capture or void it",
+            "REQUIRES_ACTION": "customer must authenticate; then confirm_payment",
+            "CANCELED": "hold released"}.get(status, status.lower())

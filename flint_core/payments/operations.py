@@ -1,0 +1,336 @@
+"""Payments: pay an order's outstanding balance, hold and capture, void, 3D Secure, retries.
+
+Every processor call follows the same three steps so that nothing is lost or done twice when a
+process dies: (1) persist the payment intent and commit (the recovery point); (2) call the processor
+with a key derived from the payment intent id, outside any transaction; (3) record the outcome in a new
+transaction. Retrying re-drives the SAME payment intent with the SAME processor key, so the processor
+returns the first outcome instead of charging again.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from flint_core.kernel import ids, lifecycle
+from flint_core.kernel.errors import FlintError
+from flint_core.orders import flows
+from flint_core.orders.service import in_flight, lock_order, order_statuses
+from flint_core.payments.charge import apply_charge, lock
+from flint_core.payments.views import PaymentIntentOut, payment_intent_out
+from flint_core.platform import limits, previews
+from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import fetch, scoped
+from flint_core.platform.registry import READ_ONLY, Safety, operation
+from flint_core.platform.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
+from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
+from flint_core.processors.cards import tokenize
+from flint_core.store.models import LIVE, Order, PaymentIntent
+
+MOVES_MONEY = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="create_refund")
+HOLD = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="void_payment")
+RELEASES = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
+READ = Safety(read_only=True, idempotent=True)
+RESUME = Safety(read_only=False, idempotent=True, open_world=True, moves_money=True, reversible_by="create_refund")
+
+
+class CaptureMethod(enum.Enum):
+    AUTOMATIC = "AUTOMATIC"
+    MANUAL = "MANUAL"
+
+
+def _call(ctx: Context, pi_id: str, action: str, call: Callable[[], ChargeResult]) -> PaymentIntentOut:
+    """Steps 2 and 3: call the processor outside any transaction, then record what it answered."""
+    ctx.checkpoint()
+    try:
+        result = call()
+    except ProcessorError as exc:
+        repeat = "retry_payment" if action == "authorize" else f"{action}_payment"  # same call, same key
+        again = f"{repeat} (or the same request with the same idempotency key)"
+        pi, order = lock(ctx, pi_id)
+        pi.attempts = [*pi.attempts, {"attempted_at": ctx.now.isoformat(), "action": action,
+                                      "outcome": "TIMEOUT" if exc.timeout else "UNAVAILABLE", "code": None,
+                                      "decline_code": None, "decision": f"outcome unknown: {again}"
+                                      if exc.timeout else f"nothing happened: {again}"}]
+        ctx.checkpoint()
+        raise FlintError("processor_timeout" if exc.timeout else "processor_unavailable",
+                         detail=f"{exc} (payment {pi_id}, {action})",
+                         suggested_actions=[repeat, "get_payment_intent"]) from None
+    pi, order = lock(ctx, pi_id)
+    apply_charge(ctx, pi, order, result, action)
+    return payment_intent_out(ctx, pi, order.status)
+
+
+def _authorize(ctx: Context, pi: PaymentIntent) -> PaymentIntentOut:
+    """Drive a PROCESSING payment intent: ask the processor what became of it, else authorize."""
+    processor = ctx.processor()
+    key = f"{pi.payment_intent_id}:authorize"
+    method = pi.payment_method
+    source = CardSource(method["token"], method.get("brand"), method.get("last4"))
+    amount, currency, capture = pi.amount, pi.currency, pi.capture_method == CaptureMethod.AUTOMATIC.value
+
+    def call() -> ChargeResult:
+        return processor.lookup(key=key) or processor.authorize(
+            key=key, amount=amount, currency=currency, source=source, capture=capture,
+            description=f"Flint order {pi.order_id}")
+
+    return _call(ctx, pi.payment_intent_id, "authorize", call)
+
+
+CaptureMethodIn = lenient_enum(CaptureMethod, "AUTOMATIC (default: charge now) or MANUAL (place a hold to capture "
+                                              "later with capture_payment).")
+
+
+class PayOrderInput(Input):
+    order_id: str = Field(description="The OPEN order to pay. The amount is always its outstanding balance.")
+    payment_source: str | None = Field(None, min_length=1, max_length=64, description="Required (or its other "
+                                       "spelling, payment_source_tokens): a token (`tok_visa`), a test card number "
+                                       "in test mode only (`4242424242424242`), or a payment method id.")
+    payment_source_tokens: list[str] | None = Field(None, description="Another spelling of payment_source: a "
+                                                    "list of exactly one token, e.g. `[\"tok_visa\"]`. A "
+                                                    "pay_order charges one source.", json_schema_extra=openapi_only(
+                                                        minItems=1, maxItems=1,
+                                                        items={"type": "string", "minLength": 1, "maxLength": 64}))
+    capture_method: CaptureMethodIn = Field(CaptureMethod.AUTOMATIC, description="AUTOMATIC (default) or MANUAL.")
+    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
+                                    description="Receipt address; also stored on the order.")
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one_source: one of the two spellings
+        given(payment_source="string", absent=("payment_source_tokens",)),
+        given(payment_source_tokens="array", absent=("payment_source",))]))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        """Both spellings become ``payment_source``, so a retry in either spelling is the same request."""
+        if not isinstance(data, dict):
+            return data
+        tokens = data.get("payment_source_tokens")
+        if tokens is None:
+            if data.get("payment_source") is None:
+                raise PydanticCustomError("parameter_missing", "payment_source is required", {"first": "payment_source"})
+            return data
+        if data.get("payment_source") is not None:
+            raise PydanticCustomError("parameter_invalid", "{detail}", {
+                "first": "payment_source_tokens", "detail": "give payment_source or payment_source_tokens, not both"})
+        if not isinstance(tokens, list) or len(tokens) != 1 or tokens[0] is None:  # [null] is no token either
+            raise PydanticCustomError("parameter_invalid", "{detail}", {
+                "first": "payment_source_tokens", "detail": "give exactly one token: a pay_order charges the whole "
+                "outstanding balance to one payment source"})
+        return {**{k: v for k, v in data.items() if k != "payment_source_tokens"}, "payment_source": tokens[0]}
+
+
+@operation("pay_order", http="POST /v1/orders/{order_id}/pay", scope="payments:write", safety=MOVES_MONEY,
+           summary="Charge (or hold) an order's outstanding balance with a card token or test card.")
+def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
+    """Collect the order's outstanding balance; the amount is never an input. Outcomes are 200s:
+    SUCCEEDED (order PAID), REQUIRES_CAPTURE with capture_method MANUAL (order AUTHORIZED),
+    REQUIRES_ACTION for 3D Secure (send the customer to `next_action.url`, then confirm_payment), or
+    FAILED: a decline is an outcome with a `failure` block saying whether to retry and what to do
+    (the order stays OPEN with `last_payment_failure`). A 502/504 processor_error means the outcome is
+    unknown: retry with the SAME idempotency key or call retry_payment; never start a new payment. A
+    retry with the same idempotency key always returns (or resumes) the payment that key created; if
+    another payment is already in flight on the order, pay_order resumes it (ignoring the new source)
+    instead of charging again."""
+    order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
+    mine = next((pi for pi in order.payment_intents
+                 if ctx.idempotency_key and pi.idempotency_key == ctx.idempotency_key), None)
+    if mine is not None and mine.status not in lifecycle.IN_FLIGHT:  # this key's payment already ended
+        return payment_intent_out(ctx, mine, order.status)
+    pending = in_flight(order)
+    if pending is not None:  # resume the payment in flight; never start a second one
+        if pending.status == lifecycle.PROCESSING:
+            return _authorize(ctx, pending)
+        return payment_intent_out(ctx, pending, order.status)
+    lifecycle.ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
+    limits.check_currency(ctx, order.currency, "order_id")
+    assert params.payment_source is not None  # _one_source
+    source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
+    amount = order.total_amount - order.paid_amount - order.authorized_amount
+    pi = PaymentIntent(
+        payment_intent_id=ids.new_id("payment_intent"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
+        created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id, status=lifecycle.PAYMENT_INTENT.initial,
+        amount=amount, currency=order.currency, amount_captured=0, amount_refunded=0,
+        capture_method=params.capture_method.value,
+        payment_method={"token": source.token, "brand": source.brand, "last4": source.last4},
+        processor=ctx.processor().name if amount else "none", processor_reference=None, attempts=[],
+        failure=None, next_action=None, buyer_email=params.buyer_email or order.buyer_email,
+        idempotency_key=ctx.idempotency_key)
+    ctx.session.add(pi)
+    email_before = order.buyer_email
+    if params.buyer_email:
+        order.buyer_email = params.buyer_email
+    ctx.record("order", order.order_id, "PAYMENT_STARTED",
+               {"payment_intent_id": [None, pi.payment_intent_id], "amount": [None, amount]}
+               | ({"buyer_email": [email_before, params.buyer_email]} if params.buyer_email else {}))
+    if amount == 0:  # nothing to collect (a fully discounted order): no processor call
+        apply_charge(ctx, pi, order, ChargeResult(ChargeStatus.SUCCEEDED, "", 0, 0), "authorize")
+        return payment_intent_out(ctx, pi, order.status)
+    return _authorize(ctx, pi)
+
+
+class PaymentIntentInput(Input):
+    payment_intent_id: str = Field(description="The payment intent, `pi_...`.")
+
+
+@operation("retry_payment", http="POST /v1/payment_intents/{payment_intent_id}/retry", scope="payments:write",
+           safety=RESUME, summary="Re-drive a payment stuck PROCESSING after a processor timeout (never a decline); safe to repeat.")
+def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
+    """For a payment left PROCESSING by a processor timeout or a crash: asks the processor what became
+    of the original call (same processor idempotency key) and records that outcome, or makes the call if
+    it never arrived. It can never charge twice, so it is safe to call any number of times. It does NOT
+    retry a declined (FAILED) payment: that is 409 `payment_not_processing`; to try a decline again, call
+    pay_order on the order with a payment_source and a new idempotency key."""
+    pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
+    try:
+        lifecycle.PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
+    except FlintError as exc:  # name the call that does retry a decline, when the order takes one now
+        order = fetch(ctx, Order, pi.order_id, resource="order")
+        if lifecycle.ORDER.can(order.status, "pay_order") and ctx.can("pay_order"):
+            exc.suggested_actions.insert(0, "pay_order")
+        raise
+    return _authorize(ctx, pi)
+
+
+@operation("confirm_payment", http="POST /v1/payment_intents/{payment_intent_id}/confirm", scope="payments:write",
+           safety=RESUME, summary="Finish a 3D Secure payment after the customer authenticated.")
+def confirm_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
+    """Call after the customer completed (or abandoned) 3D Secure at `next_action.url`. Returns
+    SUCCEEDED / REQUIRES_CAPTURE when they authenticated, FAILED (authentication_failed) when they
+    failed, or still REQUIRES_ACTION when they have not answered yet."""
+    pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
+    lifecycle.PAYMENT_INTENT.require(pi.status, "confirm_payment", pi.payment_intent_id, ctx.can)
+    processor, reference = ctx.processor(), pi.processor_reference or ""
+    return _call(ctx, pi.payment_intent_id, "confirm",
+                 lambda: processor.confirm(key=f"{pi.payment_intent_id}:confirm", reference=reference))
+
+
+class CapturePaymentInput(Input):
+    payment_intent_id: str = Field(description="The held payment (status REQUIRES_CAPTURE).")
+    amount_money: MoneyIn | None = Field(None, description="Capture less than the hold; the rest is released. "
+                                                           "Default: the whole hold.")
+
+
+@operation("capture_payment", http="POST /v1/payment_intents/{payment_intent_id}/capture", scope="payments:write",
+           safety=MOVES_MONEY, summary="Capture a held (MANUAL) payment, fully or partially.")
+def capture_payment(ctx: Context, params: CapturePaymentInput) -> PaymentIntentOut:
+    """Capture an authorization: the order becomes PAID. A partial capture collects less and releases the
+    rest of the hold for good; the order records what was captured (`paid_money`), and the uncollected
+    difference shows in `outstanding_money`."""
+    pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
+    lifecycle.PAYMENT_INTENT.require(pi.status, "capture_payment", pi.payment_intent_id, ctx.can)
+    amount = pi.amount
+    if params.amount_money is not None:
+        if params.amount_money.currency != pi.currency:
+            raise FlintError("currency_mismatch", param="amount_money.currency", other=params.amount_money.currency,
+                             currency=pi.currency)
+        if not 0 < params.amount_money.amount <= pi.amount:
+            raise FlintError("parameter_invalid", param="amount_money.amount",
+                             detail=f"must be between 1 and the held amount, {pi.amount}")
+        amount = params.amount_money.amount
+    processor, reference = ctx.processor(), pi.processor_reference or ""
+    return _call(ctx, pi.payment_intent_id, "capture",
+                 lambda: processor.capture(key=f"{pi.payment_intent_id}:capture", reference=reference, amount=amount))
+
+
+class VoidPaymentInput(PaymentIntentInput):
+    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_void_payment: "
+                                   "void only if nothing changed since.")
+
+
+@operation("void_payment", http="POST /v1/payment_intents/{payment_intent_id}/void", scope="payments:write",
+           safety=RELEASES, preview_by="preview_void_payment",
+           summary="Release a hold (or abandon a 3D Secure payment); the order is OPEN again.")
+def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
+    """Cancel an uncaptured payment: REQUIRES_CAPTURE (the hold is released and the order goes back to
+    OPEN) or REQUIRES_ACTION (the customer abandoned 3D Secure). Nothing was charged, so nothing is
+    refunded. Cannot be undone; pay_order again to collect."""
+    pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
+    if params.preview_id is not None:
+        order = lock_order(ctx, pi.order_id)
+        previews.confirm(ctx, params.preview_id, "void_payment", previews.fingerprint("void_payment", params),
+                         pi.payment_intent_id, order.version)
+    lifecycle.PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
+    processor, reference = ctx.processor(), pi.processor_reference or ""
+    return _call(ctx, pi.payment_intent_id, "void",
+                 lambda: processor.void(key=f"{pi.payment_intent_id}:void", reference=reference))
+
+
+@operation("get_payment_intent", http="GET /v1/payment_intents/{payment_intent_id}", scope="orders:read",
+           safety=READ, summary="Fetch a payment intent: status, attempts, failure and next action.")
+def get_payment_intent(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
+    """Fetch a payment with every processor attempt (when, what, outcome, code, decision), its failure
+    block if declined, and `next_action` if the customer must authenticate."""
+    pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent")
+    order = ctx.session.get(Order, pi.order_id)
+    return payment_intent_out(ctx, pi, order.status if order else "")
+
+
+def release_holds(ctx: Context, order: Order) -> Order:
+    """Void every hold on an AUTHORIZED order (cancel_order); returns the order re-read under lock."""
+    processor = ctx.processor()
+    for pi in [p for p in order.payment_intents if p.status == lifecycle.REQUIRES_CAPTURE]:
+        pi_id, reference = pi.payment_intent_id, pi.processor_reference or ""
+        _call(ctx, pi_id, "void", lambda: processor.void(key=f"{pi_id}:void", reference=reference))
+    return lock_order(ctx, order.order_id)
+
+
+flows.HOLD_RELEASERS.append(release_holds)
+
+
+class PaymentStatus(enum.Enum):
+    PROCESSING = "PROCESSING"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    REQUIRES_CAPTURE = "REQUIRES_CAPTURE"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+PaymentStatusIn = lenient_enum(PaymentStatus, "Only payments in this status.")
+
+
+class ListPaymentIntentsInput(ListInput):
+    order_id: str | None = Field(None, description="Only this order's payments.")
+    status: PaymentStatusIn | None = Field(None, description="Only payments in this status.")
+
+
+@operation("list_payment_intents", http="GET /v1/payment_intents", scope="orders:read", safety=READ,
+           summary="List payment intents, newest first, by order or status.")
+def list_payment_intents(ctx: Context, params: ListPaymentIntentsInput) -> Page[PaymentIntentOut]:
+    """List payments, newest first. Filter by `order_id` to see every attempt on one order."""
+    stmt = scoped(ctx, PaymentIntent)
+    if params.order_id:
+        stmt = stmt.where(PaymentIntent.order_id == params.order_id)
+    if params.status:
+        stmt = stmt.where(PaymentIntent.status == params.status.value)
+    filters = {"order_id": params.order_id, "status": params.status.value if params.status else None}
+    rows, token = paginate(ctx.session, stmt, PaymentIntent.payment_intent_id, params, filters)
+    statuses = order_statuses(ctx, {pi.order_id for pi in rows})
+    return Page[PaymentIntentOut](data=[payment_intent_out(ctx, pi, statuses.get(pi.order_id, "")) for pi in rows],
+                                  next_page_token=token)
+
+
+@operation("preview_void_payment", http="POST /v1/payment_intents/{payment_intent_id}/void/preview",
+           scope="orders:read", safety=READ_ONLY,
+           summary="What void_payment would do, and a preview_id to confirm exactly that.")
+def preview_void_payment(ctx: Context, params: PaymentIntentInput) -> previews.ActionPreview:
+    """Read-only. Shows whether the payment can be voided now and what would change (its status, the
+    hold released, the order's status). Pass its preview_id to void_payment."""
+    pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent")
+    order = fetch(ctx, Order, pi.order_id, resource="order")
+    error = None
+    try:
+        lifecycle.PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
+    except FlintError as exc:
+        error = exc
+    effects: dict[str, list[Any]] = {"payment_intent.status": [pi.status, lifecycle.CANCELED]}
+    if pi.status == lifecycle.REQUIRES_CAPTURE:
+        effects["authorized_money.amount"] = [order.authorized_amount, order.authorized_amount - pi.amount]
+        effects["order.status"] = [order.status, lifecycle.OPEN]
+    return previews.action_preview(ctx, "void_payment", params, pi.payment_intent_id, order.version, effects,
+                                   error)

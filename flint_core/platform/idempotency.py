@@ -1,0 +1,118 @@
+"""Idempotency keys (API.md section 3): claim before executing, store the response in the SAME
+transaction as the effects, replay it byte for byte.
+
+Because the effects and the stored response commit together, a process that dies mid-request leaves
+only an unanswered claim; once its lease lapses the key can be executed again, and nothing ran twice.
+A claim also carries the claiming request's id: an executor whose claim was taken over can no longer
+commit (``complete`` finds no row), so at most one execution of a key ever commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from flint_core.kernel.errors import FlintError
+from flint_core.store.db import Database
+from flint_core.store.models import IdempotencyRecord
+
+WINDOW = timedelta(hours=24)
+# A claim older than this, still unanswered, was abandoned by a dead process (tests shorten it).
+LEASE = timedelta(seconds=float(os.environ.get("FLINT_IDEMPOTENCY_LEASE_SECONDS", "60")))
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    status: int
+    body: str
+
+
+def validate_key(key: str) -> None:
+    if not (1 <= len(key) <= 255) or not all(32 <= ord(c) < 127 for c in key):
+        raise FlintError("invalid_idempotency_key", param="idempotency_key")
+
+
+def fingerprint(operation: str, params: dict[str, Any]) -> str:
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
+
+
+def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: str, fingerprint: str,
+          request_id: str, now: datetime) -> Replay | None:
+    """Claim ``key`` for this request. Returns None when claimed (go ahead), a Replay of the stored
+    response, or raises idempotency_key_reused / idempotency_request_in_progress."""
+    values = dict(merchant_id=merchant_id, env_id=env_id, key=key, operation=operation, fingerprint=fingerprint,
+                  request_id=request_id, locked_at=now, created_at=now)
+
+    def claim_in(session: Session) -> Replay | None:
+        insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)
+        session.execute(insert(IdempotencyRecord).values(**values).on_conflict_do_nothing())
+        record = session.scalar(select(IdempotencyRecord).with_for_update().where(
+            IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
+            IdempotencyRecord.key == key))
+        assert record is not None
+        if record.request_id == request_id:
+            return None
+        expired = record.created_at <= now - WINDOW
+        if not expired and (record.operation != operation or record.fingerprint != fingerprint):
+            raise FlintError("idempotency_key_reused", param="idempotency_key", operation=record.operation)
+        if not expired and record.status_code is not None:
+            return Replay(record.status_code, record.response_body or "")
+        if not expired and record.locked_at is not None and record.locked_at > now - LEASE:
+            raise FlintError("idempotency_request_in_progress", param="idempotency_key")
+        # Expired, or abandoned by a dead process: take the key over.
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.status_code = record.response_body = None
+        return None
+
+    return db.run(claim_in)  # rerun-safe: a claim this request already holds is simply found again
+
+
+def storable(body: str) -> str:
+    """The response as stored for replays: API key secrets are never stored, so a replay of a response
+    that revealed one (create_api_key, roll_api_key, create_sandbox, create_merchant) returns the same
+    object with ``secret: null``. A client that lost the first response rolls the key."""
+    if '"secret":"' not in body:
+        return body
+
+    def redact(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: None if k == "secret" else redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [redact(v) for v in value]
+        return value
+
+    return json.dumps(redact(json.loads(body)), separators=(",", ":"), ensure_ascii=False)
+
+
+def complete(session: Session, *, merchant_id: str, env_id: str, key: str, request_id: str, status: int,
+             body: str) -> bool:
+    """Store the response; False if this request no longer holds the claim (then roll back): another
+    request took it over, or it is answered already (a rerun after a commit that did happen although its
+    connection broke must not execute the key a second time)."""
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
+               IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id,
+               IdempotencyRecord.status_code.is_(None))
+        .values(status_code=status, response_body=storable(body), locked_at=None))
+    return result.rowcount == 1
+
+
+def release(db: Database, *, merchant_id: str, env_id: str, key: str, request_id: str) -> None:
+    """Forget a claim whose request failed before or outside execution (so the key can be retried). An
+    answer already stored stays (a commit that happened although its connection broke): it is the key's."""
+    db.run(lambda session: session.execute(
+        IdempotencyRecord.__table__.delete().where(
+            IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
+            IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id,
+            IdempotencyRecord.status_code.is_(None))))

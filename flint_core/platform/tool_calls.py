@@ -1,0 +1,118 @@
+"""Tool calls: what the tool faces (`POST /v1/tool_calls` and MCP `tools/call`) share.
+
+A tool's arguments are the operation's fields plus `idempotency_key` (REQUIRED on writes). They are
+checked against the exported schema (jsonschema) before the operation's own validation, so a router or
+an MCP client gets the same errors whatever format it was given; then the call runs through
+``runtime.invoke`` like any request (same auth, scopes, idempotency, activities, request ids).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from flint_core.kernel import ids
+from flint_core.kernel.errors import FlintError
+from flint_core.platform import registry, tool_schemas
+from flint_core.platform.auth import Principal, authenticate
+from flint_core.platform.context import utcnow
+from flint_core.platform.request_logs import Transport
+from flint_core.platform.runtime import Outcome, invoke
+from flint_core.platform.settings import Settings
+from flint_core.platform.validation import dotted
+from flint_core.store.db import Database
+
+
+def api_key_from_authorization(header: str | None) -> str | None:
+    """``Bearer <key>``, or HTTP Basic with the key as user name (``curl -u sk_test_...:``)."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value.strip()).decode().split(":", 1)[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return "invalid"
+    return "invalid"
+
+
+def principal_of(db: Database, api_key: str | None) -> Principal:
+    """Authenticate a key (raises the 401 FlintError) to decide which tools it may see."""
+    with db.transaction(write=False) as session:
+        return authenticate(session, api_key, utcnow())
+
+
+def visible(principal: Principal, op: registry.Operation) -> bool:
+    """Whether the key may use the operation: its scopes allow it and a `read_only` key limit does not
+    rule it out (listing a tool the key can never call only invites a 403). Keyless write operations
+    (create_merchant) are offered to unrestricted secret keys only: an agent on a restricted key has no
+    business signing up merchants."""
+    limits = getattr(principal, "limits", None) or {}
+    if op.auth == "public" and not op.safety.read_only and (principal.kind != "secret" or limits):
+        return False
+    return principal.has_scope(op.scope) and not (limits.get("read_only") and not op.safety.read_only)
+
+
+def tools_for(principal: Principal, fmt: str = "mcp") -> list[dict[str, Any]]:
+    return [tool_schemas.tool(op, fmt) for op in registry.operations() if visible(principal, op)]
+
+
+def drop_nulls(value: Any) -> Any:
+    """A ``null`` argument, at any depth, means the same as an absent one (OpenAI strict mode)."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
+def schema_error(op: registry.Operation, arguments: dict[str, Any]) -> FlintError | None:
+    """The first jsonschema violation as the Flint envelope (enum spellings are left to the operation,
+    which also accepts lenient spellings such as lower case)."""
+    validator = Draft202012Validator(tool_schemas.input_schema(op))
+    errors = sorted((e for e in validator.iter_errors(arguments) if e.validator != "enum"),
+                    key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    error = errors[0]
+    path = dotted(tuple(error.absolute_path))
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return FlintError("parameter_missing", param=dotted((*error.absolute_path, missing)))
+    if error.validator == "additionalProperties":
+        extra = error.message.split("'")[1]
+        return FlintError("unknown_parameter", param=dotted((*error.absolute_path, extra)))
+    return FlintError("parameter_invalid", param=path or None, detail=error.message)
+
+
+def call(db: Database, name: Any, arguments: Any, *, api_key: str | None, face: str,
+         request_id: str | None = None, settings: Settings = Settings(),
+         transport: Transport | None = None, rejected: FlintError | None = None) -> Outcome:
+    """Run one tool call; the outcome's body is the operation's JSON or the error envelope. A call the
+    schema (or the face: ``rejected``) refuses still goes through ``invoke`` (authenticated, budgeted,
+    logged) with that error as its answer."""
+    request_id = request_id or ids.new_id("request")
+    try:
+        if rejected is not None:
+            raise rejected
+        op = registry.get(name) if isinstance(name, str) else None
+        if op is None:
+            raise FlintError("resource_missing", param="name", resource="tool", id=str(name))
+        if not isinstance(arguments, dict):
+            raise FlintError("parameter_invalid", param="arguments", detail="must be a JSON object")
+        arguments = drop_nulls(arguments)
+        rejected = schema_error(op, arguments)
+    except FlintError as exc:
+        rejected = exc
+    arguments = dict(arguments) if isinstance(arguments, dict) else {"arguments": arguments}
+    key = arguments.pop("idempotency_key", None)
+    if not isinstance(key, str):
+        key = None
+    operation = name[:64] if isinstance(name, str) else None
+    return invoke(db, operation, arguments, api_key=api_key, face=face, request_id=request_id,
+                  idempotency_key=key, settings=settings, transport=transport, rejected=rejected)

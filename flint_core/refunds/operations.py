@@ -1,0 +1,126 @@
+"""Refunds: preview, then refund an amount, some line items, or everything left (API.md section 6 rule 7).
+
+A refund reserves its money on the order at once (refundable_money drops, lines' refunded_quantity
+rises, the order moves to PARTIALLY_REFUNDED / REFUNDED) under the order's row lock, so concurrent
+refunds can never exceed what was paid. The processor then settles it: SUCCEEDED, or FAILED, which
+gives the money back to the order.
+"""
+
+from __future__ import annotations
+
+from flint_core.kernel import lifecycle
+from flint_core.orders.service import order_statuses
+from flint_core.platform import limits, previews
+from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import fetch, scoped
+from flint_core.platform.registry import READ_ONLY, Safety, operation
+from flint_core.platform.schema import MoneyOut
+from flint_core.processors.base import ProcessorError
+from flint_core.refunds import jobs as refund_jobs
+from flint_core.refunds.inputs import CreateRefundInput, GetRefundInput, ListRefundsInput, RefundInput
+from flint_core.refunds.plan import order_for, plan_refund, status_after
+from flint_core.refunds.settlement import record_result, reserve
+from flint_core.refunds.views import RefundLineOut, RefundOut, RefundPreview, refund_out
+from flint_core.store.models import Order, PaymentIntent, Refund
+
+REFUND_SAFETY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
+
+
+@operation("preview_refund", http="POST /v1/refunds/preview", scope="orders:read", safety=READ_ONLY,
+           summary="What a refund would return (and its tax), the order after it, and whether it is allowed.")
+def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
+    """Call this before create_refund, with the same parameters: it computes the refund exactly as
+    create_refund would (amount, tax part, units, the order's status and amounts after) and changes
+    nothing. `allowed: false` comes with the error create_refund would give."""
+    plan = plan_refund(ctx, params, lock=False)
+    order = plan.order
+    if plan.error is None:
+        plan.error = limits.refund_refusal(ctx, plan.amount, order.currency)
+
+    def m(amount: int) -> MoneyOut:
+        return MoneyOut.of(amount, order.currency)
+
+    refunded = order.refunded_amount + (0 if plan.error else plan.amount)
+    preview_id = None if plan.error else previews.issue(ctx, "create_refund", previews.fingerprint("create_refund", params), order.order_id,
+                                                         order.version)
+    refusal = ctx.refusal(plan.error)
+    return RefundPreview(
+        allowed=plan.error is None, error=refusal,
+        preview_id=preview_id,
+        order_id=order.order_id, payment_intent_id=plan.payment_intent.payment_intent_id if plan.payment_intent else None,
+        amount_money=m(plan.amount), tax_money=m(plan.tax),
+        line_items=[RefundLineOut(line_item_id=x["line_item_id"], quantity=x["quantity"], amount_money=m(x["amount"]),
+                                  tax_money=m(x["tax"])) for x in plan.lines],
+        order_status_after=order.status if plan.error else status_after(order, refunded),
+        refunded_money_after=m(refunded), refundable_money_after=m(order.paid_amount - refunded))
+
+
+def _reserved_by_this_key(ctx: Context, params: CreateRefundInput) -> Refund | None:
+    """The refund an earlier attempt of this very request reserved (it died before answering), if any:
+    a retry resumes it instead of refunding twice."""
+    if ctx.idempotency_key is None:
+        return None
+    order = order_for(ctx, params, lock=True)
+    return next((r for r in order.refunds if r.idempotency_key == ctx.idempotency_key), None)
+
+
+@operation("create_refund", http="POST /v1/refunds", scope="refunds:write", safety=REFUND_SAFETY,
+           preview_by="preview_refund", summary="Refund an amount, some line items, or everything left on a paid order.")
+def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
+    """Return money to the customer. Call preview_refund first with the same parameters. By
+    `line_items` (each unit returns its share of the line total, tax and discount included), by
+    `amount_money` (tax part proportional), or neither for everything left. Never exceeds
+    `refundable_money`. The refund is PENDING until the processor settles it (usually at once in test
+    mode); a FAILED refund gives the money back to the order. Cannot be undone."""
+    refund = _reserved_by_this_key(ctx, params)
+    if refund is None:
+        plan = plan_refund(ctx, params, lock=True)
+        if params.preview_id is not None:
+            previews.confirm(ctx, params.preview_id, "create_refund", previews.fingerprint("create_refund", params), plan.order.order_id,
+                             plan.order.version)
+        if plan.error is not None:
+            raise plan.error
+        limits.check_refund(ctx, plan.amount, plan.order.currency)
+        refund = reserve(ctx, plan, params)
+    elif refund.status != lifecycle.PENDING:
+        return refund_out(refund, order_for(ctx, params, lock=False).status)
+    refund_jobs.schedule_refund_settlement(ctx.session, refund.refund_id, ctx.now)  # committed before the call below
+    pi = ctx.session.get(PaymentIntent, refund.payment_intent_id)
+    assert pi is not None
+    processor, reference, key = ctx.processor(), pi.processor_reference or "", f"{refund.refund_id}:refund"
+    refund_id, amount = refund.refund_id, refund.amount
+    ctx.checkpoint()
+    try:
+        result = processor.refund(key=key, reference=reference, amount=amount)
+    except ProcessorError:  # stays PENDING; the settlement job asks again with the same key
+        refund = ctx.session.get(Refund, refund_id, populate_existing=True)
+        assert refund is not None
+    else:
+        refund = record_result(ctx, refund_id, result)
+        if refund.status != lifecycle.PENDING:
+            refund_jobs.cancel_refund_settlement(ctx.session, refund_id)
+    order = ctx.session.get(Order, refund.order_id)
+    return refund_out(refund, order.status if order else "")
+
+
+@operation("get_refund", http="GET /v1/refunds/{refund_id}", scope="orders:read", safety=READ_ONLY,
+           summary="Fetch a refund: status, amount, tax part, lines, failure reason.")
+def get_refund(ctx: Context, params: GetRefundInput) -> RefundOut:
+    """Fetch a refund. PENDING refunds settle in the background; a FAILED one says why in
+    `failure_reason` and its money is refundable again on the order."""
+    refund = fetch(ctx, Refund, params.refund_id, resource="refund")
+    order = ctx.session.get(Order, refund.order_id)
+    return refund_out(refund, order.status if order else "")
+
+
+@operation("list_refunds", http="GET /v1/refunds", scope="orders:read", safety=READ_ONLY,
+           summary="List refunds, newest first, optionally of one order.")
+def list_refunds(ctx: Context, params: ListRefundsInput) -> Page[RefundOut]:
+    """List refunds, newest first; filter by `order_id` to see one order's refunds."""
+    stmt = scoped(ctx, Refund)
+    if params.order_id:
+        stmt = stmt.where(Refund.order_id == params.order_id)
+    rows, token = paginate(ctx.session, stmt, Refund.refund_id, params, {"order_id": params.order_id})
+    statuses = order_statuses(ctx, {r.order_id for r in rows})
+    return Page[RefundOut](data=[refund_out(r, statuses.get(r.order_id, "")) for r in rows], next_page_token=token)

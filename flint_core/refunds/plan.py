@@ -1,0 +1,121 @@
+"""What a refund would return (API.md section 6 rule 7), against the order as it is now: the plan
+that preview_refund shows and create_refund carries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flint_core.kernel import lifecycle
+from flint_core.kernel.errors import FlintError
+from flint_core.orders import pricing
+from flint_core.orders.views import legal
+from flint_core.platform.context import Context
+from flint_core.platform.queries import fetch
+from flint_core.refunds.inputs import RefundInput
+from flint_core.store.models import Order, OrderLineItem, PaymentIntent
+
+
+@dataclass
+class Plan:
+    """What a refund would do; ``error`` set when it is not allowed."""
+
+    order: Order
+    amount: int = 0
+    tax: int = 0
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    payment_intent: PaymentIntent | None = None
+    error: FlintError | None = None
+
+
+def order_for(ctx: Context, params: RefundInput, lock: bool) -> Order:
+    if params.payment_intent_id is not None:
+        pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent")
+        if params.order_id is not None and params.order_id != pi.order_id:
+            raise FlintError("parameter_invalid", param="payment_intent_id",
+                             detail=f"belongs to order {pi.order_id}, not {params.order_id}")
+        order_id = pi.order_id
+    else:
+        order_id = params.order_id or ""
+    return fetch(ctx, Order, order_id, resource="order", lock=lock)
+
+
+def line_pricing(li: OrderLineItem) -> pricing.LinePricing:
+    return pricing.LinePricing(li.gross_amount, li.discount_amount, li.service_charge_amount, li.tax_amount,
+                               li.inclusive_tax_amount, li.total_amount)
+
+
+def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
+    """Rule 7 for this request against the order as it is now. Errors go into the plan (for previews)."""
+    order = order_for(ctx, params, lock)
+    plan = Plan(order)
+    try:
+        lifecycle.ORDER.require(order.status, "create_refund", order.order_id, legal(ctx, order))
+        refundable = order.paid_amount - order.refunded_amount
+        if refundable <= 0:
+            raise FlintError("nothing_to_refund", param="order_id", order_id=order.order_id)
+        if params.line_items is not None:
+            lines = {li.line_item_id: li for li in order.line_items}
+            seen: set[str] = set()
+            for i, want in enumerate(params.line_items):
+                li = lines.get(want.line_item_id)
+                if li is None or want.line_item_id in seen:
+                    raise FlintError("line_item_not_found", param=f"line_items.{i}.line_item_id",
+                                     order_id=order.order_id, line_item_id=want.line_item_id)
+                seen.add(want.line_item_id)
+                left = li.quantity - li.refunded_quantity
+                if want.quantity > left:
+                    raise FlintError("refund_exceeds_quantity", param=f"line_items.{i}.quantity",
+                                     line_item_id=li.line_item_id, refundable=left, quantity=want.quantity)
+                part = pricing.line_refund(line_pricing(li), want.quantity, li.quantity, li.refunded_quantity)
+                plan.lines.append({"line_item_id": li.line_item_id, "quantity": want.quantity, "amount": part.amount,
+                                   "tax": part.tax})
+            plan.amount, plan.tax = sum(x["amount"] for x in plan.lines), sum(x["tax"] for x in plan.lines)
+            param = "line_items"
+        elif params.amount_money is not None:
+            if params.amount_money.currency != order.currency:
+                raise FlintError("currency_mismatch", param="amount_money.currency",
+                                 other=params.amount_money.currency, currency=order.currency)
+            if params.amount_money.amount <= 0:
+                raise FlintError("parameter_invalid", param="amount_money.amount", detail="must be at least 1")
+            plan.amount = params.amount_money.amount
+            plan.tax = pricing.amount_refund_tax(min(plan.amount, order.total_amount), order.tax_amount,
+                                                 order.total_amount)
+            param = "amount_money.amount"
+        else:  # everything left, with exactly the tax not yet returned
+            plan.amount = refundable
+            plan.tax = order.tax_amount - sum(r.tax_amount for r in order.refunds if r.status != lifecycle.FAILED)
+            for li in order.line_items:
+                left = li.quantity - li.refunded_quantity
+                if left:
+                    part = pricing.line_refund(line_pricing(li), left, li.quantity, li.refunded_quantity)
+                    plan.lines.append({"line_item_id": li.line_item_id, "quantity": left, "amount": part.amount,
+                                       "tax": part.tax})
+            if sum(x["amount"] for x in plan.lines) > refundable:  # earlier amount refunds: units carry no price
+                plan.lines = [x | {"amount": 0, "tax": 0} for x in plan.lines]
+            param = "order_id"
+        if plan.amount > refundable:
+            raise FlintError("refund_exceeds_refundable", param=param, amount=plan.amount,
+                             order_id=order.order_id, refundable=refundable)
+        candidates = [pi for pi in reversed(order.payment_intents)
+                      if params.payment_intent_id in (None, pi.payment_intent_id)]
+        if params.payment_intent_id is not None:  # the payment named must be one that collected money
+            lifecycle.PAYMENT_INTENT.require(candidates[0].status, "create_refund", params.payment_intent_id, ctx.can)
+        plan.payment_intent = next((pi for pi in candidates if pi.status == lifecycle.SUCCEEDED
+                                    and pi.amount_captured - pi.amount_refunded >= plan.amount), None)
+        if plan.payment_intent is None:
+            raise FlintError("refund_exceeds_refundable", param=param, amount=plan.amount,
+                             order_id=order.order_id, refundable=max((pi.amount_captured - pi.amount_refunded
+                                                                      for pi in order.payment_intents), default=0))
+        plan.tax = min(plan.tax, plan.amount)
+    except FlintError as exc:
+        plan.error = exc
+    return plan
+
+
+def status_after(order: Order, refunded: int) -> str:
+    if order.status == lifecycle.CLOSED:
+        return lifecycle.CLOSED  # settled orders keep their status; refunds show in settlement_amounts
+    if refunded <= 0:
+        return lifecycle.PAID
+    return lifecycle.REFUNDED if refunded >= order.paid_amount else lifecycle.PARTIALLY_REFUNDED
