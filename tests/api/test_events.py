@@ -22,7 +22,7 @@ from flint_core import idempotency, jobs, queue
 from flint_core.events import EVENT_TYPES
 from flint_core.runtime import utcnow
 from flint_core.store.models import Event
-from tests.api.test_checkout import new_session, submit
+from tests.api.helpers import new_session, submit
 from tests.conftest import WORKED_EXAMPLE, Api, signup, usd
 
 Json = dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any
 
 from flint_core import events, queue
 from flint_core.runtime import Settings
-from tests.api.test_payments import pay
+from tests.api.helpers import pay
 from tests.conftest import WORKED_EXAMPLE, Api
 from tests.webhook_receiver import receiver
 
