@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flint_core.store.db import Database, alembic_config
 from flint_core.store.models import Activity
-from tests.api.test_idempotency import _concurrently
-from tests.api.test_refunds import paid_order
+from tests.api.helpers import concurrently, paid_order
 from tests.conftest import WORKED_EXAMPLE, Api, line, usd
 
 # Fields of the order itself (not references such as refund_id): the value one activity leaves is the
@@ -67,7 +66,7 @@ def updates(api: Api) -> tuple[str, list[tuple[str, str, dict[str, Any], str]], 
 @pytest.mark.parametrize("scenario", [refunds, updates], ids=["refunds", "update_order"])
 def test_20_concurrent_mutations_leave_one_gapless_chain(api: Api, app: Any, scenario: Any) -> None:
     order_id, calls, final = scenario(api)
-    responses = asyncio.run(_concurrently(app, api.key, calls))
+    responses = asyncio.run(concurrently(app, api.key, calls))
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
 
     trail = every_page(api, f"/v1/orders/{order_id}/activities", order_by="created_at", page_size=7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_refunds import paid_order
+from tests.api.helpers import new_order, paid_order, pay
 from tests.conftest import Api, usd
 
 
@@ -117,8 +117,6 @@ def test_limits_are_inherited_and_cannot_be_shed(api: Api, client: Any) -> None:
 
 
 def test_cancel_and_void_previews(api: Api) -> None:
-    from tests.api.test_payments import new_order, pay
-
     order = new_order(api)
     preview = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel/preview", {"reason": "customer asked"})
     assert preview["allowed"] and preview["effects"]["status"] == ["OPEN", "CANCELED"]
@@ -142,8 +140,6 @@ def test_cancel_and_void_previews(api: Api) -> None:
 
 
 def test_permission_errors_are_never_stored_for_replay(api: Api, client: Any) -> None:
-    from tests.api.test_payments import new_order, pay
-
     clerk = limited(api, client, ["orders:write"])
     order = new_order(api)
     pay(api, order["order_id"], capture_method="MANUAL")

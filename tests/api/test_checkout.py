@@ -18,25 +18,12 @@ from flint_core.checkout import jobs as checkout_jobs
 from flint_core.platform import queue
 from flint_core.platform.context import utcnow
 from flint_core.store.models import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent, SimulatedCharge
+from tests.api.helpers import CANCEL, SUCCESS, new_session, submit
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup, usd
-
-SUCCESS = "https://shop.example/thanks"
-CANCEL = "https://shop.example/cart"
 
 
 def run_expiry_jobs(db: Any, now: datetime | None = None) -> int:
     return queue.drain(db, kinds=[checkout_jobs.EXPIRE_CHECKOUT_SESSION], now=now)
-
-
-def new_session(api: Api, body: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    return api.ok("POST", "/v1/checkout_sessions", (body or {"currency": "USD", "line_items": WORKED_EXAMPLE[
-        "line_items"]}) | {"success_url": SUCCESS, "cancel_url": CANCEL} | extra)
-
-
-def submit(client: Any, session: dict[str, Any], card: str, *, email: str = "buyer@example.com",
-           expiry: str = "12 / 34", cvc: str = "123") -> Any:
-    return client.post(session["checkout_session_url"], data={"email": email, "card_number": card,
-                                                              "expiry": expiry, "cvc": cvc}, follow_redirects=False)
 
 
 def message(page: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Api
-from tests.unit.test_docs_facts import INTERNAL
+from tests.internal_files import INTERNAL
 
 
 def test_served_texts_cite_no_internal_file(api: Api, client: Any) -> None:

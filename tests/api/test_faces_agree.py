@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from flint_core.platform import registry, tool_schemas
+from flint_http.app import create_app
 from tests.conftest import Api
 from tests.mcp.helpers import memory_client
 
+OPERATIONS = registry.operations()
 REFERENCE = Path(__file__).resolve().parents[2] / "skill" / "flint" / "references" / "operations.md"
 
 
@@ -58,3 +60,13 @@ def test_money_moving_operations_are_destructive_or_reversible() -> None:
             assert not op.safety.read_only
     assert registry.get("create_refund").safety.destructive  # type: ignore[union-attr]
     assert not registry.get("capture_payment").safety.destructive  # type: ignore[union-attr]
+
+
+def test_every_operation_is_routed(db: Any) -> None:
+    app = create_app(db)
+    routes = {(route.name, route.path, tuple(sorted(route.methods))) for route in app.routes
+              if getattr(route, "methods", None)}
+    for op in OPERATIONS:
+        assert (op.name, op.path, (op.method,)) in routes, op.name
+    assert {op.name for op in OPERATIONS} <= set(app.openapi()["paths"].keys()) | {
+        item["operationId"] for path in app.openapi()["paths"].values() for item in path.values()}

@@ -7,12 +7,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import update
 
 from flint_core.platform.idempotency import LEASE, WINDOW
 from flint_core.store.models import IdempotencyRecord
-from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, usd
+from tests.api.helpers import concurrently
+from tests.conftest import WORKED_EXAMPLE, Api, line, usd
 
 
 def order_count(api: Api) -> int:
@@ -122,18 +122,9 @@ def test_in_flight_is_409_and_a_dead_claim_is_taken_over(api: Api, db: Any) -> N
     assert order_count(api) == before + 1
 
 
-async def _concurrently(app: Any, key: str, calls: list[tuple[str, str, dict[str, Any], str | None]]) -> list[httpx.Response]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL,
-                                 headers={"Authorization": f"Bearer {key}"}) as client:
-        return await asyncio.gather(*[
-            client.request(method, path, json=body, headers={"Idempotency-Key": idem} if idem else {})
-            for method, path, body, idem in calls])
-
-
 def test_20_concurrent_creates_with_one_key_create_one_order(api: Api, app: Any) -> None:
     calls = [("POST", "/v1/orders", WORKED_EXAMPLE, "same-key")] * 20
-    responses = asyncio.run(_concurrently(app, api.key, calls))
+    responses = asyncio.run(concurrently(app, api.key, calls))
     ok = [r for r in responses if r.status_code == 200]
     busy = [r for r in responses if r.status_code == 409]
     assert len(ok) + len(busy) == 20 and ok, [r.text for r in responses]
@@ -148,7 +139,7 @@ def test_20_concurrent_apply_coupon_redeem_exactly_the_limit(api: Api, app: Any)
     api.ok("POST", "/v1/coupons", {"code": "FIVE", "amount_money": usd(100), "max_redemptions": 5})
     orders = [api.ok("POST", "/v1/orders", WORKED_EXAMPLE)["order_id"] for _ in range(20)]
     calls = [("POST", f"/v1/orders/{o}/coupons", {"coupon_code": "FIVE"}, f"apply-{o}") for o in orders]
-    responses = asyncio.run(_concurrently(app, api.key, calls))
+    responses = asyncio.run(concurrently(app, api.key, calls))
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] * 5 + [400] * 15, [r.text for r in responses]
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 400} == {
@@ -164,7 +155,7 @@ def test_concurrent_updates_of_one_order_all_apply(api: Api, app: Any) -> None:
     order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE)
     calls = [("PATCH", f"/v1/orders/{order['order_id']}", {"add_line_items": [line(f"Extra {i}", 100)]}, f"u-{i}")
              for i in range(10)]
-    responses = asyncio.run(_concurrently(app, api.key, calls))
+    responses = asyncio.run(concurrently(app, api.key, calls))
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     assert sorted(r.json()["version"] for r in responses) == list(range(2, 12))
     final = api.ok("GET", f"/v1/orders/{order['order_id']}")

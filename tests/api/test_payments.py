@@ -6,20 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.api.helpers import concurrently, new_order, pay, settlement
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, usd
-
-
-def new_order(api: Api, body: dict[str, Any] = WORKED_EXAMPLE) -> dict[str, Any]:
-    return api.ok("POST", "/v1/orders", body)
-
-
-def pay(api: Api, order_id: str, source: str = "tok_visa", idempotency_key: str | None = None, **extra: Any) -> Any:
-    return api.post(f"/v1/orders/{order_id}/pay", {"payment_source": source, **extra},
-                    idempotency_key=idempotency_key)
-
-
-def settlement(order: dict[str, Any]) -> dict[str, int]:
-    return {k.removesuffix("_money"): v["amount"] for k, v in order["settlement_amounts"].items()}
 
 
 @pytest.mark.parametrize("source", ["tok_visa", "4242424242424242", "4242 4242 4242 4242", "5555555555554444"])
@@ -270,12 +258,11 @@ def test_10_concurrent_pay_order_calls_charge_once(api: Api, app: Any, db: Any, 
     from sqlalchemy import func, select
 
     from flint_core.store.models import SimulatedCharge
-    from tests.api.test_idempotency import _concurrently
 
     order = new_order(api)
     calls = [("POST", f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"}, f"p-{i}")
              for i in range(10)]
-    responses = asyncio.run(_concurrently(app, api.key, calls))
+    responses = asyncio.run(concurrently(app, api.key, calls))
     ok = [r.json() for r in responses if r.status_code == 200]
     assert ok and all(r.status_code in (200, 409) for r in responses), [r.text for r in responses]
     assert {p["payment_intent_id"] for p in ok} == {ok[0]["payment_intent_id"]}  # one payment, resumed or shared

@@ -9,15 +9,8 @@ from typing import Any
 from flint_core.platform import queue
 from flint_core.platform.context import utcnow
 from flint_core.refunds import jobs as refund_jobs
-from tests.api.test_idempotency import _concurrently
-from tests.api.test_payments import new_order, pay, settlement
-from tests.conftest import WORKED_EXAMPLE, Api, line, usd
-
-
-def paid_order(api: Api, body: dict[str, Any] = WORKED_EXAMPLE, source: str = "tok_visa") -> dict[str, Any]:
-    order = new_order(api, body)
-    assert pay(api, order["order_id"], source).json()["status"] == "SUCCEEDED"
-    return api.ok("GET", f"/v1/orders/{order['order_id']}")
+from tests.api.helpers import concurrently, new_order, paid_order, pay, settlement
+from tests.conftest import Api, line, usd
 
 
 def test_worked_example_end_to_end(api: Api) -> None:
@@ -129,7 +122,7 @@ def test_20_concurrent_refunds_never_exceed_what_was_paid(api: Api, app: Any) ->
     order = paid_order(api)  # 13824 paid
     calls = [("POST", "/v1/refunds", {"order_id": order["order_id"], "amount_money": usd(1000)}, f"r-{i}")
              for i in range(20)]
-    responses = asyncio.run(_concurrently(app, api.key, calls))
+    responses = asyncio.run(concurrently(app, api.key, calls))
     ok = [r for r in responses if r.status_code == 200]
     assert len(ok) == 13, [r.text for r in responses]
     assert {r.json()["error"]["code"] for r in responses if r.status_code != 200} == {"refund_exceeds_refundable"}

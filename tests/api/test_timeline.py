@@ -8,7 +8,7 @@ from typing import Any
 from flint_core.platform import outbox as events
 from flint_core.platform import queue
 from flint_core.platform.settings import Settings
-from tests.api.test_payments import pay
+from tests.api.helpers import pay
 from tests.conftest import WORKED_EXAMPLE, Api
 from tests.webhook_receiver import receiver
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.chromium import Browser, executable
-from tests.e2e.test_cli import free_port, start, stop
+from tests.e2e.processes import free_port, start, stop
 
 pytestmark = pytest.mark.skipif(executable() is None, reason="chromium not found: `make test` installs Debian's "
                                 "chromium (apt-get install chromium); install it to run the browser tests")

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,43 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from flint_core.store.db import alembic_config, describe
-
-FLINT = [sys.executable, "-m", "flint_cli.main"]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(url: str, port: int, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """Start `flint serve`, wait until it answers, return the process and what it printed so far."""
-    proc = subprocess.Popen([*FLINT, "serve", "--port", str(port), "--database-url", url, *extra], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=os.environ | {"PYTHONUNBUFFERED": "1"} | (env or {}))
-    out = ""
-    assert proc.stdout is not None
-    while "Serving on" not in out:
-        line = proc.stdout.readline()
-        assert line, f"server exited early: {out}"
-        out += line
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
-            return proc, out
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not answer")
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    proc.wait(timeout=10)
-
+from tests.e2e.processes import FLINT, ROOT, free_port, start, stop
 
 HOSTED_ORDER = {"currency": "USD", "checkout_flow": "HOSTED", "line_items": [
     {"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900, "currency": "USD"}},

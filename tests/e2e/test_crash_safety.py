@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import create_engine, func, select
 
 from flint_core.store.models import SimulatedCharge
-from tests.e2e.test_cli import free_port, start, stop
+from tests.e2e.processes import free_port, start, stop
 
 ORDER = {"currency": "USD", "line_items": [
     {"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900, "currency": "USD"}},

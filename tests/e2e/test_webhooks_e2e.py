@@ -16,7 +16,7 @@ import httpx
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from tests.e2e.test_cli import free_port, start, stop
+from tests.e2e.processes import free_port, start, stop
 from tests.webhook_receiver import receiver
 
 FAILURES_PER_EVENT = 2  # the receiver answers 500 to the first two requests of every webhook-id

@@ -25,6 +25,7 @@ from flint_core.platform import housekeeping, queue
 from flint_core.platform.context import utcnow
 from flint_core.store.db import Database, migrate
 from flint_core.store.models import Job
+from tests.e2e.processes import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 EFFECT, BLOCKING = "test_worker_effect", "test_worker_blocking"
@@ -175,8 +176,6 @@ def test_a_job_of_a_killed_worker_is_done_by_the_other_once(url: str, tmp_path: 
 
 
 def test_serve_runs_the_jobs_unless_told_not_to(url: str, tmp_path: Path) -> None:
-    from tests.e2e.test_cli import free_port, start, stop
-
     db = Database(url)
     env = {"FLINT_JOB_MODULES": "tests.e2e.test_workers"}
     try:

@@ -15,7 +15,7 @@ import pytest
 from flint_core.platform import tool_calls
 from flint_core.store.db import Database, migrate
 from tests.conftest import WORKED_EXAMPLE, Api
-from tests.e2e.test_cli import free_port, start, stop
+from tests.e2e.processes import free_port, start, stop
 from tests.mcp.helpers import (
     MODES,
     ROOT,

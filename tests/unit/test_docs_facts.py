@@ -17,13 +17,13 @@ from flint_core.kernel.errors import CATALOG
 from flint_core.platform import registry, tool_schemas
 from flint_mcp import prompts
 from flint_mcp.server import INSTRUCTIONS
+from tests.internal_files import INTERNAL
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 DOCS = sorted((REPO / "docs").glob("*.md"))
 SKILL_FILES = sorted((REPO / "skill" / "flint").rglob("*.md"))
 SHELL = re.compile(r"^```(?:sh|bash|shell)\n(.*?)^```", re.M | re.S)
-INTERNAL = re.compile(r"\b(?:API|DESIGN|STYLE|COMMERCE)\.md\b", re.I)
 
 # Keys a page sends again with another request on purpose: idempotency.md shows `idempotency_key_reused` with
 # the key of the getting-started order.

@@ -1,0 +1,49 @@
+"""A real `flint serve` process for the end-to-end tests: a free port to give it, starting it and waiting
+until it answers, and stopping it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+FLINT = [sys.executable, "-m", "flint_cli.main"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(url: str, port: int, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start `flint serve`, wait until it answers, return the process and what it printed so far."""
+    proc = subprocess.Popen([*FLINT, "serve", "--port", str(port), "--database-url", url, *extra], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=os.environ | {"PYTHONUNBUFFERED": "1"} | (env or {}))
+    out = ""
+    assert proc.stdout is not None
+    while "Serving on" not in out:
+        line = proc.stdout.readline()
+        assert line, f"server exited early: {out}"
+        out += line
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return proc, out
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("server did not answer")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.wait(timeout=10)
