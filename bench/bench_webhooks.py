@@ -35,14 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from flint_core.platform import outbox as events  # noqa: E402
 from flint_core.platform import queue
 from flint_core.platform.context import system_context
-from flint_core.platform import outbox as events  # noqa: E402
 from flint_core.platform.runtime import invoke  # noqa: E402
 from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
 from flint_core.store.models import Event, Job, WebhookDelivery  # noqa: E402
-from flint_core.webhooks import signing  # noqa: E402
+from flint_core.webhooks import (
+    fanout,
+    signing,  # noqa: E402
+)
 
 BATCH = 500
 
@@ -117,7 +120,7 @@ def setup(db: Database, url: str) -> tuple[str, str, dict[str, Any]]:
 
 def pending_deliveries(db: Database) -> int:
     with db.transaction(write=False) as session:
-        return int(session.scalar(select(func.count()).select_from(Job).where(Job.kind == events.DELIVER_WEBHOOK))
+        return int(session.scalar(select(func.count()).select_from(Job).where(Job.kind == fanout.DELIVER_WEBHOOK))
                    or 0)
 
 

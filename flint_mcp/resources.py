@@ -4,7 +4,7 @@
   ``flint://skill/references/{name}``.
 - ``flint://docs/{slug}``: each ``docs/*.md`` page, read from disk on every request so edited docs are
   served without a restart.
-- ``flint://status-tables``: every state machine of ``lifecycle.MACHINES`` as markdown, rendered from the
+- ``flint://status-tables``: every state machine of ``registry.machines()`` as markdown, rendered from the
   same tables the core enforces, so it cannot drift from behaviour.
 
 Resources are documentation: they need no API key and are the same for every caller.
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flint_core.kernel import lifecycle
+from flint_core.platform import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = ROOT / "docs"
@@ -75,7 +75,7 @@ def status_tables() -> str:
     out = ["# Flint status tables", "",
            "Rendered from `flint_core/lifecycle.py`, the tables the server enforces. An object's "
            "`available_actions` is the operations legal in its status, filtered by the calling key's scopes.", ""]
-    for machine in lifecycle.MACHINES.values():
+    for machine in registry.machines().values():
         out += [f"## {machine.resource}", "", f"Initial status: `{machine.initial}`.", "",
                 "| status | can move to | operations legal in this status |", "|---|---|---|"]
         for status, targets in machine.transitions.items():

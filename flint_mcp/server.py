@@ -25,8 +25,8 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from flint_core.kernel import ids
-from flint_core.platform import registry, tool_calls, tool_schemas
 from flint_core.kernel.errors import FlintError
+from flint_core.platform import registry, tool_calls, tool_schemas
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database

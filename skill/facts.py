@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from flint_core.platform import registry, tool_schemas
 from flint_core.platform.registry import Operation
 
+
 @dataclass(frozen=True)
 class Group:
     name: str  # the domain, op.group

@@ -3,9 +3,9 @@ classification and test cards. Each reads one table of the core; nothing here is
 
 from __future__ import annotations
 
-from flint_core.kernel import errors, lifecycle
-from flint_core.processors import recovery
+from flint_core.kernel import errors
 from flint_core.platform import registry
+from flint_core.processors import recovery
 from flint_core.processors.base import Failure
 from flint_core.processors.cards import TEST_CARDS
 from skill import facts
@@ -56,7 +56,7 @@ def codes(items: list[str]) -> str:
 
 def status_tables() -> list[str]:
     out: list[str] = []
-    for machine in lifecycle.MACHINES.values():
+    for machine in registry.machines().values():
         statuses = machine.statuses
         out += [f"### {machine.resource} (starts `{machine.initial}`)", "",
                 "| status | can become | legal actions in this status |", "|---|---|---|"]

@@ -18,6 +18,7 @@ from flint_core.accounts.inputs import (
     RollApiKeyInput,
     WhoamiInput,
 )
+from flint_core.accounts.lifecycle import API_KEY
 from flint_core.accounts.service import (
     KEPT_HISTORY,
     create_sandbox_row,
@@ -38,7 +39,6 @@ from flint_core.accounts.views import (
     merchant_out,
     sandbox_out,
 )
-from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError
 from flint_core.platform import auth
 from flint_core.platform.context import Context
@@ -124,7 +124,7 @@ def roll_api_key(ctx: Context, params: RollApiKeyInput) -> ApiKeyOut:
     `grace_period_seconds`. Returns the NEW key with its secret (shown once)."""
     old = fetch(ctx, ApiKey, params.api_key_id, resource="api_key", lock=True)
     manageable(ctx, old)
-    lifecycle.API_KEY.require(key_status(old, ctx.now), "roll_api_key", old.api_key_id, ctx.can)
+    API_KEY.require(key_status(old, ctx.now), "roll_api_key", old.api_key_id, ctx.can)
     new, secret = auth.issue_key(ctx.session, merchant_id=old.merchant_id, env_id=old.env_id, kind=old.kind,
                                  scopes=old.scopes, now=ctx.now, name=old.name, expires_at=old.expires_at,
                                  limits=old.limits,
@@ -146,7 +146,7 @@ def revoke_api_key(ctx: Context, params: RevokeApiKeyInput) -> ApiKeyOut:
     roll_api_key instead to replace a key without downtime."""
     key = fetch(ctx, ApiKey, params.api_key_id, resource="api_key", lock=True)
     manageable(ctx, key)
-    lifecycle.API_KEY.require(key_status(key, ctx.now), "revoke_api_key", key.api_key_id, ctx.can)
+    API_KEY.require(key_status(key, ctx.now), "revoke_api_key", key.api_key_id, ctx.can)
     before = key_status(key, ctx.now)
     key.revoked_at = ctx.now
     ctx.record("api_key", key.api_key_id, "API_KEY_REVOKED", {"status": [before, "REVOKED"]})

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from flint_core.kernel import lifecycle
+from flint_core.accounts.lifecycle import API_KEY
 from flint_core.platform.context import Context
 from flint_core.platform.schema import Output
 from flint_core.store.models import ApiKey, Merchant, Sandbox
@@ -62,7 +62,7 @@ def api_key_out(ctx: Context, key: ApiKey, secret: str | None = None) -> ApiKeyO
                      sandbox_id=None if key.mode == "live" else key.env_id, name=key.name, scopes=key.scopes,
                      status=status, redacted_secret=key.redacted, secret=secret, expires_at=key.expires_at,
                      revoked_at=key.revoked_at, rolled_to=key.rolled_to, limits=key.limits or {},
-                     available_actions=lifecycle.API_KEY.actions_for(status, ctx.can), created_at=key.created_at)
+                     available_actions=API_KEY.actions_for(status, ctx.can), created_at=key.created_at)
 
 
 class SandboxOut(Output):

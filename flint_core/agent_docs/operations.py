@@ -9,8 +9,8 @@ from pydantic import Field
 
 from flint_core.agent_docs import docs_index
 from flint_core.kernel.errors import CATALOG, not_found
-from flint_core.platform.registry import READ_ONLY, operation
 from flint_core.platform.context import Context
+from flint_core.platform.registry import READ_ONLY, operation
 from flint_core.platform.schema import Input, Output
 
 MAX_SEARCH_RESULTS = 20

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flint_core.checkout.lifecycle import CheckoutSessionStatus
 from flint_core.checkout.service import record_status
-from flint_core.kernel import lifecycle
 from flint_core.orders import flows
 from flint_core.platform import queue
 from flint_core.platform.context import Context, system_context, utcnow
@@ -30,7 +30,7 @@ def end_open_sessions(ctx: Context, order: Order) -> None:
     """An order that left OPEN (paid here or elsewhere, authorized, canceled) ends its OPEN checkout
     sessions: their jobs become due now, in the transaction that moved the order."""
     open_sessions = ctx.session.scalars(select(CheckoutSession.checkout_session_id).where(
-        CheckoutSession.order_id == order.order_id, CheckoutSession.status == lifecycle.OPEN)).all()
+        CheckoutSession.order_id == order.order_id, CheckoutSession.status == CheckoutSessionStatus.OPEN)).all()
     for checkout_session_id in open_sessions:
         schedule_session_expiry(ctx.session, checkout_session_id, utcnow(), advance=True)
 
@@ -50,12 +50,12 @@ def expire_checkout_session(claim: queue.Claim) -> None:
         order = None if cs is None else session.scalar(  # the order first, as payments lock it
             select(Order).where(Order.order_id == cs.order_id).with_for_update())
         cs = session.get(CheckoutSession, session_id, with_for_update=True, populate_existing=True)
-        if cs is None or order is None or cs.status != lifecycle.OPEN:
+        if cs is None or order is None or cs.status != CheckoutSessionStatus.OPEN:
             claim.finish(session)
             return
         ctx = system_context(session, cs.merchant_id, cs.env_id, operation="expire_checkout_session",
                              settings=claim.settings, now=now, db=db)
-        if record_status(ctx, cs, order) != lifecycle.OPEN:
+        if record_status(ctx, cs, order) != CheckoutSessionStatus.OPEN:
             claim.finish(session)
         elif now < cs.expires_at:
             claim.retry_at(session, cs.expires_at, reset_attempts=True)

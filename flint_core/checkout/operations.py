@@ -20,14 +20,16 @@ from flint_core.checkout.inputs import (
     CreateCheckoutSessionInput,
 )
 from flint_core.checkout.jobs import schedule_session_expiry
+from flint_core.checkout.lifecycle import CHECKOUT_SESSION
 from flint_core.checkout.service import record_status
 from flint_core.checkout.views import CheckoutSessionOut, session_out
-from flint_core.kernel import ids, lifecycle
+from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import flows
 from flint_core.orders.build import build_order
 from flint_core.orders.events import as_json, order_event
 from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput
+from flint_core.orders.lifecycle import ORDER
 from flint_core.orders.service import in_flight, require_no_payment_in_flight
 from flint_core.orders.views import audit_snapshot, checkout_url, diff
 from flint_core.payments.operations import CaptureMethod
@@ -46,12 +48,12 @@ def open_session(ctx: Context, order: Order, *, success_url: str | None, cancel_
     Without a success_url the buyer lands back on the page, which then shows the payment received."""
     if not ctx.can("create_checkout_session"):
         raise FlintError("missing_scope", scope="checkout:write", operation="create_checkout_session")
-    lifecycle.ORDER.require(order.status, "create_checkout_session", order.order_id, ctx.can)
+    ORDER.require(order.status, "create_checkout_session", order.order_id, ctx.can)
     require_no_payment_in_flight(order)
     session_id = ids.new_id("checkout_session")
     cs = CheckoutSession(
         checkout_session_id=session_id, merchant_id=order.merchant_id, env_id=order.env_id, created_at=ctx.now,
-        updated_at=ctx.now, order_id=order.order_id, status=lifecycle.CHECKOUT_SESSION.initial,
+        updated_at=ctx.now, order_id=order.order_id, status=CHECKOUT_SESSION.initial,
         success_url=success_url or checkout_url(session_id), cancel_url=cancel_url, capture_method=capture_method,
         expires_at=ctx.now + timedelta(seconds=expires_in_seconds), payment_intent_id=None,
         metadata_=metadata or {})
@@ -116,7 +118,7 @@ def expire_checkout_session(ctx: Context, params: CheckoutSessionInput) -> Check
                          populate_existing=True)
     assert order is not None and cs is not None
     status = record_status(ctx, cs, order)
-    lifecycle.CHECKOUT_SESSION.require(status, "expire_checkout_session", cs.checkout_session_id, ctx.can)
+    CHECKOUT_SESSION.require(status, "expire_checkout_session", cs.checkout_session_id, ctx.can)
     pending = in_flight(order)
     if pending is not None and pending.payment_intent_id == cs.payment_intent_id:
         require_no_payment_in_flight(order)

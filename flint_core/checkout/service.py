@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.checkout.status import current_status
 from flint_core.checkout.views import session_out
-from flint_core.kernel import lifecycle
 from flint_core.orders.events import as_json, child_event, order_json, stored_session_view
 from flint_core.platform.context import Context
 from flint_core.store.models import CheckoutSession, Order
 
-ACTIVITY = {lifecycle.COMPLETE: "CHECKOUT_SESSION_COMPLETED", lifecycle.EXPIRED: "CHECKOUT_SESSION_EXPIRED",
-            lifecycle.CANCELED: "CHECKOUT_SESSION_CANCELED"}
+ACTIVITY = {CheckoutSessionStatus.COMPLETE: "CHECKOUT_SESSION_COMPLETED", CheckoutSessionStatus.EXPIRED: "CHECKOUT_SESSION_EXPIRED",
+            CheckoutSessionStatus.CANCELED: "CHECKOUT_SESSION_CANCELED"}
 
 
-EVENT_NAMES = {lifecycle.COMPLETE: "completed", lifecycle.EXPIRED: "expired", lifecycle.CANCELED: "canceled"}
+EVENT_NAMES = {CheckoutSessionStatus.COMPLETE: "completed", CheckoutSessionStatus.EXPIRED: "expired", CheckoutSessionStatus.CANCELED: "canceled"}
 
 
 def record_status(ctx: Context, cs: CheckoutSession, order: Order, shown: dict[str, Any] | None = None) -> str:
@@ -25,7 +25,7 @@ def record_status(ctx: Context, cs: CheckoutSession, order: Order, shown: dict[s
     it is now, with its stored status), for the event's previous_attributes."""
     status = current_status(ctx.session, cs, order, ctx.now)
     if status != cs.status:
-        lifecycle.CHECKOUT_SESSION.check_transition(cs.status, status)
+        CHECKOUT_SESSION.check_transition(cs.status, status)
         before = shown or stored_session_view(ctx, as_json(session_out(ctx, cs, order)), cs)
         ctx.record("order", cs.order_id, ACTIVITY[status], {
             "checkout_session_id": [None, cs.checkout_session_id], "checkout_session.status": [cs.status, status]})

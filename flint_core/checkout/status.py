@@ -7,22 +7,24 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flint_core.kernel import lifecycle
+from flint_core.checkout.lifecycle import CheckoutSessionStatus
+from flint_core.orders.lifecycle import OrderStatus
+from flint_core.payments.lifecycle import IN_FLIGHT, PaymentStatus
 from flint_core.store.models import CheckoutSession, Order, PaymentIntent
 
-PAID_HERE = frozenset({lifecycle.SUCCEEDED, lifecycle.REQUIRES_CAPTURE})  # the session's payment collected
+PAID_HERE = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.REQUIRES_CAPTURE})  # the session's payment collected
 
 
 def current_status(session: Session, cs: CheckoutSession, order: Order, now: datetime) -> str:
     """The session's status now, whether or not it has been written down yet."""
-    if cs.status != lifecycle.OPEN:
+    if cs.status != CheckoutSessionStatus.OPEN:
         return cs.status
     own = session.get(PaymentIntent, cs.payment_intent_id) if cs.payment_intent_id else None
-    if order.status == lifecycle.CANCELED:
-        return lifecycle.CANCELED
-    if order.status != lifecycle.OPEN:  # collected: by this page, or by someone else
-        return lifecycle.COMPLETE if own is not None and own.status in PAID_HERE else lifecycle.CANCELED
+    if order.status == OrderStatus.CANCELED:
+        return CheckoutSessionStatus.CANCELED
+    if order.status != OrderStatus.OPEN:  # collected: by this page, or by someone else
+        return CheckoutSessionStatus.COMPLETE if own is not None and own.status in PAID_HERE else CheckoutSessionStatus.CANCELED
     # a buyer in the middle of 3D Secure keeps the page until that payment ends (confirm or void)
-    if now >= cs.expires_at and not (own is not None and own.status in lifecycle.IN_FLIGHT):
-        return lifecycle.EXPIRED
-    return lifecycle.OPEN
+    if now >= cs.expires_at and not (own is not None and own.status in IN_FLIGHT):
+        return CheckoutSessionStatus.EXPIRED
+    return CheckoutSessionStatus.OPEN

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.checkout.status import current_status
-from flint_core.kernel import lifecycle
 from flint_core.orders import pricing
 from flint_core.orders.views import checkout_url
 from flint_core.platform.context import Context
@@ -49,10 +49,10 @@ def session_out(ctx: Context, cs: CheckoutSession, order: Order) -> CheckoutSess
     url = ctx.settings.absolute_url  # a path on this server (the default success_url) is handed out absolute
     return CheckoutSessionOut(
         checkout_session_id=cs.checkout_session_id, order_id=cs.order_id, status=status,
-        checkout_session_url=url(checkout_url(cs.checkout_session_id)) if status == lifecycle.OPEN else None,
+        checkout_session_url=url(checkout_url(cs.checkout_session_id)) if status == CheckoutSessionStatus.OPEN else None,
         success_url=url(cs.success_url), cancel_url=url(cs.cancel_url) if cs.cancel_url else None,
         capture_method=cs.capture_method,
         amount_due_money=MoneyOut.of(outstanding, order.currency), order_status=order.status,
         payment_intent_id=cs.payment_intent_id, expires_at=cs.expires_at,
-        available_actions=lifecycle.CHECKOUT_SESSION.actions_for(status, ctx.can), created_at=cs.created_at,
+        available_actions=CHECKOUT_SESSION.actions_for(status, ctx.can), created_at=cs.created_at,
         updated_at=cs.updated_at, metadata=cs.metadata_)

@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError, not_found
-from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.pagination import Page, paginate
-from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import fetch, scoped
+from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.schema import (
+    WS,
     Bool,
     Input,
     ListInput,
@@ -31,7 +32,6 @@ from flint_core.platform.schema import (
     MoneyOut,
     Output,
     Percentage,
-    WS,
     Timestamp,
     exactly_one,
     given,

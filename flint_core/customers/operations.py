@@ -9,10 +9,10 @@ from pydantic import Field
 from sqlalchemy import func
 
 from flint_core.kernel import ids
-from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.pagination import Page, paginate
-from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import fetch, scoped
+from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.schema import Input, ListInput, Metadata, Output
 from flint_core.store.models import Customer
 

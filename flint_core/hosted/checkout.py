@@ -16,16 +16,17 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flint_core.checkout.lifecycle import CheckoutSessionStatus
 from flint_core.checkout.service import record_status
 from flint_core.checkout.status import current_status
 from flint_core.checkout.views import session_out
-from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError
 from flint_core.kernel.money import Money
 from flint_core.kernel.text import has_control_character
 from flint_core.orders.events import as_json
 from flint_core.orders.service import in_flight
 from flint_core.orders.views import checkout_url
+from flint_core.payments.lifecycle import PaymentStatus
 from flint_core.payments.views import PaymentIntentOut
 from flint_core.platform.context import Context, system_context, utcnow
 from flint_core.platform.runtime import run_as_system
@@ -171,8 +172,8 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
                        for li in order.line_items],
                 amounts=amounts, total=fmt(order.total_amount), amount_due=fmt(max(due, 0)),
                 buyer_email=order.buyer_email, cancel_url=cs.cancel_url, expires_at=cs.expires_at)
-    if status == lifecycle.COMPLETE:
-        held = own is not None and own.status == lifecycle.REQUIRES_CAPTURE
+    if status == CheckoutSessionStatus.COMPLETE:
+        held = own is not None and own.status == PaymentStatus.REQUIRES_CAPTURE
         receipt = {"amount": fmt(own.amount if own else order.total_amount), "order_id": order.order_id,
                    "state": "authorized" if held else "received"}
         method = own.payment_method if own is not None else {}
@@ -180,14 +181,14 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
             receipt["card"] = f"{(method.get('brand') or 'card').title()} ending in {method['last4']}"
         success = success_redirect(cs)
         return CheckoutPage(**page, receipt=receipt, continue_url=success, redirect=success if submitted else None)
-    if status != lifecycle.OPEN:
+    if status != CheckoutSessionStatus.OPEN:
         return CheckoutPage(**page)
     pending = in_flight(order)
     if pending is not None and (own is None or pending.payment_intent_id != own.payment_intent_id):
         return CheckoutPage(**page, pending="busy", outcome="busy" if submitted else "shown",
                             message="A payment for this order is already in progress. Refresh this page in a "
                                     "moment to see how it ended.")
-    if own is not None and own.status == lifecycle.REQUIRES_ACTION:
+    if own is not None and own.status == PaymentStatus.REQUIRES_ACTION:
         url = _authenticate_url(cs, own)
         message = ("Your bank needs you to confirm this payment before it goes through." if not submitted else
                    "Your bank has not confirmed this payment yet." if error is None else
@@ -195,7 +196,7 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
                    "charged twice.")
         return CheckoutPage(**page, pending="authenticate", authenticate_url=url, message=message,
                             redirect=url if authenticate_now else None)
-    retry = "retry" if own is not None and own.status == lifecycle.PROCESSING else None
+    retry = "retry" if own is not None and own.status == PaymentStatus.PROCESSING else None
     if error is not None:
         unavailable = error.spec.type == "processor_error"
         return CheckoutPage(**page, pending=retry, outcome="unavailable" if unavailable else "invalid",
@@ -205,7 +206,7 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
     if retry:
         return CheckoutPage(**page, pending=retry, message="Your last payment attempt did not finish. Press Pay "
                                                            "again to complete it: you will not be charged twice.")
-    if payment is not None and payment.status == lifecycle.FAILED and payment.failure:
+    if payment is not None and payment.status == PaymentStatus.FAILED and payment.failure:
         return CheckoutPage(**page, outcome="declined", message=_decline_message(payment.failure))
     return CheckoutPage(**page)
 
@@ -240,7 +241,7 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
             payment_source = pending.payment_method["token"]  # resume it, with its own card
         elif pending is None:
             problem = check_form(payment_source, buyer_email, expiry, cvc, ctx.now)
-        if status != lifecycle.OPEN or problem is not None or (
+        if status != CheckoutSessionStatus.OPEN or problem is not None or (
                 pending is not None and pending.payment_intent_id != cs.payment_intent_id):
             session.commit()
             return _page(session, cs, order, ctx.now, status=status, submitted=True, problem=problem)
@@ -274,7 +275,7 @@ def return_from_authentication(db: Database, checkout_session_id: str, *, settin
                              request_id=request_id)
         own = session.get(PaymentIntent, cs.payment_intent_id) if cs.payment_intent_id else None
         payment = error = shown = None
-        if cs.status == lifecycle.OPEN and own is not None and own.status == lifecycle.REQUIRES_ACTION:
+        if cs.status == CheckoutSessionStatus.OPEN and own is not None and own.status == PaymentStatus.REQUIRES_ACTION:
             shown = as_json(session_out(ctx, cs, order))
             payment, error = _pay(ctx, {"payment_intent_id": own.payment_intent_id})
             found = _lock(session, checkout_session_id)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flint_core.coupons import operations as coupon_ops
-from flint_core.kernel import ids, lifecycle
+from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders.inputs import MAX_LINE_ITEMS, CreateOrderInput, LineItemIn, ServiceChargeIn, TipIn
+from flint_core.orders.lifecycle import ORDER
 from flint_core.orders.repricing import reprice
 from flint_core.platform import limits
 from flint_core.platform.context import Context
@@ -84,7 +85,7 @@ def build_order(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Ord
     if params.customer_id is not None:
         fetch(ctx, Customer, params.customer_id, resource="customer")
     order = Order(order_id=ids.new_id("order"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
-                  status=lifecycle.ORDER.initial, currency=currency, customer_id=params.customer_id,
+                  status=ORDER.initial, currency=currency, customer_id=params.customer_id,
                   buyer_email=params.buyer_email,
                   tax_address=params.tax_address.model_dump() if params.tax_address else None,
                   tip=None, metadata_=params.metadata, version=1, created_at=ctx.now, updated_at=ctx.now,

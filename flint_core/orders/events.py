@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from flint_core.kernel import lifecycle
+from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.orders.views import OrderOut, checkout_url, order_out
 from flint_core.platform import outbox as events
 from flint_core.platform.context import Context
@@ -66,6 +66,6 @@ def stored_session_view(ctx: Context, view: Json, cs: CheckoutSession) -> Json:
     """A checkout session's rendering as it was while its stored status still held. Reads derive the new
     status before it is written down, so a rendering taken just before the write already shows it.
     Call it before changing anything on ``cs``."""
-    url = ctx.settings.absolute_url(checkout_url(cs.checkout_session_id)) if cs.status == lifecycle.OPEN else None
+    url = ctx.settings.absolute_url(checkout_url(cs.checkout_session_id)) if cs.status == CheckoutSessionStatus.OPEN else None
     return view | {"status": cs.status, "checkout_session_url": url,
-                   "available_actions": lifecycle.CHECKOUT_SESSION.actions_for(cs.status, ctx.can)}
+                   "available_actions": CHECKOUT_SESSION.actions_for(cs.status, ctx.can)}

@@ -10,7 +10,6 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core.coupons.operations import CouponCode
-from flint_core.kernel import lifecycle
 from flint_core.platform.schema import (
     NOT_BLANK_PATTERN,
     WS,
@@ -32,16 +31,6 @@ from flint_core.tax.operations import CountryCode, PostalPrefix, Region, TaxCate
 MAX_LINE_ITEMS = 500
 Text = Annotated[stripped_str(min_length=1, max_length=500),
                  Field(json_schema_extra=openapi_only(pattern=NOT_BLANK_PATTERN))]
-
-
-class OrderStatus(enum.Enum):
-    OPEN = lifecycle.OPEN
-    AUTHORIZED = lifecycle.AUTHORIZED
-    PAID = lifecycle.PAID
-    PARTIALLY_REFUNDED = lifecycle.PARTIALLY_REFUNDED
-    REFUNDED = lifecycle.REFUNDED
-    CLOSED = lifecycle.CLOSED
-    CANCELED = lifecycle.CANCELED
 
 
 class TaxAddressIn(Input):

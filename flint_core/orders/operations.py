@@ -8,20 +8,12 @@ from pydantic import Field, StrictInt
 from sqlalchemy.orm import selectinload
 
 from flint_core.coupons import operations as coupon_ops
-from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.orders import flows
 from flint_core.orders.build import add_coupon, build_order, check_line_count, new_line, new_service_charges, tip_of
 from flint_core.orders.events import order_event, order_json
-from flint_core.orders.inputs import (
-    CheckoutFlow,
-    CreateOrderInput,
-    LineItemIn,
-    OrderStatus,
-    ServiceChargeIn,
-    TaxAddressIn,
-    TipIn,
-)
+from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput, LineItemIn, ServiceChargeIn, TaxAddressIn, TipIn
+from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.repricing import reprice
 from flint_core.orders.service import require_no_payment_in_flight
 from flint_core.orders.transitions import move_order
@@ -119,7 +111,7 @@ def _mutate(ctx: Context, order: Order, activity: str, before: tuple[dict[str, A
 def _open_order(ctx: Context, order_id: str, action: str) -> Order:
     """The order, locked, in a status that allows ``action`` and with no payment in flight."""
     order = fetch(ctx, Order, order_id, resource="order", lock=True)
-    lifecycle.ORDER.require(order.status, action, order.order_id, legal(ctx, order))
+    ORDER.require(order.status, action, order.order_id, legal(ctx, order))
     require_no_payment_in_flight(order)
     return order
 
@@ -248,7 +240,7 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
     if params.preview_id is not None:
         previews.confirm(ctx, params.preview_id, "cancel_order", previews.fingerprint("cancel_order", params),
                          order.order_id, order.version)
-    if order.status == lifecycle.AUTHORIZED:  # release the hold at the processor first
+    if order.status == OrderStatus.AUTHORIZED:  # release the hold at the processor first
         if ctx.principal is not None and not ctx.principal.has_scope("payments:write"):
             raise FlintError("missing_scope", scope="payments:write", operation="cancel_order (it voids a hold)")
         for release in flows.HOLD_RELEASERS:
@@ -256,7 +248,7 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
     shown = order_json(ctx, order)
     for coupon in order.coupons:
         coupon_ops.release(ctx, coupon.coupon_id)
-    move_order(ctx, order, lifecycle.CANCELED, "ORDER_CANCELED", {"reason": [None, params.reason]} if params.reason else {})
+    move_order(ctx, order, OrderStatus.CANCELED, "ORDER_CANCELED", {"reason": [None, params.reason]} if params.reason else {})
     return order_event(ctx, "order.canceled", order, shown)
 
 
@@ -271,7 +263,7 @@ def close_order(ctx: Context, params: CloseOrderInput) -> OrderOut:
     refunds are still allowed. Cannot be undone."""
     order = _open_order(ctx, params.order_id, "close_order")
     shown = order_json(ctx, order)
-    move_order(ctx, order, lifecycle.CLOSED, "ORDER_CLOSED", {})
+    move_order(ctx, order, OrderStatus.CLOSED, "ORDER_CLOSED", {})
     return order_event(ctx, "order.closed", order, shown)
 
 
@@ -290,11 +282,11 @@ def preview_cancel_order(ctx: Context, params: PreviewCancelInput) -> previews.A
     order = fetch(ctx, Order, params.order_id, resource="order")
     error = None
     try:
-        lifecycle.ORDER.require(order.status, "cancel_order", order.order_id, ctx.can)
+        ORDER.require(order.status, "cancel_order", order.order_id, ctx.can)
         require_no_payment_in_flight(order)
     except FlintError as exc:
         error = exc
-    effects: dict[str, list[Any]] = {"status": [order.status, lifecycle.CANCELED],
+    effects: dict[str, list[Any]] = {"status": [order.status, OrderStatus.CANCELED],
                                      "coupons_released": [[c.code for c in order.coupons], []]}
     if order.authorized_amount:
         effects["authorized_money.amount"] = [order.authorized_amount, 0]

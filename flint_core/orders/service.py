@@ -3,15 +3,15 @@ statuses of a page of orders."""
 
 from __future__ import annotations
 
-from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError
+from flint_core.payments.lifecycle import IN_FLIGHT
 from flint_core.platform.context import Context
 from flint_core.platform.queries import scoped
 from flint_core.store.models import Order, PaymentIntent
 
 
 def in_flight(order: Order) -> PaymentIntent | None:
-    return next((pi for pi in order.payment_intents if pi.status in lifecycle.IN_FLIGHT), None)
+    return next((pi for pi in order.payment_intents if pi.status in IN_FLIGHT), None)
 
 
 def require_no_payment_in_flight(order: Order) -> None:

@@ -9,8 +9,10 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlalchemy import select
 
-from flint_core.kernel import lifecycle
+from flint_core.checkout.lifecycle import CheckoutSessionStatus
 from flint_core.orders import pricing
+from flint_core.orders.lifecycle import ORDER, OrderStatus
+from flint_core.payments.lifecycle import IN_FLIGHT, PaymentStatus
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
 from flint_core.store.models import CheckoutSession, Order
@@ -129,12 +131,12 @@ def checkout_url(checkout_session_id: str) -> str:
 
 def _open_checkout_url(ctx: Context, order: Order) -> str | None:
     """The newest session that can still take this order's payment (not past its expiry)."""
-    if order.status != lifecycle.OPEN:
+    if order.status != OrderStatus.OPEN:
         return None
     session_id = ctx.session.scalar(
         select(CheckoutSession.checkout_session_id)
         .where(CheckoutSession.merchant_id == order.merchant_id, CheckoutSession.env_id == order.env_id,
-               CheckoutSession.order_id == order.order_id, CheckoutSession.status == lifecycle.OPEN,
+               CheckoutSession.order_id == order.order_id, CheckoutSession.status == CheckoutSessionStatus.OPEN,
                CheckoutSession.expires_at > ctx.now)
         .order_by(CheckoutSession.checkout_session_id.desc()).limit(1))
     return None if session_id is None else ctx.settings.absolute_url(checkout_url(session_id))
@@ -148,9 +150,9 @@ NEED_REFUNDABLE = frozenset({"preview_refund", "create_refund"})
 def legal(ctx: Context, order: Order) -> Callable[[str], bool]:
     """Beyond the status table: nothing edits an order with a payment in flight, refunds need money
     left to refund, and canceling an AUTHORIZED order voids its hold, which needs payments:write."""
-    in_flight = any(pi.status in lifecycle.IN_FLIGHT for pi in order.payment_intents)
+    in_flight = any(pi.status in IN_FLIGHT for pi in order.payment_intents)
     refundable = order.paid_amount - order.refunded_amount > 0
-    voids = order.status == lifecycle.AUTHORIZED and not (
+    voids = order.status == OrderStatus.AUTHORIZED and not (
         ctx.principal is None or ctx.principal.has_scope("payments:write"))
     return lambda action: ctx.can(action) and not (in_flight and action in BLOCKED_IN_FLIGHT) and not (
         action in NEED_REFUNDABLE and not refundable) and not (voids and action == "cancel_order")
@@ -160,9 +162,9 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
     def m(amount: int) -> MoneyOut:
         return MoneyOut.of(amount, order.currency)
 
-    paid = order.status not in (lifecycle.OPEN, lifecycle.AUTHORIZED, lifecycle.CANCELED)
+    paid = order.status not in (OrderStatus.OPEN, OrderStatus.AUTHORIZED, OrderStatus.CANCELED)
     latest = None if preview or not order.payment_intents else order.payment_intents[-1]
-    failure = latest.failure if latest is not None and latest.status == lifecycle.FAILED else None
+    failure = latest.failure if latest is not None and latest.status == PaymentStatus.FAILED else None
     settlement = pricing.settle(order.total_amount, order.authorized_amount, order.paid_amount,
                                 order.refunded_amount)
     tip = order.tip
@@ -204,7 +206,7 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
         refund_ids=[] if preview else [r.refund_id for r in order.refunds],
         checkout_session_url=None if preview else _open_checkout_url(ctx, order),
         last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
-        available_actions=[] if preview else lifecycle.ORDER.actions_for(order.status, legal(ctx, order)),
+        available_actions=[] if preview else ORDER.actions_for(order.status, legal(ctx, order)),
         version=order.version, created_at=None if preview else order.created_at,
         updated_at=None if preview else order.updated_at, metadata=order.metadata_)
 

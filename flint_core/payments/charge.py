@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flint_core.kernel import lifecycle
 from flint_core.orders.events import as_json, child_event, emit_order, order_json
+from flint_core.orders.lifecycle import OrderStatus
 from flint_core.orders.transitions import move_order
+from flint_core.payments.lifecycle import PAYMENT_INTENT, PaymentStatus
 from flint_core.payments.views import payment_intent_out
 from flint_core.platform.context import Context
 from flint_core.processors.base import ChargeResult, ChargeStatus
@@ -41,20 +42,20 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
     if new == pi.status:
         return
     before = pi.status
-    lifecycle.PAYMENT_INTENT.check_transition(before, new)
+    PAYMENT_INTENT.check_transition(before, new)
     pi.status = new
     pi.next_action = None  # set again below only while the customer must still act
     ids = {"payment_intent_id": [None, pi.payment_intent_id]}
     if new == ChargeStatus.SUCCEEDED.value:
         pi.amount_captured = result.amount_captured
-        if before == lifecycle.REQUIRES_CAPTURE:
+        if before == PaymentStatus.REQUIRES_CAPTURE:
             order.authorized_amount -= pi.amount
         order.paid_amount += result.amount_captured
-        move_order(ctx, order, lifecycle.PAID, "PAYMENT_CAPTURED",
+        move_order(ctx, order, OrderStatus.PAID, "PAYMENT_CAPTURED",
                     ids | {"paid_money.amount": [order.paid_amount - result.amount_captured, order.paid_amount]})
     elif new == ChargeStatus.REQUIRES_CAPTURE.value:
         order.authorized_amount += pi.amount
-        move_order(ctx, order, lifecycle.AUTHORIZED, "PAYMENT_AUTHORIZED",
+        move_order(ctx, order, OrderStatus.AUTHORIZED, "PAYMENT_AUTHORIZED",
                     ids | {"authorized_money.amount": [order.authorized_amount - pi.amount, order.authorized_amount]})
     elif new == ChargeStatus.REQUIRES_ACTION.value:
         pi.next_action = {"type": "redirect_to_url", "url": result.next_action_url}
@@ -64,29 +65,29 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
         ctx.record("order", order.order_id, "PAYMENT_FAILED", ids | {"failure": [None, failure]})
     elif new == ChargeStatus.CANCELED.value:
         pi.next_action = None
-        if before == lifecycle.REQUIRES_CAPTURE:
+        if before == PaymentStatus.REQUIRES_CAPTURE:
             order.authorized_amount -= pi.amount
-        status = lifecycle.OPEN if order.status == lifecycle.AUTHORIZED else order.status
+        status = OrderStatus.OPEN if order.status == OrderStatus.AUTHORIZED else order.status
         move_order(ctx, order, status, "PAYMENT_VOIDED", ids)
     assert shown is not None
     _announce(ctx, pi, order, before, *shown)
 
 
 # payment status -> its event; and the order event when the order's status moved with it
-_PAYMENT_EVENTS = {lifecycle.REQUIRES_ACTION: "payment.requires_action", lifecycle.REQUIRES_CAPTURE:
-                   "payment.authorized", lifecycle.FAILED: "payment.failed", lifecycle.CANCELED: "payment.voided"}
+_PAYMENT_EVENTS = {PaymentStatus.REQUIRES_ACTION: "payment.requires_action", PaymentStatus.REQUIRES_CAPTURE:
+                   "payment.authorized", PaymentStatus.FAILED: "payment.failed", PaymentStatus.CANCELED: "payment.voided"}
 
 
-_ORDER_EVENTS = {lifecycle.PAID: "order.paid", lifecycle.AUTHORIZED: "order.authorized",
-                 lifecycle.OPEN: "order.updated"}
+_ORDER_EVENTS = {OrderStatus.PAID: "order.paid", OrderStatus.AUTHORIZED: "order.authorized",
+                 OrderStatus.OPEN: "order.updated"}
 
 
 def _announce(ctx: Context, pi: PaymentIntent, order: Order, before: str, pi_before: dict[str, Any],
               order_before: dict[str, Any]) -> None:
     """The events of one payment status change, in its transaction: the payment's (with its order),
     then the order's if its status moved."""
-    if pi.status == lifecycle.SUCCEEDED:
-        kind = "payment.captured" if before == lifecycle.REQUIRES_CAPTURE else "payment.succeeded"
+    if pi.status == PaymentStatus.SUCCEEDED:
+        kind = "payment.captured" if before == PaymentStatus.REQUIRES_CAPTURE else "payment.succeeded"
     else:
         kind = _PAYMENT_EVENTS[pi.status]
     order_now = order_json(ctx, order)

@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from flint_core.kernel import ids, lifecycle
+from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import flows
+from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.service import in_flight, lock_order, order_statuses
 from flint_core.payments.charge import apply_charge, lock
+from flint_core.payments.lifecycle import IN_FLIGHT, PAYMENT_INTENT, PaymentStatus
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
 from flint_core.platform import limits, previews
 from flint_core.platform.context import Context
@@ -139,21 +141,21 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
     mine = next((pi for pi in order.payment_intents
                  if ctx.idempotency_key and pi.idempotency_key == ctx.idempotency_key), None)
-    if mine is not None and mine.status not in lifecycle.IN_FLIGHT:  # this key's payment already ended
+    if mine is not None and mine.status not in IN_FLIGHT:  # this key's payment already ended
         return payment_intent_out(ctx, mine, order.status)
     pending = in_flight(order)
     if pending is not None:  # resume the payment in flight; never start a second one
-        if pending.status == lifecycle.PROCESSING:
+        if pending.status == PaymentStatus.PROCESSING:
             return _authorize(ctx, pending)
         return payment_intent_out(ctx, pending, order.status)
-    lifecycle.ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
+    ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
     limits.check_currency(ctx, order.currency, "order_id")
     assert params.payment_source is not None  # _one_source
     source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
     amount = order.total_amount - order.paid_amount - order.authorized_amount
     pi = PaymentIntent(
         payment_intent_id=ids.new_id("payment_intent"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
-        created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id, status=lifecycle.PAYMENT_INTENT.initial,
+        created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id, status=PAYMENT_INTENT.initial,
         amount=amount, currency=order.currency, amount_captured=0, amount_refunded=0,
         capture_method=params.capture_method.value,
         payment_method={"token": source.token, "brand": source.brand, "last4": source.last4},
@@ -187,10 +189,10 @@ def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
     pay_order on the order with a payment_source and a new idempotency key."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
     try:
-        lifecycle.PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
+        PAYMENT_INTENT.require(pi.status, "retry_payment", pi.payment_intent_id, ctx.can)
     except FlintError as exc:  # name the call that does retry a decline, when the order takes one now
         order = fetch(ctx, Order, pi.order_id, resource="order")
-        if lifecycle.ORDER.can(order.status, "pay_order") and ctx.can("pay_order"):
+        if ORDER.can(order.status, "pay_order") and ctx.can("pay_order"):
             exc.suggested_actions.insert(0, "pay_order")
         raise
     return _authorize(ctx, pi)
@@ -203,7 +205,7 @@ def confirm_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOu
     SUCCEEDED / REQUIRES_CAPTURE when they authenticated, FAILED (authentication_failed) when they
     failed, or still REQUIRES_ACTION when they have not answered yet."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
-    lifecycle.PAYMENT_INTENT.require(pi.status, "confirm_payment", pi.payment_intent_id, ctx.can)
+    PAYMENT_INTENT.require(pi.status, "confirm_payment", pi.payment_intent_id, ctx.can)
     processor, reference = ctx.processor(), pi.processor_reference or ""
     return _call(ctx, pi.payment_intent_id, "confirm",
                  lambda: processor.confirm(key=f"{pi.payment_intent_id}:confirm", reference=reference))
@@ -222,7 +224,7 @@ def capture_payment(ctx: Context, params: CapturePaymentInput) -> PaymentIntentO
     rest of the hold for good; the order records what was captured (`paid_money`), and the uncollected
     difference shows in `outstanding_money`."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
-    lifecycle.PAYMENT_INTENT.require(pi.status, "capture_payment", pi.payment_intent_id, ctx.can)
+    PAYMENT_INTENT.require(pi.status, "capture_payment", pi.payment_intent_id, ctx.can)
     amount = pi.amount
     if params.amount_money is not None:
         if params.amount_money.currency != pi.currency:
@@ -254,7 +256,7 @@ def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
         order = lock_order(ctx, pi.order_id)
         previews.confirm(ctx, params.preview_id, "void_payment", previews.fingerprint("void_payment", params),
                          pi.payment_intent_id, order.version)
-    lifecycle.PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
+    PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
     processor, reference = ctx.processor(), pi.processor_reference or ""
     return _call(ctx, pi.payment_intent_id, "void",
                  lambda: processor.void(key=f"{pi.payment_intent_id}:void", reference=reference))
@@ -273,22 +275,13 @@ def get_payment_intent(ctx: Context, params: PaymentIntentInput) -> PaymentInten
 def release_holds(ctx: Context, order: Order) -> Order:
     """Void every hold on an AUTHORIZED order (cancel_order); returns the order re-read under lock."""
     processor = ctx.processor()
-    for pi in [p for p in order.payment_intents if p.status == lifecycle.REQUIRES_CAPTURE]:
+    for pi in [p for p in order.payment_intents if p.status == PaymentStatus.REQUIRES_CAPTURE]:
         pi_id, reference = pi.payment_intent_id, pi.processor_reference or ""
         _call(ctx, pi_id, "void", lambda: processor.void(key=f"{pi_id}:void", reference=reference))
     return lock_order(ctx, order.order_id)
 
 
 flows.HOLD_RELEASERS.append(release_holds)
-
-
-class PaymentStatus(enum.Enum):
-    PROCESSING = "PROCESSING"
-    REQUIRES_ACTION = "REQUIRES_ACTION"
-    REQUIRES_CAPTURE = "REQUIRES_CAPTURE"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
 
 
 PaymentStatusIn = lenient_enum(PaymentStatus, "Only payments in this status.")
@@ -325,12 +318,12 @@ def preview_void_payment(ctx: Context, params: PaymentIntentInput) -> previews.A
     order = fetch(ctx, Order, pi.order_id, resource="order")
     error = None
     try:
-        lifecycle.PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
+        PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
     except FlintError as exc:
         error = exc
-    effects: dict[str, list[Any]] = {"payment_intent.status": [pi.status, lifecycle.CANCELED]}
-    if pi.status == lifecycle.REQUIRES_CAPTURE:
+    effects: dict[str, list[Any]] = {"payment_intent.status": [pi.status, PaymentStatus.CANCELED]}
+    if pi.status == PaymentStatus.REQUIRES_CAPTURE:
         effects["authorized_money.amount"] = [order.authorized_amount, order.authorized_amount - pi.amount]
-        effects["order.status"] = [order.status, lifecycle.OPEN]
+        effects["order.status"] = [order.status, OrderStatus.OPEN]
     return previews.action_preview(ctx, "void_payment", params, pi.payment_intent_id, order.version, effects,
                                    error)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from flint_core.kernel import lifecycle
+from flint_core.payments.lifecycle import PAYMENT_INTENT
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
 from flint_core.store.models import PaymentIntent
@@ -64,7 +64,7 @@ def payment_intent_out(ctx: Context, pi: PaymentIntent, order_status: str) -> Pa
         amount_refunded_money=m(pi.amount_refunded), capture_method=pi.capture_method,
         payment_method=PaymentMethodOut(**pi.payment_method), processor=pi.processor,
         processor_reference=pi.processor_reference, attempts=pi.attempts, failure=pi.failure,
-        next_action=_next_action(ctx, pi.next_action), available_actions=lifecycle.PAYMENT_INTENT.actions_for(
+        next_action=_next_action(ctx, pi.next_action), available_actions=PAYMENT_INTENT.actions_for(
             pi.status, lambda a: ctx.can(a) and (a not in REFUNDS or pi.amount_captured > pi.amount_refunded)),
         created_at=pi.created_at, updated_at=pi.updated_at)
 

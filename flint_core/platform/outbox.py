@@ -1,33 +1,32 @@
 """Events: every state change, written to the outbox (``events``) in the transaction that causes it.
 
 ``emit`` renders the payload once (the full resource as the API returns it, plus what changed), stores it,
-and in the same transaction creates one ``webhook_deliveries`` row and one delivery job per endpoint
-subscribed to the type. Delivery happens after commit, by the job runner; if the process dies in between,
-the committed jobs are still there. A rolled-back mutation leaves no event behind.
+and in the same transaction runs the ``SUBSCRIBERS`` (webhooks: one ``webhook_deliveries`` row and one
+delivery job per endpoint subscribed to the type). Delivery happens after commit, by the job runner; if the
+process dies in between, the committed jobs are still there. A rolled-back mutation leaves no event behind.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
-from flint_core.platform import queue
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.models import Event
 
 if TYPE_CHECKING:
     from flint_core.platform.context import Context
 
-DELIVER_WEBHOOK = "deliver_webhook"  # the job kind (handled in flint_core.webhooks)
-ENABLED, DISABLED = "ENABLED", "DISABLED"  # a webhook endpoint's statuses
-PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"  # a webhook delivery's statuses
 _DATETIME = TypeAdapter(datetime)
+# Who reacts to a new event, in its transaction: the webhooks domain fills this (one delivery per subscribed
+# endpoint). The outbox never imports its readers.
+SUBSCRIBERS: list[Callable[[Session, Event, datetime], None]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,18 +138,6 @@ def timestamp(moment: datetime) -> str:
     return _DATETIME.dump_python(moment, mode="json")
 
 
-def subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
-    return endpoint.status == ENABLED and ("*" in endpoint.enabled_events or event_type in endpoint.enabled_events)
-
-
-def subscribed_endpoints(session: Session, merchant_id: str, env_id: str, event_type: str) -> list[str]:
-    """Ids of the environment's ENABLED endpoints subscribed to ``event_type``, in creation order."""
-    endpoints = session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.env_id == env_id,
-        WebhookEndpoint.status == ENABLED).order_by(WebhookEndpoint.webhook_endpoint_id)).all()
-    return [e.webhook_endpoint_id for e in endpoints if subscribed(e, event_type)]
-
-
 def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attributes: dict[str, Any] | None = None,
          order_id: str | None = None, extra: dict[str, Any] | None = None) -> Event:
     """Record ``event_type`` about ``obj`` (the resource exactly as the API returns it) in ctx's transaction.
@@ -170,19 +157,9 @@ def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attribu
                   request_id=ctx.request_id, payload=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
                   created_at=ctx.now)
     ctx.session.add(event)
-    for endpoint_id in subscribed_endpoints(ctx.session, ctx.merchant_id, ctx.env_id, event_type):
-        schedule_delivery(ctx.session, event, endpoint_id, now=ctx.now)
+    for react in SUBSCRIBERS:
+        react(ctx.session, event, ctx.now)
     return event
-
-
-def schedule_delivery(session: Session, event: Event, endpoint_id: str, *, now: Any) -> WebhookDelivery:
-    """A new delivery of ``event`` to one endpoint, due now (also used by redeliver_event)."""
-    delivery = WebhookDelivery(webhook_delivery_id=ids.new_id("webhook_delivery"), merchant_id=event.merchant_id,
-                               env_id=event.env_id, event_id=event.event_id, webhook_endpoint_id=endpoint_id,
-                               status=PENDING, attempts=[], next_attempt_at=now, created_at=now, updated_at=now)
-    session.add(delivery)
-    queue.enqueue(session, DELIVER_WEBHOOK, {"webhook_delivery_id": delivery.webhook_delivery_id}, run_at=now)
-    return delivery
 
 
 # docs/events.md: a hand-written guide around a catalog section generated from EVENT_TYPES (kept current

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import inspect
 import re
 import typing
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+from flint_core.kernel.state_machine import StateMachine
 
 # Scopes a key can carry. `x:write` implies `x:read`.
 SCOPES = (
@@ -141,6 +144,17 @@ def group(name: str) -> Group:
 def groups() -> list[Group]:
     """Every domain, in reading order."""
     return [group(name) for name in DOMAINS]
+
+
+@functools.cache
+def machines() -> dict[str, StateMachine[Any]]:
+    """Every state machine by resource, in reading order: each domain's ``lifecycle.MACHINES``."""
+    found: dict[str, StateMachine[Any]] = {}
+    for domain in DOMAINS:
+        if importlib.util.find_spec(f"flint_core.{domain}.lifecycle") is not None:
+            module = importlib.import_module(f"flint_core.{domain}.lifecycle")
+            found.update((machine.resource, machine) for machine in module.MACHINES)
+    return found
 
 
 def get(name: str) -> Operation | None:

@@ -7,9 +7,9 @@ from flint_core.processors.base import (
                                         Failure,
                                         PaymentProcessor,
                                         ProcessorError,
+                                        RefundOutcome,
                                         RefundResult,
-                                        RefundStatus,
 )
 
 __all__ = ["CardSource", "ChargeResult", "ChargeStatus", "Failure", "PaymentProcessor", "ProcessorError",
-           "RefundResult", "RefundStatus"]
+           "RefundResult", "RefundOutcome"]

@@ -21,7 +21,7 @@ class ChargeStatus(enum.Enum):
     CANCELED = "CANCELED"  # hold released (void)
 
 
-class RefundStatus(enum.Enum):
+class RefundOutcome(enum.Enum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
@@ -55,7 +55,7 @@ class ChargeResult:
 
 @dataclass(frozen=True, slots=True)
 class RefundResult:
-    status: RefundStatus
+    status: RefundOutcome
     reference: str
     failure_reason: str | None = None
 

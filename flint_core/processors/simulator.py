@@ -17,19 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
+from flint_core.kernel.text import has_control_character
 from flint_core.processors.base import (
     CardSource,
     ChargeResult,
     ChargeStatus,
     Failure,
     ProcessorError,
+    RefundOutcome,
     RefundResult,
-    RefundStatus,
 )
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
 from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault
-from flint_core.kernel.text import has_control_character
 
 DECLINES = {
     "generic_decline": Failure("card_declined", "generic_decline", "Your card was declined."),
@@ -188,7 +188,7 @@ class Simulator:
                                             charge_reference=reference, kind="refund", amount=amount, status=status,
                                             polls=0, created_at=_now())
                     session.add(op)
-                return RefundResult(RefundStatus(op.status), op.reference, self._refund_failure(op))
+                return RefundResult(RefundOutcome(op.status), op.reference, self._refund_failure(op))
 
         return self._call(work)
 
@@ -206,7 +206,7 @@ class Simulator:
             if op.status == "PENDING":
                 op.polls += 1
                 op.status = "FAILED"
-            return RefundResult(RefundStatus(op.status), op.reference, self._refund_failure(op))
+            return RefundResult(RefundOutcome(op.status), op.reference, self._refund_failure(op))
 
 
 def authenticate(db: Database, reference: str, *, passed: bool) -> bool:

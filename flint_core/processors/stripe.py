@@ -25,8 +25,8 @@ from flint_core.processors.base import (
     ChargeStatus,
     Failure,
     ProcessorError,
+    RefundOutcome,
     RefundResult,
-    RefundStatus,
 )
 
 # Stripe PaymentIntent status -> Flint ChargeStatus (the one table). None: outcome not known yet.
@@ -84,13 +84,13 @@ FAILURE_TABLE: dict[str, str] = {
     "testmode_decline": "generic_decline",  # a live card used with a test key
 }
 
-# Stripe Refund status -> Flint RefundStatus. An unknown status stays PENDING: refund_status settles it.
-REFUND_STATUS_TABLE: dict[str, RefundStatus] = {
-    "pending": RefundStatus.PENDING,
-    "requires_action": RefundStatus.PENDING,
-    "succeeded": RefundStatus.SUCCEEDED,
-    "failed": RefundStatus.FAILED,
-    "canceled": RefundStatus.FAILED,
+# Stripe Refund status -> Flint RefundOutcome. An unknown status stays PENDING: refund_status settles it.
+REFUND_STATUS_TABLE: dict[str, RefundOutcome] = {
+    "pending": RefundOutcome.PENDING,
+    "requires_action": RefundOutcome.PENDING,
+    "succeeded": RefundOutcome.SUCCEEDED,
+    "failed": RefundOutcome.FAILED,
+    "canceled": RefundOutcome.FAILED,
 }
 
 _CARD_NUMBER = re.compile(r"^[\d -]{12,23}$")
@@ -251,9 +251,9 @@ def _declined(e: stripe.CardError) -> ChargeResult:
 
 def _refund_result(refund: dict[str, Any]) -> RefundResult:
     raw = refund.get("status") or ""
-    status = REFUND_STATUS_TABLE.get(raw, RefundStatus.PENDING)
+    status = REFUND_STATUS_TABLE.get(raw, RefundOutcome.PENDING)
     reason = None
-    if status is RefundStatus.FAILED:
+    if status is RefundOutcome.FAILED:
         reason = refund.get("failure_reason") or ("canceled" if raw == "canceled" else "unknown")
     return RefundResult(status=status, reference=refund["id"], failure_reason=reason)
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flint_core.kernel import lifecycle
 from flint_core.platform import queue
 from flint_core.platform.context import system_context, utcnow
 from flint_core.processors.base import ProcessorError
 from flint_core.processors.select import processor_for
+from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.refunds.settlement import record_result
 from flint_core.store.models import PaymentIntent, Refund
 
@@ -45,7 +45,7 @@ def settle_refund(claim: queue.Claim) -> None:
                                      Refund.created_at, Refund.processor_reference, PaymentIntent.processor_reference)
                               .join(PaymentIntent, PaymentIntent.payment_intent_id == Refund.payment_intent_id)
                               .where(Refund.refund_id == refund_id)).one_or_none()
-    if row is None or row[0] != lifecycle.PENDING:
+    if row is None or row[0] != RefundStatus.PENDING:
         with db.transaction() as session:
             claim.finish(session)
         return
@@ -64,7 +64,7 @@ def settle_refund(claim: queue.Claim) -> None:
         ctx = system_context(session, merchant_id, env_id, operation="create_refund", settings=claim.settings, now=now,
                              db=db)
         refund = record_result(ctx, refund_id, result)
-        if refund.status == lifecycle.PENDING:
+        if refund.status == RefundStatus.PENDING:
             claim.retry_at(session, again, reset_attempts=True)
         else:
             claim.finish(session)

@@ -8,9 +8,8 @@ gives the money back to the order.
 
 from __future__ import annotations
 
-from flint_core.kernel import lifecycle
 from flint_core.orders.service import order_statuses
-from flint_core.platform import limits, previews
+from flint_core.platform import previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
@@ -18,7 +17,9 @@ from flint_core.platform.registry import READ_ONLY, Safety, operation
 from flint_core.platform.schema import MoneyOut
 from flint_core.processors.base import ProcessorError
 from flint_core.refunds import jobs as refund_jobs
+from flint_core.refunds import limits as refund_limits
 from flint_core.refunds.inputs import CreateRefundInput, GetRefundInput, ListRefundsInput, RefundInput
+from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.refunds.plan import order_for, plan_refund, status_after
 from flint_core.refunds.settlement import record_result, reserve
 from flint_core.refunds.views import RefundLineOut, RefundOut, RefundPreview, refund_out
@@ -36,7 +37,7 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
     plan = plan_refund(ctx, params, lock=False)
     order = plan.order
     if plan.error is None:
-        plan.error = limits.refund_refusal(ctx, plan.amount, order.currency)
+        plan.error = refund_limits.refund_refusal(ctx, plan.amount, order.currency)
 
     def m(amount: int) -> MoneyOut:
         return MoneyOut.of(amount, order.currency)
@@ -81,9 +82,9 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
                              plan.order.version)
         if plan.error is not None:
             raise plan.error
-        limits.check_refund(ctx, plan.amount, plan.order.currency)
+        refund_limits.check_refund(ctx, plan.amount, plan.order.currency)
         refund = reserve(ctx, plan, params)
-    elif refund.status != lifecycle.PENDING:
+    elif refund.status != RefundStatus.PENDING:
         return refund_out(refund, order_for(ctx, params, lock=False).status)
     refund_jobs.schedule_refund_settlement(ctx.session, refund.refund_id, ctx.now)  # committed before the call below
     pi = ctx.session.get(PaymentIntent, refund.payment_intent_id)
@@ -98,7 +99,7 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
         assert refund is not None
     else:
         refund = record_result(ctx, refund_id, result)
-        if refund.status != lifecycle.PENDING:
+        if refund.status != RefundStatus.PENDING:
             refund_jobs.cancel_refund_settlement(ctx.session, refund_id)
     order = ctx.session.get(Order, refund.order_id)
     return refund_out(refund, order.status if order else "")

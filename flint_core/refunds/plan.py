@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import pricing
+from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.views import legal
+from flint_core.payments.lifecycle import PAYMENT_INTENT, PaymentStatus
 from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
 from flint_core.refunds.inputs import RefundInput
+from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.store.models import Order, OrderLineItem, PaymentIntent
 
 
@@ -50,7 +52,7 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
     order = order_for(ctx, params, lock)
     plan = Plan(order)
     try:
-        lifecycle.ORDER.require(order.status, "create_refund", order.order_id, legal(ctx, order))
+        ORDER.require(order.status, "create_refund", order.order_id, legal(ctx, order))
         refundable = order.paid_amount - order.refunded_amount
         if refundable <= 0:
             raise FlintError("nothing_to_refund", param="order_id", order_id=order.order_id)
@@ -84,7 +86,7 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
             param = "amount_money.amount"
         else:  # everything left, with exactly the tax not yet returned
             plan.amount = refundable
-            plan.tax = order.tax_amount - sum(r.tax_amount for r in order.refunds if r.status != lifecycle.FAILED)
+            plan.tax = order.tax_amount - sum(r.tax_amount for r in order.refunds if r.status != RefundStatus.FAILED)
             for li in order.line_items:
                 left = li.quantity - li.refunded_quantity
                 if left:
@@ -100,8 +102,8 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
         candidates = [pi for pi in reversed(order.payment_intents)
                       if params.payment_intent_id in (None, pi.payment_intent_id)]
         if params.payment_intent_id is not None:  # the payment named must be one that collected money
-            lifecycle.PAYMENT_INTENT.require(candidates[0].status, "create_refund", params.payment_intent_id, ctx.can)
-        plan.payment_intent = next((pi for pi in candidates if pi.status == lifecycle.SUCCEEDED
+            PAYMENT_INTENT.require(candidates[0].status, "create_refund", params.payment_intent_id, ctx.can)
+        plan.payment_intent = next((pi for pi in candidates if pi.status == PaymentStatus.SUCCEEDED
                                     and pi.amount_captured - pi.amount_refunded >= plan.amount), None)
         if plan.payment_intent is None:
             raise FlintError("refund_exceeds_refundable", param=param, amount=plan.amount,
@@ -114,8 +116,8 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
 
 
 def status_after(order: Order, refunded: int) -> str:
-    if order.status == lifecycle.CLOSED:
-        return lifecycle.CLOSED  # settled orders keep their status; refunds show in settlement_amounts
+    if order.status == OrderStatus.CLOSED:
+        return OrderStatus.CLOSED  # settled orders keep their status; refunds show in settlement_amounts
     if refunded <= 0:
-        return lifecycle.PAID
-    return lifecycle.REFUNDED if refunded >= order.paid_amount else lifecycle.PARTIALLY_REFUNDED
+        return OrderStatus.PAID
+    return OrderStatus.REFUNDED if refunded >= order.paid_amount else OrderStatus.PARTIALLY_REFUNDED

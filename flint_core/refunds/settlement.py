@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flint_core.kernel import ids, lifecycle
+from flint_core.kernel import ids
 from flint_core.orders.events import as_json, child_event, emit_order, order_json
 from flint_core.orders.transitions import move_order
 from flint_core.platform.context import Context
-from flint_core.processors.base import RefundResult, RefundStatus
+from flint_core.processors.base import RefundOutcome, RefundResult
 from flint_core.refunds.inputs import CreateRefundInput
+from flint_core.refunds.lifecycle import REFUND, RefundStatus
 from flint_core.refunds.plan import Plan, status_after
 from flint_core.refunds.views import refund_out
 from flint_core.store.models import Order, PaymentIntent, Refund
@@ -23,7 +24,7 @@ def reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:
     order_before = order_json(ctx, order)
     refund = Refund(refund_id=ids.new_id("refund"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
                     created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id,
-                    payment_intent_id=pi.payment_intent_id, status=lifecycle.REFUND.initial, amount=plan.amount,
+                    payment_intent_id=pi.payment_intent_id, status=REFUND.initial, amount=plan.amount,
                     tax_amount=plan.tax, currency=order.currency,
                     line_items=plan.lines, reason=params.reason.value,
                     failure_reason=None, idempotency_key=ctx.idempotency_key, processor_reference=None,
@@ -55,22 +56,22 @@ def record_result(ctx: Context, refund_id: str, result: RefundResult) -> Refund:
     refund = ctx.session.get(Refund, refund_id, with_for_update=True, populate_existing=True)
     assert refund is not None
     refund.processor_reference = result.reference
-    if refund.status != lifecycle.PENDING or result.status is RefundStatus.PENDING:
+    if refund.status != RefundStatus.PENDING or result.status is RefundOutcome.PENDING:
         return refund
     order = ctx.session.get(Order, refund.order_id, with_for_update=True, populate_existing=True)
     pi = ctx.session.get(PaymentIntent, refund.payment_intent_id, with_for_update=True, populate_existing=True)
     assert order is not None and pi is not None
     refund_before, order_before = as_json(refund_out(refund, order.status)), order_json(ctx, order)
     refund.updated_at = ctx.now
-    if result.status is RefundStatus.SUCCEEDED:
-        refund.status = lifecycle.SUCCEEDED
+    if result.status is RefundOutcome.SUCCEEDED:
+        refund.status = RefundStatus.SUCCEEDED
         ctx.record("order", order.order_id, "REFUND_SUCCEEDED", {"refund_id": [None, refund.refund_id]})
     else:
-        refund.status, refund.failure_reason = lifecycle.FAILED, result.failure_reason or "refund failed"
+        refund.status, refund.failure_reason = RefundStatus.FAILED, result.failure_reason or "refund failed"
         shift(ctx, order, pi, refund, -1, "REFUND_FAILED", refund.line_items)
     order_now = order_json(ctx, order)
     child_event(ctx, f"refund.{refund.status.lower()}", as_json(refund_out(refund, order.status)), refund_before,
                 order_now)
-    if refund.status == lifecycle.FAILED:  # its money went back to the order
+    if refund.status == RefundStatus.FAILED:  # its money went back to the order
         emit_order(ctx, "order.updated", order_now, order_before)
     return refund

@@ -11,12 +11,11 @@ from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
-from flint_core.tax import rules as tax
 from flint_core.kernel.errors import FlintError
-from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.pagination import Page, paginate
-from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import fetch, scoped
+from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.schema import (
     NOT_BLANK_PATTERN,
     WS,
@@ -31,6 +30,7 @@ from flint_core.platform.schema import (
     stripped_str,
 )
 from flint_core.store.models import TaxRate
+from flint_core.tax import rules as tax
 
 
 class TaxCategory(enum.Enum):

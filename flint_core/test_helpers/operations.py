@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import Field, StrictInt
 
 from flint_core.kernel.errors import FlintError
-from flint_core.processors import simulator
-from flint_core.platform.registry import Safety, operation
 from flint_core.platform.context import Context
+from flint_core.platform.registry import Safety, operation
 from flint_core.platform.schema import Input, Output, lenient_enum
+from flint_core.processors import simulator
 from flint_core.store.models import LIVE
 
 

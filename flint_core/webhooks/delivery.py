@@ -20,13 +20,13 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from flint_core.platform import outbox as events, queue
-from flint_core.platform import context
-from flint_core.platform.outbox import DISABLED, ENABLED, FAILED, PENDING, SUCCEEDED
+from flint_core.platform import context, queue
+from flint_core.platform import outbox as events
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
 from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
-from flint_core.webhooks import schedule, signing
+from flint_core.webhooks import fanout, schedule, signing
+from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
 
 log = logging.getLogger("flint.webhooks")
 
@@ -121,22 +121,22 @@ _READ = (select(WebhookDelivery.status, WebhookDelivery.webhook_endpoint_id, Web
          .outerjoin(WebhookEndpoint, WebhookEndpoint.webhook_endpoint_id == WebhookDelivery.webhook_endpoint_id))
 
 
-@queue.handler(events.DELIVER_WEBHOOK)
+@queue.handler(fanout.DELIVER_WEBHOOK)
 def deliver(claim: queue.Claim) -> None:
     delivery_id = claim.payload["webhook_delivery_id"]
     now = max(claim.now, utcnow())  # tests may run the queue "three days later"
     with claim.db.transaction(write=False) as session:
         row = session.execute(_READ.where(WebhookDelivery.webhook_delivery_id == delivery_id)).one_or_none()
-    if row is None or row[0] != PENDING:  # gone (sandbox reset) or already ended: nothing to send
+    if row is None or row[0] != WebhookDeliveryStatus.PENDING:  # gone (sandbox reset) or already ended: nothing to send
         with claim.db.transaction() as session:
             claim.finish(session)
         return
     _, endpoint_id, attempts, event_id, payload, endpoint_status, url, secret, previous, previous_expires = row
-    if endpoint_status != ENABLED:
+    if endpoint_status != WebhookEndpointStatus.ENABLED:
         reason = (f"webhook endpoint {endpoint_id} was deleted; not sent" if endpoint_status is None else
                   f"webhook endpoint {endpoint_id} is DISABLED; not sent (re-enable it, then redeliver_event)")
         with claim.db.transaction() as session:
-            _end(session, delivery_id, FAILED, now, failure_reason=reason)
+            _end(session, delivery_id, WebhookDeliveryStatus.FAILED, now, failure_reason=reason)
             claim.finish(session)
         return
     plan = Plan(delivery_id, endpoint_id, event_id, url, signing_secrets(secret, previous, previous_expires, now),
@@ -154,7 +154,7 @@ def record(session: Session, claim: queue.Claim, plan: Plan, attempt: Attempt) -
     endpoint_col = WebhookEndpoint.webhook_endpoint_id
     # Conditional updates: the endpoint row is only written (and locked) when its health changes.
     if attempt.ok:
-        _update_delivery(session, plan.delivery_id, values | {"status": SUCCEEDED, "next_attempt_at": None})
+        _update_delivery(session, plan.delivery_id, values | {"status": WebhookDeliveryStatus.SUCCEEDED, "next_attempt_at": None})
         session.execute(update(WebhookEndpoint).where(endpoint_col == plan.endpoint_id,
                                                       WebhookEndpoint.failing_since.is_not(None))
                         .values(failing_since=None))
@@ -169,7 +169,7 @@ def record(session: Session, claim: queue.Claim, plan: Plan, attempt: Attempt) -
         claim.retry_at(session, attempt.attempted_at + wait, error=attempt.summary())
         return
     reason = f"no 2xx response after {len(attempts)} attempts (last: {attempt.summary()})"
-    _update_delivery(session, plan.delivery_id, values | {"status": FAILED, "next_attempt_at": None,
+    _update_delivery(session, plan.delivery_id, values | {"status": WebhookDeliveryStatus.FAILED, "next_attempt_at": None,
                                                           "failure_reason": reason})
     _disable_if_failing_too_long(session, claim.settings, plan.endpoint_id, attempt.attempted_at)
     claim.finish(session)
@@ -190,7 +190,7 @@ def _end(session: Session, delivery_id: str, status: str, now: datetime, *, fail
 def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_id: str, now: datetime) -> None:
     """A delivery gave up: disable its endpoint if it has failed without a success for ``disable_after``."""
     endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True, populate_existing=True)
-    if endpoint is None or endpoint.status != ENABLED or endpoint.failing_since is None:
+    if endpoint is None or endpoint.status != WebhookEndpointStatus.ENABLED or endpoint.failing_since is None:
         return
     if now - endpoint.failing_since < schedule.disable_after(settings):
         return
@@ -198,11 +198,11 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
 
     ctx = system_context(session, endpoint, settings, now)
     before = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
-    endpoint.status, endpoint.updated_at = DISABLED, now
+    endpoint.status, endpoint.updated_at = WebhookEndpointStatus.DISABLED, now
     endpoint.disabled_reason = (f"every delivery failed since {endpoint.failing_since.isoformat()}; "
                                 "disabled automatically")[:200]
     ctx.record("webhook_endpoint", endpoint_id, "WEBHOOK_ENDPOINT_DISABLED",
-               {"status": [ENABLED, DISABLED], "disabled_reason": [None, endpoint.disabled_reason]})
+               {"status": [WebhookEndpointStatus.ENABLED, WebhookEndpointStatus.DISABLED], "disabled_reason": [None, endpoint.disabled_reason]})
     after = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
     events.emit(ctx, "webhook_endpoint.disabled", after,
                 previous_attributes={k: v for k, v in before.items() if after[k] != v})

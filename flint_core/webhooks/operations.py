@@ -14,14 +14,19 @@ from typing import Any
 
 from pydantic import Field, StrictInt
 
-from flint_core.platform import outbox as events
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
-from flint_core.platform.queries import fetch, merge_metadata, scoped
+from flint_core.platform.context import Context
 from flint_core.platform.outbox import EVENT_TYPES
+from flint_core.platform.pagination import Page, paginate
+from flint_core.platform.queries import fetch, merge_metadata, scoped
+from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
+from flint_core.platform.schema import WS, Input, ListInput, Metadata, openapi_only
+from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.webhooks import fanout, signing
+from flint_core.webhooks.lifecycle import WebhookEndpointStatus
 from flint_core.webhooks.views import (
     ALL_EVENTS,
-    ENABLED,
     DeletedWebhookEndpointOut,
     DeliveryStatusIn,
     EventRedeliveryOut,
@@ -34,12 +39,6 @@ from flint_core.webhooks.views import (
     event_types,
     webhook_endpoint_out,
 )
-from flint_core.platform.pagination import Page, paginate
-from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
-from flint_core.platform.context import Context
-from flint_core.platform.schema import WS, Input, ListInput, Metadata, openapi_only
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
-from flint_core.webhooks import signing
 
 MAX_GRACE = timedelta(hours=24)
 
@@ -80,7 +79,7 @@ def create_webhook_endpoint(ctx: Context, params: CreateWebhookEndpointInput) ->
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
         webhook_endpoint_id=ids.new_id("webhook_endpoint"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
-        url=url, description=params.description or None, enabled_events=enabled, status=ENABLED,
+        url=url, description=params.description or None, enabled_events=enabled, status=WebhookEndpointStatus.ENABLED,
         disabled_reason=None, secret=secret, previous_secret=None, previous_secret_expires_at=None,
         failing_since=None, metadata_=params.metadata, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(endpoint)
@@ -160,7 +159,7 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
     endpoint.metadata_ = merge_metadata(endpoint.metadata_, params.metadata)
     if params.status is not None and params.status.value != endpoint.status:
         endpoint.status = params.status.value
-        if endpoint.status == ENABLED:
+        if endpoint.status == WebhookEndpointStatus.ENABLED:
             endpoint.disabled_reason, endpoint.failing_since = None, None
         else:
             actor = ctx.principal.api_key_id if ctx.principal else "system"
@@ -269,18 +268,18 @@ def redeliver_event(ctx: Context, params: RedeliverEventInput) -> EventRedeliver
     event = fetch(ctx, Event, params.event_id, resource="event", lock=True)  # its activity's sequence
     if params.webhook_endpoint_id:
         endpoint = fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id, resource="webhook_endpoint")
-        if endpoint.status != ENABLED:
+        if endpoint.status != WebhookEndpointStatus.ENABLED:
             raise FlintError("webhook_endpoint_disabled", param="webhook_endpoint_id",
                              webhook_endpoint_id=endpoint.webhook_endpoint_id,
                              reason=f" ({endpoint.disabled_reason})" if endpoint.disabled_reason else "",
                              suggested_actions=["update_webhook_endpoint"])
         targets = [endpoint.webhook_endpoint_id]
     else:
-        targets = events.subscribed_endpoints(ctx.session, ctx.merchant_id, ctx.env_id, event.type)
+        targets = fanout.subscribed_endpoints(ctx.session, ctx.merchant_id, ctx.env_id, event.type)
         if not targets:
             raise FlintError("no_subscribed_webhook_endpoint", param="event_id", event_type=event.type,
                              suggested_actions=["list_webhook_endpoints", "create_webhook_endpoint"])
-    deliveries = [events.schedule_delivery(ctx.session, event, endpoint_id, now=ctx.now) for endpoint_id in targets]
+    deliveries = [fanout.schedule_delivery(ctx.session, event, endpoint_id, now=ctx.now) for endpoint_id in targets]
     ctx.record("event", event.event_id, "EVENT_REDELIVERED",
                {"webhook_delivery_ids": [None, [d.webhook_delivery_id for d in deliveries]]})
     return EventRedeliveryOut(event_id=event.event_id, deliveries=[delivery_out(d, event.type) for d in deliveries])

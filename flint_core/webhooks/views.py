@@ -4,7 +4,6 @@ except where one is issued), deliveries with their attempts, URL and event-type 
 from __future__ import annotations
 
 import difflib
-import enum
 import ipaddress
 from datetime import datetime
 from typing import Literal
@@ -14,20 +13,16 @@ from pydantic import Field
 from sqlalchemy import select
 
 from flint_core.kernel.errors import FlintError
-from flint_core.platform.outbox import DISABLED, ENABLED, EVENT_TYPES, FAILED, PENDING, SUCCEEDED
 from flint_core.platform.context import Context
+from flint_core.platform.outbox import EVENT_TYPES
 from flint_core.platform.schema import Output, lenient_enum
 from flint_core.store.models import LIVE, Event, WebhookDelivery, WebhookEndpoint
+from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
 
 ALL_EVENTS = "*"
 # Legal on an endpoint in either status (no state machine needed: every action is always allowed).
 ACTIONS = ("get_webhook_endpoint", "update_webhook_endpoint", "roll_webhook_endpoint_secret",
            "delete_webhook_endpoint", "list_webhook_deliveries")
-
-
-class WebhookEndpointStatus(enum.Enum):
-    ENABLED = ENABLED
-    DISABLED = DISABLED
 
 
 StatusIn = lenient_enum(WebhookEndpointStatus, "ENABLED (deliveries are sent) or DISABLED (nothing is sent; new "
@@ -124,12 +119,6 @@ class DeletedWebhookEndpointOut(Output):
     object: Literal["webhook_endpoint"] = Field("webhook_endpoint", description="Always `webhook_endpoint`.")
     webhook_endpoint_id: str = Field(description="Id of the deleted endpoint.")
     deleted: bool = Field(description="Always true.")
-
-
-class WebhookDeliveryStatus(enum.Enum):
-    PENDING = PENDING
-    SUCCEEDED = SUCCEEDED
-    FAILED = FAILED
 
 
 DeliveryStatusIn = lenient_enum(WebhookDeliveryStatus, "PENDING (queued or waiting to retry), SUCCEEDED (a 2xx "

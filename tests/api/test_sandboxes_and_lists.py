@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from flint_core.platform import outbox as events
 from flint_core.platform import queue
 from flint_core.store.models import Activity, IdempotencyRecord
+from flint_core.webhooks import fanout
 from tests.conftest import BASE_URL, Api, line, signup
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
@@ -476,5 +476,5 @@ def test_reset_keeps_webhook_endpoints_and_request_logs_and_drops_events(merchan
     assert api.ok("GET", "/v1/events")["data"] == [] and api.ok("GET", "/v1/webhook_deliveries")["data"] == []
     assert api.ok("GET", f"/v1/webhook_endpoints/{endpoint['webhook_endpoint_id']}")["status"] == "ENABLED"
     assert api.ok("GET", f"/v1/request_logs/{created.headers['request-id']}")["operation"] == "create_order"
-    assert queue.drain(db, kinds=[events.DELIVER_WEBHOOK]) >= 1  # the orphaned jobs end quietly
+    assert queue.drain(db, kinds=[fanout.DELIVER_WEBHOOK]) >= 1  # the orphaned jobs end quietly
     assert api.ok("GET", "/v1/webhook_deliveries")["data"] == []

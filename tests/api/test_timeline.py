@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flint_core.platform import outbox as events
 from flint_core.platform import queue
 from flint_core.platform.settings import Settings
+from flint_core.webhooks import fanout
 from tests.api.helpers import pay
 from tests.conftest import WORKED_EXAMPLE, Api
 from tests.webhook_receiver import receiver
@@ -37,7 +37,7 @@ def test_timeline_stitches_activities_requests_events_and_deliveries(api: Api, d
         assert pay(api, order_id, idempotency_key="timeline-pay").headers.get("idempotent-replayed") == "true"
         mcp_like = api.ok("POST", "/v1/tool_calls", {"name": "get_order", "arguments": {"order_id": order_id}})
         assert mcp_like["result"]["status"] == "PAID"
-        queue.drain(db, FAST, kinds=[events.DELIVER_WEBHOOK])
+        queue.drain(db, FAST, kinds=[fanout.DELIVER_WEBHOOK])
 
     entries = timeline(api, order_id, page_size=3)  # small pages: the token must stitch them seamlessly
     assert [(e["at"], e["entry_id"]) for e in entries] == sorted((e["at"], e["entry_id"]) for e in entries)

@@ -20,6 +20,7 @@ from flint_core.platform.auth import Principal, issue_key
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
 from flint_core.store.models import LIVE, Activity, Event, Job, WebhookDelivery, WebhookEndpoint
+from flint_core.webhooks import fanout
 from tests.conftest import Api
 from tests.webhook_receiver import receiver
 
@@ -46,7 +47,7 @@ def emit(db: Any, merchant: dict[str, Any], event_type: str = "order.created") -
 
 
 def deliver(db: Any, settings: Settings = FAST, **kw: Any) -> int:
-    return queue.drain(db, settings, kinds=[events.DELIVER_WEBHOOK], **kw)
+    return queue.drain(db, settings, kinds=[fanout.DELIVER_WEBHOOK], **kw)
 
 
 def create(api: Api, url: str, events_: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -426,7 +427,7 @@ def test_lease_lost_records_nothing(api: Api, merchant: dict[str, Any], db: Any)
     with receiver() as rec:
         create(api, rec.url)
         event_id = emit(db, merchant)
-        [claim] = queue.claim(db, FAST, limit=1, kinds=[events.DELIVER_WEBHOOK])
+        [claim] = queue.claim(db, FAST, limit=1, kinds=[fanout.DELIVER_WEBHOOK])
         with db.transaction() as session:  # another worker takes the job over
             session.execute(update(Job).where(Job.job_id == claim.job_id).values(locked_by="other"))
         assert queue.run(claim) is False

@@ -8,7 +8,7 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from flint_core.kernel import lifecycle
+from flint_core.platform import registry
 from flint_mcp import resources
 from tests.conftest import Api
 from tests.mcp.helpers import MODES, ROOT, memory_client
@@ -42,7 +42,7 @@ def test_resources_serve_skill_docs_and_status_tables(api: Api, db: Any, mode: s
             assert served == expected if expected else "/SKILL.md" in served
             assert served.startswith("---\nname: flint")
             tables = await text("flint://status-tables")
-            for machine in lifecycle.MACHINES.values():
+            for machine in registry.machines().values():
                 assert f"## {machine.resource}" in tables
             assert "| `PAID` | `CLOSED`, `PARTIALLY_REFUNDED`, `REFUNDED` |" in tables
             assert "`create_refund`" in tables
@@ -55,7 +55,7 @@ def test_resources_serve_skill_docs_and_status_tables(api: Api, db: Any, mode: s
 
 def test_status_tables_follow_the_lifecycle_tables() -> None:
     tables = resources.status_tables()
-    order = lifecycle.MACHINES["order"]
+    order = registry.machines()["order"]
     for status in order.statuses:
         row = next(line for line in tables.splitlines() if line.startswith(f"| `{status}` |"))
         for action in order.actions_for(status):

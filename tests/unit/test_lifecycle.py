@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError
-from flint_core.kernel.lifecycle import ORDER
+from flint_core.kernel.state_machine import StateMachine
+from flint_core.orders.lifecycle import ORDER
+from flint_core.platform import registry
 
 
-@pytest.mark.parametrize("machine", lifecycle.MACHINES.values(), ids=lambda m: m.resource)
-def test_tables_are_closed_and_reachable(machine: lifecycle.StateMachine) -> None:
+@pytest.mark.parametrize("machine", registry.machines().values(), ids=lambda m: m.resource)
+def test_tables_are_closed_and_reachable(machine: StateMachine) -> None:
     statuses = set(machine.statuses)
     assert machine.initial in statuses
     for targets in machine.transitions.values():

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from flint_core.kernel import lifecycle
 from flint_core.platform import registry
 from flint_core.platform.registry import SCOPES, Safety
 
@@ -50,6 +49,6 @@ def test_operation_is_fully_described(op: registry.Operation) -> None:
 
 
 def test_lifecycle_actions_name_registered_operations() -> None:
-    for machine in lifecycle.MACHINES.values():
+    for machine in registry.machines().values():
         for action in machine.actions:
             assert registry.registered(action), action

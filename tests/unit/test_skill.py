@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flint_core.kernel import errors, lifecycle
+from flint_core.kernel import errors
 from flint_core.platform import registry, tool_schemas
 from skill import build, facts, names, references
 from skill.__main__ import main
@@ -149,7 +149,7 @@ def test_safety_words_follow_the_safety_block() -> None:
 
 def test_every_lifecycle_status_and_transition_appears() -> None:
     tables = section(SKILL, "## Status tables")
-    for machine in lifecycle.MACHINES.values():
+    for machine in registry.machines().values():
         table = section(tables, f"### {machine.resource} (starts `{machine.initial}`)")
         for status in machine.statuses:
             row = next(line for line in table.split("\n") if line.startswith(f"| `{status}` |"))

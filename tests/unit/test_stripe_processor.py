@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import stripe
 
-from flint_core.processors.base import CardSource, ChargeStatus, PaymentProcessor, ProcessorError, RefundStatus
+from flint_core.processors.base import CardSource, ChargeStatus, PaymentProcessor, ProcessorError, RefundOutcome
 from flint_core.processors.stripe import FAILURE_TABLE, REFUND_STATUS_TABLE, STATUS_TABLE, StripeProcessor
 
 API_KEY = "sk_test_51FlintUnitTestKeyDoNotLeak000"
@@ -243,11 +243,11 @@ def test_failed_without_last_payment_error_has_a_failure(proc, http) -> None:
 # --- the refund status table -------------------------------------------------------------------------
 
 REFUND_ROWS = [
-    ("pending", None, RefundStatus.PENDING, None),
-    ("requires_action", None, RefundStatus.PENDING, None),
-    ("succeeded", None, RefundStatus.SUCCEEDED, None),
-    ("failed", "expired_or_canceled_card", RefundStatus.FAILED, "expired_or_canceled_card"),
-    ("canceled", None, RefundStatus.FAILED, "canceled"),
+    ("pending", None, RefundOutcome.PENDING, None),
+    ("requires_action", None, RefundOutcome.PENDING, None),
+    ("succeeded", None, RefundOutcome.SUCCEEDED, None),
+    ("failed", "expired_or_canceled_card", RefundOutcome.FAILED, "expired_or_canceled_card"),
+    ("canceled", None, RefundOutcome.FAILED, "canceled"),
 ]
 
 
@@ -305,7 +305,7 @@ def test_capture_void_refund_paths_and_params(proc, http) -> None:
     refunded = proc.refund(key="re_01FLINT:refund", reference="pi_3Q0stripe", amount=1000)
     assert (captured.status, captured.amount_authorized, captured.amount_captured) == (
         ChargeStatus.SUCCEEDED, 2500, 2000)
-    assert voided.status is ChargeStatus.CANCELED and refunded.status is RefundStatus.SUCCEEDED
+    assert voided.status is ChargeStatus.CANCELED and refunded.status is RefundOutcome.SUCCEEDED
     capture, cancel, create = http.sent
     assert capture.path == "/v1/payment_intents/pi_3Q0stripe/capture"
     assert capture.params == {"amount_to_capture": "2000"}
