@@ -9,7 +9,7 @@ from pydantic import Field
 
 from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.checkout.status import current_status
-from flint_core.orders import pricing
+from flint_core.orders.service import balances
 from flint_core.orders.views import checkout_url
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
@@ -44,8 +44,7 @@ class CheckoutSessionOut(Output):
 
 def session_out(ctx: Context, cs: CheckoutSession, order: Order) -> CheckoutSessionOut:
     status = current_status(ctx.session, cs, order, ctx.now)
-    outstanding = pricing.settle(order.total_amount, order.authorized_amount, order.paid_amount,
-                                 order.refunded_amount).outstanding
+    outstanding = balances(order).outstanding
     url = ctx.settings.absolute_url  # a path on this server (the default success_url) is handed out absolute
     return CheckoutSessionOut(
         checkout_session_id=cs.checkout_session_id, order_id=cs.order_id, status=status,

@@ -24,7 +24,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.kernel.money import Money
 from flint_core.kernel.text import has_control_character
 from flint_core.orders.events import as_json
-from flint_core.orders.service import in_flight
+from flint_core.orders.service import balances, in_flight
 from flint_core.orders.views import checkout_url
 from flint_core.payments.lifecycle import PaymentStatus
 from flint_core.payments.views import PaymentIntentOut
@@ -164,13 +164,12 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
         amounts.append(("Tax included in prices", fmt(order.inclusive_tax_amount)))
     if order.tip_amount:
         amounts.append(("Tip", fmt(order.tip_amount)))
-    due = order.total_amount - order.paid_amount - order.authorized_amount
     own = session.get(PaymentIntent, cs.payment_intent_id) if cs.payment_intent_id else None
     page = dict(checkout_session_id=cs.checkout_session_id, status=status,
                 merchant_name=merchant.name if merchant else "", test_mode=cs.env_id != LIVE,
                 lines=[PageLine(li.name, li.quantity, fmt(li.unit_price), fmt(li.gross_amount))
                        for li in order.line_items],
-                amounts=amounts, total=fmt(order.total_amount), amount_due=fmt(max(due, 0)),
+                amounts=amounts, total=fmt(order.total_amount), amount_due=fmt(balances(order).outstanding),
                 buyer_email=order.buyer_email, cancel_url=cs.cancel_url, expires_at=cs.expires_at)
     if status == CheckoutSessionStatus.COMPLETE:
         held = own is not None and own.status == PaymentStatus.REQUIRES_CAPTURE

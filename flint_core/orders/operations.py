@@ -22,7 +22,7 @@ from flint_core.platform import previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import created_between, fetch, merge_metadata, scoped
-from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, Safety, operation
+from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, RELEASES_MONEY, WRITE, operation
 from flint_core.platform.schema import Input, ListInput, Metadata, Quantity, Timestamp, lenient_enum
 from flint_core.store.models import Customer, Order
 
@@ -229,7 +229,7 @@ class CancelOrderInput(Input):
 
 
 @operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write",
-           safety=Safety(read_only=False, destructive=True, open_world=True, moves_money=True),
+           safety=RELEASES_MONEY,
            preview_by="preview_cancel_order",
            summary="Cancel an unpaid order for good; its coupon redemptions are released.")
 def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:

@@ -19,7 +19,7 @@ from flint_core.tax.rules import TaxRule, jurisdiction
 __all__ = [
     "AppliedRate", "LineInput", "CouponInput", "ServiceChargeInput", "TipInput",
     "LinePricing", "ServiceChargePricing", "TaxLine", "OrderPricing", "RefundPart", "Settlement",
-    "price_order", "line_refund", "amount_refund_tax", "settle",
+    "price_order", "line_refund", "amount_refund_tax", "settlement",
 ]
 
 
@@ -368,7 +368,7 @@ class Settlement:
     refundable: int
 
 
-def settle(total: int, authorized: int, paid: int, refunded: int) -> Settlement:
+def settlement(total: int, authorized: int, paid: int, refunded: int) -> Settlement:
     """Settlement amounts: what is still owed (never negative) and what can still be refunded."""
     for name, value in zip(("total", "authorized", "paid", "refunded"),
                            (total, authorized, paid, refunded)):

@@ -1,9 +1,10 @@
 """Steps that several domains take on an order: is a payment in flight on it, lock it, read the
-statuses of a page of orders."""
+statuses of a page of orders, what it is owed and can refund."""
 
 from __future__ import annotations
 
 from flint_core.kernel.errors import FlintError
+from flint_core.orders import pricing
 from flint_core.payments.lifecycle import IN_FLIGHT
 from flint_core.platform.context import Context
 from flint_core.platform.queries import scoped
@@ -33,3 +34,9 @@ def order_statuses(ctx: Context, order_ids: set[str]) -> dict[str, str]:
     rows = ctx.session.execute(scoped(ctx, Order).with_only_columns(Order.order_id, Order.status)
                                .where(Order.order_id.in_(order_ids)))
     return {order_id: status for order_id, status in rows}
+
+
+def balances(order: Order) -> pricing.Settlement:
+    """What the order is still owed (outstanding) and can still refund (refundable) now: its stored
+    amounts through pricing.settlement, the one place these two come from."""
+    return pricing.settlement(order.total_amount, order.authorized_amount, order.paid_amount, order.refunded_amount)

@@ -10,8 +10,8 @@ from pydantic import Field
 from sqlalchemy import select
 
 from flint_core.checkout.lifecycle import CheckoutSessionStatus
-from flint_core.orders import pricing
 from flint_core.orders.lifecycle import ORDER, OrderStatus
+from flint_core.orders.service import balances
 from flint_core.payments.lifecycle import IN_FLIGHT, PaymentStatus
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
@@ -151,7 +151,7 @@ def legal(ctx: Context, order: Order) -> Callable[[str], bool]:
     """Beyond the status table: nothing edits an order with a payment in flight, refunds need money
     left to refund, and canceling an AUTHORIZED order voids its hold, which needs payments:write."""
     in_flight = any(pi.status in IN_FLIGHT for pi in order.payment_intents)
-    refundable = order.paid_amount - order.refunded_amount > 0
+    refundable = balances(order).refundable > 0
     voids = order.status == OrderStatus.AUTHORIZED and not (
         ctx.principal is None or ctx.principal.has_scope("payments:write"))
     return lambda action: ctx.can(action) and not (in_flight and action in BLOCKED_IN_FLIGHT) and not (
@@ -165,8 +165,7 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
     paid = order.status not in (OrderStatus.OPEN, OrderStatus.AUTHORIZED, OrderStatus.CANCELED)
     latest = None if preview or not order.payment_intents else order.payment_intents[-1]
     failure = latest.failure if latest is not None and latest.status == PaymentStatus.FAILED else None
-    settlement = pricing.settle(order.total_amount, order.authorized_amount, order.paid_amount,
-                                order.refunded_amount)
+    settlement = balances(order)
     tip = order.tip
     return OrderOut(
         order_id=None if preview else order.order_id, preview=preview, status=order.status,

@@ -20,7 +20,7 @@ from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import flows
 from flint_core.orders.lifecycle import ORDER, OrderStatus
-from flint_core.orders.service import in_flight, lock_order, order_statuses
+from flint_core.orders.service import balances, in_flight, lock_order, order_statuses
 from flint_core.payments.charge import apply_charge, lock
 from flint_core.payments.lifecycle import IN_FLIGHT, PAYMENT_INTENT, PaymentStatus
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
@@ -28,17 +28,11 @@ from flint_core.platform import limits, previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import READ_ONLY, Safety, operation
+from flint_core.platform.registry import MOVES_MONEY, READ_ONLY, RELEASES_MONEY, RESUMES_PAYMENT, operation
 from flint_core.platform.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
 from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
 from flint_core.processors.cards import tokenize
 from flint_core.store.models import LIVE, Order, PaymentIntent
-
-MOVES_MONEY = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="create_refund")
-HOLD = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="void_payment")
-RELEASES = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
-READ = Safety(read_only=True, idempotent=True)
-RESUME = Safety(read_only=False, idempotent=True, open_world=True, moves_money=True, reversible_by="create_refund")
 
 
 class CaptureMethod(enum.Enum):
@@ -152,7 +146,7 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     limits.check_currency(ctx, order.currency, "order_id")
     assert params.payment_source is not None  # _one_source
     source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
-    amount = order.total_amount - order.paid_amount - order.authorized_amount
+    amount = balances(order).outstanding
     pi = PaymentIntent(
         payment_intent_id=ids.new_id("payment_intent"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
         created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id, status=PAYMENT_INTENT.initial,
@@ -180,7 +174,7 @@ class PaymentIntentInput(Input):
 
 
 @operation("retry_payment", http="POST /v1/payment_intents/{payment_intent_id}/retry", scope="payments:write",
-           safety=RESUME, summary="Re-drive a payment stuck PROCESSING after a processor timeout (never a decline); safe to repeat.")
+           safety=RESUMES_PAYMENT, summary="Re-drive a payment stuck PROCESSING after a processor timeout (never a decline); safe to repeat.")
 def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
     """For a payment left PROCESSING by a processor timeout or a crash: asks the processor what became
     of the original call (same processor idempotency key) and records that outcome, or makes the call if
@@ -199,7 +193,7 @@ def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
 
 
 @operation("confirm_payment", http="POST /v1/payment_intents/{payment_intent_id}/confirm", scope="payments:write",
-           safety=RESUME, summary="Finish a 3D Secure payment after the customer authenticated.")
+           safety=RESUMES_PAYMENT, summary="Finish a 3D Secure payment after the customer authenticated.")
 def confirm_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
     """Call after the customer completed (or abandoned) 3D Secure at `next_action.url`. Returns
     SUCCEEDED / REQUIRES_CAPTURE when they authenticated, FAILED (authentication_failed) when they
@@ -245,7 +239,7 @@ class VoidPaymentInput(PaymentIntentInput):
 
 
 @operation("void_payment", http="POST /v1/payment_intents/{payment_intent_id}/void", scope="payments:write",
-           safety=RELEASES, preview_by="preview_void_payment",
+           safety=RELEASES_MONEY, preview_by="preview_void_payment",
            summary="Release a hold (or abandon a 3D Secure payment); the order is OPEN again.")
 def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
     """Cancel an uncaptured payment: REQUIRES_CAPTURE (the hold is released and the order goes back to
@@ -263,7 +257,7 @@ def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
 
 
 @operation("get_payment_intent", http="GET /v1/payment_intents/{payment_intent_id}", scope="orders:read",
-           safety=READ, summary="Fetch a payment intent: status, attempts, failure and next action.")
+           safety=READ_ONLY, summary="Fetch a payment intent: status, attempts, failure and next action.")
 def get_payment_intent(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
     """Fetch a payment with every processor attempt (when, what, outcome, code, decision), its failure
     block if declined, and `next_action` if the customer must authenticate."""
@@ -292,7 +286,7 @@ class ListPaymentIntentsInput(ListInput):
     status: PaymentStatusIn | None = Field(None, description="Only payments in this status.")
 
 
-@operation("list_payment_intents", http="GET /v1/payment_intents", scope="orders:read", safety=READ,
+@operation("list_payment_intents", http="GET /v1/payment_intents", scope="orders:read", safety=READ_ONLY,
            summary="List payment intents, newest first, by order or status.")
 def list_payment_intents(ctx: Context, params: ListPaymentIntentsInput) -> Page[PaymentIntentOut]:
     """List payments, newest first. Filter by `order_id` to see every attempt on one order."""

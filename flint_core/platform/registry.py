@@ -45,9 +45,18 @@ class Safety:
     reversible_by: str | None = None
 
 
+# Every operation's safety is one of these presets: the same words mean the same annotations everywhere.
 READ_ONLY = Safety(read_only=True, idempotent=True)
 WRITE = Safety(read_only=False)
+IDEMPOTENT_WRITE = Safety(read_only=False, idempotent=True)  # setting a value twice changes nothing more
 DESTRUCTIVE = Safety(read_only=False, destructive=True)
+# Charges the buyer's card (or captures a hold): undone by a refund.
+MOVES_MONEY = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="create_refund")
+# Finishes a payment already started (a retry, 3D Secure): repeating it charges no more.
+RESUMES_PAYMENT = Safety(read_only=False, idempotent=True, open_world=True, moves_money=True,
+                         reversible_by="create_refund")
+# Gives money back or lets a hold go (refund, void, cancel an authorized order): cannot be undone.
+RELEASES_MONEY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
 
 
 # Every domain folder that declares operations, in reading order: the order of the API reference, the

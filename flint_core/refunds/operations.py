@@ -8,12 +8,13 @@ gives the money back to the order.
 
 from __future__ import annotations
 
+from flint_core.orders import pricing
 from flint_core.orders.service import order_statuses
 from flint_core.platform import previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import READ_ONLY, Safety, operation
+from flint_core.platform.registry import READ_ONLY, RELEASES_MONEY, operation
 from flint_core.platform.schema import MoneyOut
 from flint_core.processors.base import ProcessorError
 from flint_core.refunds import jobs as refund_jobs
@@ -24,8 +25,6 @@ from flint_core.refunds.plan import order_for, plan_refund, status_after
 from flint_core.refunds.settlement import record_result, reserve
 from flint_core.refunds.views import RefundLineOut, RefundOut, RefundPreview, refund_out
 from flint_core.store.models import Order, PaymentIntent, Refund
-
-REFUND_SAFETY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
 
 
 @operation("preview_refund", http="POST /v1/refunds/preview", scope="orders:read", safety=READ_ONLY,
@@ -54,7 +53,8 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
         line_items=[RefundLineOut(line_item_id=x["line_item_id"], quantity=x["quantity"], amount_money=m(x["amount"]),
                                   tax_money=m(x["tax"])) for x in plan.lines],
         order_status_after=order.status if plan.error else status_after(order, refunded),
-        refunded_money_after=m(refunded), refundable_money_after=m(order.paid_amount - refunded))
+        refunded_money_after=m(refunded), refundable_money_after=m(
+            pricing.settlement(order.total_amount, order.authorized_amount, order.paid_amount, refunded).refundable))
 
 
 def _reserved_by_this_key(ctx: Context, params: CreateRefundInput) -> Refund | None:
@@ -66,7 +66,7 @@ def _reserved_by_this_key(ctx: Context, params: CreateRefundInput) -> Refund | N
     return next((r for r in order.refunds if r.idempotency_key == ctx.idempotency_key), None)
 
 
-@operation("create_refund", http="POST /v1/refunds", scope="refunds:write", safety=REFUND_SAFETY,
+@operation("create_refund", http="POST /v1/refunds", scope="refunds:write", safety=RELEASES_MONEY,
            preview_by="preview_refund", summary="Refund an amount, some line items, or everything left on a paid order.")
 def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
     """Return money to the customer. Call preview_refund first with the same parameters. By

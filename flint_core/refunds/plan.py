@@ -9,6 +9,7 @@ from typing import Any
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import pricing
 from flint_core.orders.lifecycle import ORDER, OrderStatus
+from flint_core.orders.service import balances
 from flint_core.orders.views import legal
 from flint_core.payments.lifecycle import PAYMENT_INTENT, PaymentStatus
 from flint_core.platform.context import Context
@@ -53,7 +54,7 @@ def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
     plan = Plan(order)
     try:
         ORDER.require(order.status, "create_refund", order.order_id, legal(ctx, order))
-        refundable = order.paid_amount - order.refunded_amount
+        refundable = balances(order).refundable
         if refundable <= 0:
             raise FlintError("nothing_to_refund", param="order_id", order_id=order.order_id)
         if params.line_items is not None:

@@ -9,7 +9,7 @@ from pydantic import Field, StrictInt
 
 from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
-from flint_core.platform.registry import Safety, operation
+from flint_core.platform.registry import IDEMPOTENT_WRITE, operation
 from flint_core.platform.schema import Input, Output, lenient_enum
 from flint_core.processors import simulator
 from flint_core.store.models import LIVE
@@ -38,7 +38,7 @@ class SimulatorFaults(Output):
 
 
 @operation("set_simulator_faults", http="POST /v1/simulator/faults", scope="payments:write",
-           safety=Safety(read_only=False, idempotent=True),
+           safety=IDEMPOTENT_WRITE,
            summary="Test mode: make the next simulated processor calls time out or fail, to test retries.")
 def set_simulator_faults(ctx: Context, params: SetFaultsInput) -> SimulatorFaults:
     """Test mode only. The next `count` charges, captures, voids or refunds in this sandbox fail:

@@ -26,7 +26,7 @@ from flint_core.orders.pricing import (
     amount_refund_tax,
     line_refund,
     price_order,
-    settle,
+    settlement,
 )
 from flint_core.tax.rules import TaxRule, default_sandbox_rule
 
@@ -66,7 +66,7 @@ def test_worked_example_with_a_20_percent_coupon():
     # Refund the 2900 line: its share of the total, discount and tax included.
     assert line_refund(p.lines[1], 1, 1, 0) == RefundPart(2506, 186)
     assert amount_refund_tax(2900, p.tax, p.total) == 215  # 2900 * 819 / 11059 = 214.77
-    s = settle(p.total, 0, p.total, 2900)
+    s = settlement(p.total, 0, p.total, 2900)
     assert s == Settlement(0, 11059, 2900, 0, 8159)
 
 
@@ -358,15 +358,15 @@ def test_amount_refund_tax():
 
 
 def test_settle():
-    assert settle(13824, 0, 0, 0) == Settlement(0, 0, 0, 13824, 0)
-    assert settle(13824, 13824, 0, 0).outstanding == 0
-    assert settle(13824, 0, 13824, 0) == Settlement(0, 13824, 0, 0, 13824)
-    assert settle(100, 0, 150, 20) == Settlement(0, 150, 20, 0, 130)
-    assert settle(100, 30, 50, 0).outstanding == 20
+    assert settlement(13824, 0, 0, 0) == Settlement(0, 0, 0, 13824, 0)
+    assert settlement(13824, 13824, 0, 0).outstanding == 0
+    assert settlement(13824, 0, 13824, 0) == Settlement(0, 13824, 0, 0, 13824)
+    assert settlement(100, 0, 150, 20) == Settlement(0, 150, 20, 0, 130)
+    assert settlement(100, 30, 50, 0).outstanding == 20
     for args in [(-1, 0, 0, 0), (0, -1, 0, 0), (0, 0, -1, 0), (0, 0, 0, -1), (10, 0, 5, 6),
                  (1.5, 0, 0, 0)]:
         with pytest.raises(ValueError):
-            settle(*args)
+            settlement(*args)
 
 
 # ---------------------------------------------------------------- properties
@@ -544,7 +544,7 @@ def test_amount_refund_tax_never_exceeds_the_order_tax(order, data):
 @given(st.integers(0, 10**12), st.integers(0, 10**12), st.integers(0, 10**12), st.data())
 def test_settle_is_never_negative(total, authorized, paid, data):
     refunded = data.draw(st.integers(0, paid))
-    s = settle(total, authorized, paid, refunded)
+    s = settlement(total, authorized, paid, refunded)
     assert s.outstanding >= 0 and s.refundable >= 0
     assert s.outstanding == max(0, total - paid - authorized)
     assert s.refundable == paid - refunded
