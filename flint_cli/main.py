@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import select
 
 from flint_cli.access_log import redact_access_log
-from flint_core.kernel import money
 from flint_core.platform import housekeeping, queue
 from flint_core.platform.context import utcnow
-from flint_core.platform.rate_limits import Budget, RateLimits
-from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings, normalize_public_url
+from flint_core.platform.rate_limits import RateLimits
+from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings
 from flint_core.store import db as store
-from flint_core.store.db import Database, database_url
+from flint_core.store.db import Database
 from flint_core.store.models import Merchant
 
 
@@ -34,45 +33,22 @@ def bootstrap(db: Database) -> str | None:
     return secret
 
 
-def rate_limit_settings(per_key: str | None, per_merchant: str | None, per_client: str | None) -> RateLimits:
-    """Budgets from `flint serve --rate-limit-*` flags, else FLINT_RATE_LIMIT_PER_{KEY,MERCHANT,CLIENT}, else
-    the defaults (docs/rate-limits.md). Each is RATE[:BURST] in requests per second, or `off`."""
-    defaults = RateLimits()
-    chosen = {}
-    for name, flag in (("per_key", per_key), ("per_merchant", per_merchant), ("per_client", per_client)):
-        text = flag or os.environ.get(f"FLINT_RATE_LIMIT_{name.upper()}")
-        chosen[name] = Budget.parse(text) if text else getattr(defaults, name)
-    return RateLimits(**chosen)
-
-
-def env_settings(**overrides: Any) -> Settings:
-    """The settings every command shares, from the environment: the live-mode Stripe key, and the currency
-    of orders whose request names none (FLINT_DEFAULT_CURRENCY, USD unless set)."""
+def settings_for(command: str, **flags: Any) -> Settings:
+    """The command's settings, made once: its flags, else the FLINT_* environment, else the defaults
+    (Settings.from_env). A bad value ends the command, naming where it came from, before it touches anything."""
     try:
-        currency = money.normalize_currency(os.environ.get("FLINT_DEFAULT_CURRENCY") or "USD")
-    except money.CurrencyError:
-        sys.exit(f"flint: FLINT_DEFAULT_CURRENCY={os.environ['FLINT_DEFAULT_CURRENCY']!r} is not an ISO 4217 code")
-    return Settings(stripe_api_key=os.environ.get("FLINT_STRIPE_API_KEY"), default_currency=currency, **overrides)
+        return Settings.from_env(**flags)
+    except ValueError as exc:
+        sys.exit(f"flint {command}: {exc}")
 
 
 def listen_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def public_url_setting(command: str, flag: str | None, default: str) -> str:
-    """`--public-url`, else $FLINT_PUBLIC_URL, else ``default``, normalized; an invalid value ends the command
-    before it touches anything."""
-    env = os.environ.get("FLINT_PUBLIC_URL")
-    source = "--public-url" if flag else "$FLINT_PUBLIC_URL" if env else "the listen address"
-    try:
-        return normalize_public_url(flag or env or default)
-    except ValueError as exc:
-        sys.exit(f"flint {command}: {exc} (from {source})")
-
-
-def prepare_jobs(db: Database) -> list[str]:
+def prepare_jobs(db: Database, settings: Settings) -> list[str]:
     """Load every job kind (a bad FLINT_JOB_MODULES fails here, at start) and queue the housekeeping job."""
-    kinds = sorted(queue.handlers())
+    kinds = sorted(queue.handlers(settings))
     housekeeping.schedule_housekeeping(db)
     return kinds
 
@@ -83,8 +59,14 @@ def serve(args: argparse.Namespace) -> None:
     from flint_http.app import create_app
 
     base = listen_url(args.host, args.port)
-    public_url = public_url_setting("serve", args.public_url, base)
-    db = Database(args.database_url)
+    # the public URL: --public-url, else $FLINT_PUBLIC_URL, else the address it listens on
+    settings = settings_for("serve", defaults={"public_url": base}, database_url=args.database_url,
+                            public_url=args.public_url, signup_enabled=not args.no_signup,
+                            rate_limit_per_key=args.rate_limit_per_key,
+                            rate_limit_per_merchant=args.rate_limit_per_merchant,
+                            rate_limit_per_client=args.rate_limit_per_client)
+    public_url = settings.public_url
+    db = Database(settings.database_url)
     db.migrate()
     secret = bootstrap(db)
     if secret:
@@ -101,15 +83,10 @@ def serve(args: argparse.Namespace) -> None:
         print(f"Warning: the URLs Flint returns start with {public_url}, which only this machine can reach; set "
               "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
     print(flush=True)
-    try:
-        limits = rate_limit_settings(args.rate_limit_per_key, args.rate_limit_per_merchant, args.rate_limit_per_client)
-    except ValueError as exc:
-        sys.exit(f"flint serve: {exc}")
-    settings = env_settings(signup_enabled=not args.no_signup, rate_limits=limits, public_url=public_url)
     app = create_app(db, settings=settings)
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
-        prepare_jobs(db)
+        prepare_jobs(db, settings)
         threading.Thread(target=queue.run_forever, args=(db, settings, stop), name="flint-jobs", daemon=True,
                          kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
     redact_access_log()
@@ -122,10 +99,10 @@ def serve(args: argparse.Namespace) -> None:
 def worker(args: argparse.Namespace) -> None:
     """Only the job runner, until SIGTERM or SIGINT: then the jobs in progress finish and it exits."""
     # the jobs render objects into events (a checkout session's URL): the same public URL as `flint serve`
-    settings = env_settings(public_url=public_url_setting("worker", args.public_url, DEFAULT_PUBLIC_URL))
-    db = Database(args.database_url)
+    settings = settings_for("worker", database_url=args.database_url, public_url=args.public_url)
+    db = Database(settings.database_url)
     db.migrate()
-    kinds = prepare_jobs(db)
+    kinds = prepare_jobs(db, settings)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -137,15 +114,17 @@ def worker(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGINT, request_stop)
     logging.getLogger("flint.worker").info(
         "worker %s started: concurrency %s, interval %ss, lease %ss, database %s, kinds %s", os.getpid(),
-        args.concurrency, args.interval, queue.LEASE.total_seconds(), db.url, ", ".join(kinds))
+        args.concurrency, args.interval, settings.job_lease_seconds, db.url, ", ".join(kinds))
     queue.run_forever(db, settings, stop, interval=args.interval, concurrency=args.concurrency)
     logging.getLogger("flint.worker").info("worker %s stopped", os.getpid())
     db.dispose()
 
 
 def migrate(args: argparse.Namespace) -> None:
-    Database(args.database_url).migrate()
-    print(f"migrated {database_url(args.database_url)}")
+    settings = settings_for("migrate", database_url=args.database_url)
+    db = Database(settings.database_url)
+    db.migrate()
+    print(f"migrated {db.url}")
 
 
 def mcp(args: argparse.Namespace) -> None:
@@ -155,8 +134,8 @@ def mcp(args: argparse.Namespace) -> None:
     the wrong directory, it would otherwise make an empty ./flint.db and then call every key invalid."""
     from flint_mcp import stdio
 
-    settings = env_settings(public_url=public_url_setting("mcp", args.public_url, DEFAULT_PUBLIC_URL))
-    url = database_url(args.database_url)
+    settings = settings_for("mcp", database_url=args.database_url, public_url=args.public_url)
+    url = settings.database_url or store.DEFAULT_URL
     problem = store.unready(url)
     if problem:
         print(f"flint mcp: {problem}. flint mcp never creates or migrates a database: point --database-url (or "
@@ -165,7 +144,7 @@ def mcp(args: argparse.Namespace) -> None:
         sys.exit(2)
     print(f"flint mcp: database {store.describe(url)}", file=sys.stderr, flush=True)
     db = Database(url)
-    key = os.environ.get("FLINT_API_KEY")
+    key = settings.api_key
     problem = stdio.check_key(db, key)
     if problem:
         print(problem, file=sys.stderr)

@@ -138,7 +138,7 @@ def allowed_methods(app: FastAPI, request: Request) -> list[str]:
 
 
 def create_app(db: Database | None = None, *, settings: Settings = Settings()) -> FastAPI:
-    db = db or Database()
+    db = db or Database(settings.database_url)
     app = FastAPI(title="Flint", version="1", summary="Order-first commerce API built for AI agents.",
                   docs_url=None, redoc_url=None)
     app.state.db = db

@@ -6,14 +6,14 @@
 - Requests without a valid key are refused here with a 401 and the Flint error envelope (plus
   ``WWW-Authenticate``), before any MCP message is read; the tools re-check the key per call anyway.
 - DNS-rebinding protection stays on: 127.0.0.1, localhost and [::1] on any port are allowed, and
-  ``FLINT_MCP_ALLOWED_HOSTS`` / ``FLINT_MCP_ALLOWED_ORIGINS`` (comma-separated) add real host names.
+  ``Settings.mcp_allowed_hosts`` / ``mcp_allowed_origins`` (``FLINT_MCP_ALLOWED_HOSTS`` /
+  ``FLINT_MCP_ALLOWED_ORIGINS``, comma-separated) add real host names.
 - The SDK's session manager can run only once, so :meth:`McpHttpApp.lifespan` makes a fresh one each
   time the host app starts: one ``create_app`` can be started again (tests, reloads).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -37,15 +37,11 @@ _LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost
 _LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
 
 
-def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-
-
-def transport_security() -> TransportSecuritySettings:
+def transport_security(settings: Settings) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
-        allowed_hosts=_LOCAL_HOSTS + _env_list("FLINT_MCP_ALLOWED_HOSTS"),
-        allowed_origins=_LOCAL_ORIGINS + _env_list("FLINT_MCP_ALLOWED_ORIGINS"))
+        allowed_hosts=[*_LOCAL_HOSTS, *settings.mcp_allowed_hosts],
+        allowed_origins=[*_LOCAL_ORIGINS, *settings.mcp_allowed_origins])
 
 
 class McpHttpApp:
@@ -55,7 +51,7 @@ class McpHttpApp:
         self.db = db
         self.settings = settings
         self.server = build_server(db, settings)
-        self.security = transport_security()
+        self.security = transport_security(settings)
         self._manager: StreamableHTTPSessionManager | None = None
 
     @asynccontextmanager

@@ -66,7 +66,7 @@ class Context:
     def processor(self) -> PaymentProcessor:
         """The card processor of the caller's environment (processors.select)."""
         assert self.db is not None
-        return processor_for(self.db, self.env_id, self.settings.stripe_api_key)
+        return processor_for(self.db, self.env_id, self.settings)
 
     def can(self, operation_name: str) -> bool:
         """True when the operation exists and the calling key's scopes allow it."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,8 +24,6 @@ from flint_core.store.db import Database
 from flint_core.store.models import IdempotencyRecord
 
 WINDOW = timedelta(hours=24)
-# A claim older than this, still unanswered, was abandoned by a dead process (tests shorten it).
-LEASE = timedelta(seconds=float(os.environ.get("FLINT_IDEMPOTENCY_LEASE_SECONDS", "60")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +43,10 @@ def fingerprint(operation: str, params: dict[str, Any]) -> str:
 
 
 def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: str, fingerprint: str,
-          request_id: str, now: datetime) -> Replay | None:
+          request_id: str, now: datetime, lease: timedelta) -> Replay | None:
     """Claim ``key`` for this request. Returns None when claimed (go ahead), a Replay of the stored
-    response, or raises idempotency_key_reused / idempotency_request_in_progress."""
+    response, or raises idempotency_key_reused / idempotency_request_in_progress. A claim older than
+    ``lease`` (``Settings.idempotency_lease_seconds``), still unanswered, was abandoned by a dead process."""
     values = dict(merchant_id=merchant_id, env_id=env_id, key=key, operation=operation, fingerprint=fingerprint,
                   request_id=request_id, locked_at=now, created_at=now)
 
@@ -66,7 +64,7 @@ def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: s
             raise FlintError("idempotency_key_reused", param="idempotency_key", operation=record.operation)
         if not expired and record.status_code is not None:
             return Replay(record.status_code, record.response_body or "")
-        if not expired and record.locked_at is not None and record.locked_at > now - LEASE:
+        if not expired and record.locked_at is not None and record.locked_at > now - lease:
             raise FlintError("idempotency_request_in_progress", param="idempotency_key")
         # Expired, or abandoned by a dead process: take the key over.
         for name, value in values.items():

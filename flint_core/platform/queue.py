@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import random
 import secrets
 import threading
@@ -45,10 +44,9 @@ from flint_core.store.models import Job
 log = logging.getLogger("flint.jobs")
 
 QUEUED, DEAD = "QUEUED", "DEAD"
-# How long a claim holds a job. A handler must finish well within it (webhook calls time out sooner).
-LEASE = timedelta(seconds=float(os.environ.get("FLINT_JOB_LEASE_SECONDS", "60")))
 # Modules whose import registers handlers (explicit, so a worker process knows every kind). More can be
-# named in FLINT_JOB_MODULES (comma-separated): the extension point for your own job kinds.
+# named in ``Settings.job_modules`` (FLINT_JOB_MODULES, comma-separated): the extension point for your own
+# job kinds.
 HANDLER_MODULES = ("flint_core.platform.housekeeping", "flint_core.refunds.jobs", "flint_core.checkout.jobs",
                    "flint_core.webhooks.delivery")
 
@@ -134,15 +132,20 @@ def handler(kind: str, *, max_attempts: int = 20,
     return register
 
 
-def handler_modules() -> list[str]:
-    extra = [m.strip() for m in os.environ.get("FLINT_JOB_MODULES", "").split(",") if m.strip()]
-    return [*HANDLER_MODULES, *extra]
+def lease(settings: Settings) -> timedelta:
+    """How long a claim holds a job (``Settings.job_lease_seconds``). A handler must finish well within it
+    (webhook calls time out sooner)."""
+    return timedelta(seconds=settings.job_lease_seconds)
 
 
-def handlers() -> dict[str, Handler]:
-    """Every registered kind, after importing the handler modules (a bad FLINT_JOB_MODULES entry fails
+def handler_modules(settings: Settings) -> list[str]:
+    return [*HANDLER_MODULES, *settings.job_modules]
+
+
+def handlers(settings: Settings) -> dict[str, Handler]:
+    """Every registered kind, after importing the handler modules (a bad ``job_modules`` entry fails
     loudly here, at worker start, rather than leaving its jobs queued forever)."""
-    modules = handler_modules()
+    modules = handler_modules(settings)
     if not _modules_loaded.issuperset(modules):
         with _loaded:
             for module in modules:
@@ -181,8 +184,9 @@ def claim(db: Database, settings: Settings, *, limit: int, now: datetime | None 
     """Lease up to ``limit`` due jobs for this worker (committed before any of them runs)."""
     now = now or utcnow()
     token = secrets.token_hex(12)
+    until = now + lease(settings)
 
-    def lease(session: Session) -> list[Claim]:
+    def take(session: Session) -> list[Claim]:
         stmt = (select(Job).where(Job.status == QUEUED, Job.run_at <= now,
                                   or_(Job.locked_until.is_(None), Job.locked_until < now))
                 .order_by(Job.run_at, Job.job_id).limit(limit).with_for_update(skip_locked=True))
@@ -191,18 +195,18 @@ def claim(db: Database, settings: Settings, *, limit: int, now: datetime | None 
         jobs = session.scalars(stmt).all()
         claims = []
         for n, job in enumerate(jobs):
-            job.locked_by, job.locked_until, job.attempts = f"{token}.{n}", now + LEASE, job.attempts + 1
+            job.locked_by, job.locked_until, job.attempts = f"{token}.{n}", until, job.attempts + 1
             claims.append(Claim(job.job_id, job.kind, dict(job.payload), job.attempts, job.locked_by, db, settings,
                                 now))
         return claims
 
     # rerun-safe: a lease whose commit happened unseen is never run by this worker and lapses
-    return db.run(lease)
+    return db.run(take)
 
 
 def run(claim_: Claim) -> bool:
     """Run one claimed job; returns False when it raised (it is then rescheduled or marked DEAD)."""
-    spec = handlers().get(claim_.kind)
+    spec = handlers(claim_.settings).get(claim_.kind)
     try:
         if spec is None:
             raise LookupError(f"no handler for job kind {claim_.kind!r}")
@@ -237,7 +241,8 @@ def run_due(db: Database, settings: Settings = Settings(), *, limit: int = 50,
             now: datetime | None = None) -> int:
     """Claim and run one batch of due jobs (concurrently on ``pool`` if given); returns how many ran.
     Only kinds this process has a handler for are claimed (all of them unless ``kinds``)."""
-    claims = claim(db, settings, limit=limit, kinds=sorted(handlers()) if kinds is None else kinds, now=now)
+    claims = claim(db, settings, limit=limit, kinds=sorted(handlers(settings)) if kinds is None else kinds,
+                   now=now)
     if pool is None:
         for c in claims:
             run(c)
@@ -265,7 +270,8 @@ def run_forever(db: Database, settings: Settings, stop: threading.Event, *, inte
     ``concurrency`` in hand, so a thread never waits on a claim); when fewer jobs were due than asked for,
     the next claim waits ``interval``. Once ``stop`` is set, running jobs finish, claimed ones not yet
     started are released, and it returns."""
-    kinds = sorted(handlers())
+    kinds = sorted(handlers(settings))
+    held = lease(settings)
     in_hand = 2 * concurrency
     pending: set[Future[None]] = set()
     next_claim = 0.0
@@ -274,7 +280,7 @@ def run_forever(db: Database, settings: Settings, stop: threading.Event, *, inte
         try:
             # a claim that waited in hand for half its lease is given back: started later, it could
             # outlive the lease and be taken over while running
-            if stop.is_set() or utcnow() > c.now + LEASE / 2:
+            if stop.is_set() or utcnow() > c.now + held / 2:
                 release(c)
             else:
                 run(c)

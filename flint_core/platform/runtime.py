@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -207,7 +208,8 @@ def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], 
     if key is not None:
         try:
             replay = idempotency.claim(db, operation=op.name, now=now, fingerprint=idempotency.fingerprint(
-                op.name, params.model_dump(mode="json")), **claim)
+                op.name, params.model_dump(mode="json")), **claim,
+                lease=timedelta(seconds=settings.idempotency_lease_seconds))
         except FlintError as exc:
             return error_outcome(exc, request_id, settings)
         except Exception as exc:  # the database failed the claim (after its retries): no claim was made

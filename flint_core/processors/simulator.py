@@ -54,9 +54,11 @@ def _now() -> datetime:
 class Simulator:
     name = "simulator"
 
-    def __init__(self, db: Database, env_id: str) -> None:
+    def __init__(self, db: Database, env_id: str, *, crash_after_call: bool = False) -> None:
         self.db = db
         self.env_id = env_id
+        # Crash-safety testing (Settings.simulator_crash_after_call): SIGKILL this process after each call.
+        self.crash_after_call = crash_after_call
 
     # -- faults ---------------------------------------------------------------------------------------
     def _take_fault(self) -> str | None:
@@ -74,7 +76,7 @@ class Simulator:
         if fault == "UNAVAILABLE":
             raise ProcessorError("simulated processor outage (HTTP 503)", timeout=False)
         result = work()
-        if os.environ.get("FLINT_SIMULATOR_CRASH_AFTER_CALL") == "1":
+        if self.crash_after_call:
             # Crash-safety testing: the processor has acted, Flint has not recorded it yet.
             os.kill(os.getpid(), signal.SIGKILL)
         if fault == "TIMEOUT":

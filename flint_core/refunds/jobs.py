@@ -51,7 +51,7 @@ def settle_refund(claim: queue.Claim) -> None:
         return
     _, merchant_id, env_id, amount, created_at, refund_ref, charge_ref = row
     again = now + queue.poll_delay(now - created_at)
-    processor = processor_for(db, env_id, claim.settings.stripe_api_key)
+    processor = processor_for(db, env_id, claim.settings)
     try:  # outside any transaction: the processor may be slow
         result = (processor.refund_status(reference=refund_ref) if refund_ref else
                   processor.refund(key=f"{refund_id}:refund", reference=charge_ref or "", amount=amount))

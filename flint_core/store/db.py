@@ -13,7 +13,6 @@ transaction again, from the start, a bounded number of times when one happens (d
 from __future__ import annotations
 
 import logging
-import os
 import random
 import sqlite3
 import time
@@ -28,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_URL = "sqlite:///flint.db"
+DEFAULT_URL = "sqlite:///flint.db"  # when no URL is given (`flint`: --database-url, else $FLINT_DATABASE_URL)
 MIGRATIONS = Path(__file__).with_name("migrations")
 T = TypeVar("T")
 log = logging.getLogger("flint.db")
@@ -39,10 +38,6 @@ log = logging.getLogger("flint.db")
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 # How many times a transaction runs before a transient failure is given up on (and answered as retryable).
 ATTEMPTS = 4
-
-
-def database_url(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("FLINT_DATABASE_URL") or DEFAULT_URL
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -108,7 +103,7 @@ def retry_transient(work: Callable[[], T], *, attempts: int = ATTEMPTS,
 
 class Database:
     def __init__(self, url: str | None = None) -> None:
-        self.url = database_url(url)
+        self.url = url or DEFAULT_URL
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             self.read_engine = _sqlite_engine(self.url, "BEGIN")
@@ -165,10 +160,10 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
 
 
 def migrate(url: str | None = None) -> None:
-    """Bring the schema to the newest migration (`flint migrate`)."""
+    """Bring the schema at ``url`` (else DEFAULT_URL) to the newest migration (`flint migrate`)."""
     from alembic import command
 
-    command.upgrade(alembic_config(database_url(url)), "head")
+    command.upgrade(alembic_config(url or DEFAULT_URL), "head")
 
 
 def describe(url: str) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from flint_core.platform.idempotency import LEASE, WINDOW
+from flint_core.platform.idempotency import WINDOW
+from flint_core.platform.settings import Settings
 from flint_core.store.models import IdempotencyRecord
 from tests.api.helpers import concurrently
 from tests.conftest import WORKED_EXAMPLE, Api, line, usd
@@ -116,7 +117,7 @@ def test_in_flight_is_409_and_a_dead_claim_is_taken_over(api: Api, db: Any) -> N
     error = busy.json()["error"]
     assert (error["code"], error["retryable"]) == ("idempotency_request_in_progress", True)
     assert busy.headers["Flint-Should-Retry"] == "true"
-    _age(db, "k-8", locked=LEASE + timedelta(seconds=1))
+    _age(db, "k-8", locked=timedelta(seconds=Settings().idempotency_lease_seconds + 1))
     taken_over = api.post("/v1/orders", WORKED_EXAMPLE, idempotency_key="k-8")
     assert taken_over.status_code == 200 and "Idempotent-Replayed" not in taken_over.headers
     assert order_count(api) == before + 1

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from flint_cli.main import rate_limit_settings
 from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
@@ -172,16 +171,20 @@ def test_tool_faces_return_the_429_envelope(database_url: str, api: Api) -> None
         db.dispose()
 
 
-def test_budget_parsing_and_cli_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_budget_parsing_and_cli_settings() -> None:
     assert Budget.parse("100:200") == Budget(100, 200)
     assert Budget.parse("50") == Budget(50, 100)
     assert Budget.parse("off") == Budget(0, 0) and not Budget.parse("0").enabled
     for bad in ("", "fast", "0:5", "-1", "10:0"):
         with pytest.raises(ValueError):
             Budget.parse(bad)
-    assert rate_limit_settings(None, None, None) == RateLimits()
-    monkeypatch.setenv("FLINT_RATE_LIMIT_PER_KEY", "10:20")
-    monkeypatch.setenv("FLINT_RATE_LIMIT_PER_CLIENT", "off")
-    limits = rate_limit_settings(None, "7:9", None)
+    assert Settings.from_env({}).rate_limits == RateLimits()
+    environ = {"FLINT_RATE_LIMIT_PER_KEY": "10:20", "FLINT_RATE_LIMIT_PER_CLIENT": "off"}
+    limits = Settings.from_env(environ, rate_limit_per_merchant="7:9").rate_limits
     assert limits == RateLimits(per_key=Budget(10, 20), per_merchant=Budget(7, 9), per_client=Budget(0, 0))
-    assert rate_limit_settings("3", None, None).per_key == Budget(3, 6)  # a flag wins over the environment
+    # a flag wins over the environment
+    assert Settings.from_env(environ, rate_limit_per_key="3").rate_limits.per_key == Budget(3, 6)
+    with pytest.raises(ValueError, match=r"rate limit 'fast'.*\(from \$FLINT_RATE_LIMIT_PER_KEY\)"):
+        Settings.from_env({"FLINT_RATE_LIMIT_PER_KEY": "fast"})
+    with pytest.raises(ValueError, match=r"\(from --rate-limit-per-client\)"):
+        Settings.from_env({}, rate_limit_per_client="0:5")

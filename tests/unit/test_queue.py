@@ -28,6 +28,7 @@ from tests.conftest import WORKED_EXAMPLE, Api
 EFFECTS = Table("test_queue_effects", MetaData(), Column("id", Integer, primary_key=True, autoincrement=True),
                 Column("tag", String(64)), Column("claim", String(64)))
 WORKS, FAILS, BLOCKS = "test_q_works", "test_q_fails", "test_q_blocks"
+LEASE = queue.lease(Settings())
 KINDS = [WORKS, FAILS, BLOCKS]
 gate = threading.Event()
 started: list[str] = []
@@ -116,8 +117,8 @@ def test_a_job_runs_when_due_and_finishes_with_its_effects(qdb: Database) -> Non
 def test_a_late_finish_after_the_lease_lapsed_raises_and_rolls_back(qdb: Database) -> None:
     tag, now = add(qdb), utcnow()
     [first] = claim(qdb, now)
-    assert claim(qdb, now + queue.LEASE / 2) == []  # leased: nobody else takes it
-    [second] = claim(qdb, now + queue.LEASE + timedelta(seconds=1))  # the first worker looks dead
+    assert claim(qdb, now + LEASE / 2) == []  # leased: nobody else takes it
+    [second] = claim(qdb, now + LEASE + timedelta(seconds=1))  # the first worker looks dead
     assert second.job_id == first.job_id and second.attempts == 2 and second.token != first.token
     with pytest.raises(queue.LeaseLost), qdb.transaction() as session:
         session.execute(insert(EFFECTS).values(tag=tag, claim=first.token))
@@ -131,7 +132,7 @@ def test_a_late_finish_after_the_lease_lapsed_raises_and_rolls_back(qdb: Databas
 def test_lease_lost_is_reported_not_retried(qdb: Database) -> None:
     tag, now = add(qdb), utcnow()
     [first] = claim(qdb, now)
-    [second] = claim(qdb, now + queue.LEASE + timedelta(seconds=1))
+    [second] = claim(qdb, now + LEASE + timedelta(seconds=1))
     assert queue.run(first) is False  # LeaseLost: nothing committed, the job untouched
     [job] = job_rows(qdb)
     assert job.locked_by == second.token and job.status == queue.QUEUED and effects(qdb, tag) == []

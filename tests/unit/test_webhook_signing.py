@@ -77,8 +77,7 @@ def test_stale_timestamps_are_rejected_by_receivers() -> None:
         Webhook(secret).verify(BODY, headers)
 
 
-def test_default_schedule_spans_about_three_days(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(schedule.DELAYS_ENV, raising=False)
+def test_default_schedule_spans_about_three_days() -> None:
     delays = schedule.delays(Settings())
     assert delays[:6] == (5, 300, 1800, 7200, 18000, 36000)
     assert 2.5 * 86400 < sum(delays) < 3.5 * 86400
@@ -94,12 +93,12 @@ def test_next_delay_has_jitter_above_the_schedule_and_ends() -> None:
     assert schedule.next_delay(settings, 3) is None
 
 
-def test_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(schedule.DELAYS_ENV, "0.2, 0.2,0.5")
-    monkeypatch.setenv(schedule.DISABLE_ENV, "60")
-    assert schedule.delays(Settings()) == (0.2, 0.2, 0.5)
-    assert schedule.disable_after(Settings()) == timedelta(seconds=60)
-    assert schedule.delays(Settings(webhook_retry_delays=(1.0,))) == (1.0,)  # an explicit setting wins
-    monkeypatch.setenv(schedule.DELAYS_ENV, "5,-1")
-    with pytest.raises(ValueError):
-        schedule.delays(Settings())
+def test_the_environment_sets_the_schedule() -> None:
+    settings = Settings.from_env({"FLINT_WEBHOOK_RETRY_DELAYS": "0.2, 0.2,0.5",
+                                  "FLINT_WEBHOOK_DISABLE_AFTER_SECONDS": "60"})
+    assert schedule.delays(settings) == (0.2, 0.2, 0.5)
+    assert schedule.disable_after(settings) == timedelta(seconds=60)
+    assert schedule.delays(Settings.from_env({"FLINT_WEBHOOK_RETRY_DELAYS": ""})) == schedule.DEFAULT_DELAYS
+    assert schedule.delays(Settings.from_env({"FLINT_WEBHOOK_RETRY_DELAYS": "0"})) == (0.0,)
+    with pytest.raises(ValueError, match="FLINT_WEBHOOK_RETRY_DELAYS"):
+        Settings.from_env({"FLINT_WEBHOOK_RETRY_DELAYS": "5,-1"})
