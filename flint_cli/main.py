@@ -20,7 +20,7 @@ from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings, normalize_public_url
 from flint_core.store import db as store
 from flint_core.store.db import Database, database_url
-from flint_core.store.models import Merchant
+from flint_core.store.tables import Merchant
 
 
 def bootstrap(db: Database) -> str | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import lifecycle
-from flint_core.store.models import CheckoutSession, Order, PaymentIntent
+from flint_core.store.tables import CheckoutSession, Order, PaymentIntent
 
 PAID_HERE = frozenset({lifecycle.SUCCEEDED, lifecycle.REQUIRES_CAPTURE})  # the session's payment collected
 

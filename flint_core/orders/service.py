@@ -7,7 +7,7 @@ from flint_core.kernel import lifecycle
 from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
 from flint_core.platform.queries import scoped
-from flint_core.store.models import Order, PaymentIntent
+from flint_core.store.tables import Order, PaymentIntent
 
 
 def in_flight(order: Order) -> PaymentIntent | None:

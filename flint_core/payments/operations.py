@@ -30,7 +30,7 @@ from flint_core.platform.registry import READ_ONLY, Safety, operation
 from flint_core.platform.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
 from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
 from flint_core.processors.cards import tokenize
-from flint_core.store.models import LIVE, Order, PaymentIntent
+from flint_core.store.tables import LIVE, Order, PaymentIntent
 
 MOVES_MONEY = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="create_refund")
 HOLD = Safety(read_only=False, open_world=True, moves_money=True, reversible_by="void_payment")

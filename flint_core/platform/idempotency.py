@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from flint_core.kernel.errors import FlintError
 from flint_core.store.db import Database
-from flint_core.store.models import IdempotencyRecord
+from flint_core.store.tables import IdempotencyRecord
 
 WINDOW = timedelta(hours=24)
 # A claim older than this, still unanswered, was abandoned by a dead process (tests shorten it).

@@ -19,7 +19,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.platform import registry
 from flint_core.platform.context import Context
 from flint_core.platform.registry import Operation
-from flint_core.store.models import Refund
+from flint_core.store.tables import Refund
 
 FLAGS = ("read_only", "require_preview")
 AMOUNTS = ("max_refund_money", "max_daily_refund_money")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
 from flint_core.platform import queue
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
     from flint_core.platform.context import Context

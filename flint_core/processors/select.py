@@ -6,7 +6,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.processors.base import PaymentProcessor
 from flint_core.processors.simulator import Simulator
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE
+from flint_core.store.tables import LIVE
 
 
 def processor_for(db: Database, env_id: str, stripe_api_key: str | None) -> PaymentProcessor:

@@ -28,7 +28,7 @@ from flint_core.processors.base import (
 )
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
-from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault
+from flint_core.store.tables import SimulatedCharge, SimulatedOperation, SimulatorFault
 from flint_core.kernel.text import has_control_character
 
 DECLINES = {

@@ -22,7 +22,7 @@ from flint_core.refunds.inputs import CreateRefundInput, GetRefundInput, ListRef
 from flint_core.refunds.plan import order_for, plan_refund, status_after
 from flint_core.refunds.settlement import record_result, reserve
 from flint_core.refunds.views import RefundLineOut, RefundOut, RefundPreview, refund_out
-from flint_core.store.models import Order, PaymentIntent, Refund
+from flint_core.store.tables import Order, PaymentIntent, Refund
 
 REFUND_SAFETY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
 

@@ -25,7 +25,7 @@ from flint_core.platform import context
 from flint_core.platform.outbox import DISABLED, ENABLED, FAILED, PENDING, SUCCEEDED
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import schedule, signing
 
 log = logging.getLogger("flint.webhooks")

@@ -38,7 +38,7 @@ from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.platform.context import Context
 from flint_core.platform.schema import WS, Input, ListInput, Metadata, openapi_only
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import signing
 
 MAX_GRACE = timedelta(hours=24)

@@ -17,7 +17,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.platform.outbox import DISABLED, ENABLED, EVENT_TYPES, FAILED, PENDING, SUCCEEDED
 from flint_core.platform.context import Context
 from flint_core.platform.schema import Output, lenient_enum
-from flint_core.store.models import LIVE, Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import LIVE, Event, WebhookDelivery, WebhookEndpoint
 
 ALL_EVENTS = "*"
 # Legal on an endpoint in either status (no state machine needed: every action is always allowed).

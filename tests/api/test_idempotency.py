@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import update
 
 from flint_core.platform.idempotency import LEASE, WINDOW
-from flint_core.store.models import IdempotencyRecord
+from flint_core.store.tables import IdempotencyRecord
 from tests.api.helpers import concurrently
 from tests.conftest import WORKED_EXAMPLE, Api, line, usd
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from flint_core.platform import outbox as events
 from flint_core.platform import queue
-from flint_core.store.models import Activity, IdempotencyRecord
+from flint_core.store.tables import Activity, IdempotencyRecord
 from tests.conftest import BASE_URL, Api, line, signup
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
