@@ -41,7 +41,7 @@ from flint_core.platform.context import system_context
 from flint_core.platform.runtime import invoke  # noqa: E402
 from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
-from flint_core.store.models import Event, Job, WebhookDelivery  # noqa: E402
+from flint_core.store.tables import Event, Job, WebhookDelivery  # noqa: E402
 from flint_core.webhooks import (
     fanout,
     signing,  # noqa: E402

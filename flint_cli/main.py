@@ -19,7 +19,7 @@ from flint_core.platform.rate_limits import RateLimits
 from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings
 from flint_core.store import db as store
 from flint_core.store.db import Database
-from flint_core.store.models import Merchant
+from flint_core.store.tables import Merchant
 
 
 def bootstrap(db: Database) -> str | None:

@@ -20,14 +20,14 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flint_core.kernel import ids
-from flint_core.platform import registry, tool_calls
 from flint_core.kernel.errors import FlintError
+from flint_core.platform import registry, tool_calls
 from flint_core.platform.registry import Operation
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.runtime import Outcome, error_outcome, invoke
 from flint_core.platform.settings import Settings
-from flint_core.store.db import Database
 from flint_core.platform.validation import dotted
+from flint_core.store.db import Database
 from flint_http.bodies import read_json_object
 from flint_http.checkout_pages import checkout_router
 from flint_http.docs_pages import docs_router

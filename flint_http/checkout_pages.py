@@ -19,8 +19,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flint_core.hosted.checkout import CheckoutPage, load_page, pay_checkout_session, return_from_authentication
 from flint_core.platform import request_logs
-from flint_core.platform.settings import Settings
 from flint_core.platform.context import utcnow
+from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 
 log = logging.getLogger("flint.checkout")

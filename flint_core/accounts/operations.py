@@ -46,7 +46,7 @@ from flint_core.platform.limits import stricter
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
-from flint_core.store.models import ENV_TABLES, Activity, ApiKey, IdempotencyRecord, Merchant, Sandbox, SimulatorFault
+from flint_core.store.tables import ENV_TABLES, Activity, ApiKey, IdempotencyRecord, Merchant, Sandbox, SimulatorFault
 from flint_core.tax.operations import seed_environment
 
 

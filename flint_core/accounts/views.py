@@ -10,7 +10,7 @@ from pydantic import Field
 from flint_core.accounts.lifecycle import API_KEY
 from flint_core.platform.context import Context
 from flint_core.platform.schema import Output
-from flint_core.store.models import ApiKey, Merchant, Sandbox
+from flint_core.store.tables import ApiKey, Merchant, Sandbox
 
 
 class MerchantOut(Output):

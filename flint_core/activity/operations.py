@@ -30,7 +30,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import created_between, fetch, scoped
 from flint_core.platform.registry import READ_ONLY, operation
-from flint_core.store.models import Activity, Event, Order, RequestLog, RequestLogObject
+from flint_core.store.tables import Activity, Event, Order, RequestLog, RequestLogObject
 
 
 @operation("list_order_activities", http="GET /v1/orders/{order_id}/activities", scope="orders:read",

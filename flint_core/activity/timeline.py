@@ -26,7 +26,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from flint_core.platform.queries import scoped
-from flint_core.store.models import Activity, Event, RequestLog, RequestLogObject, WebhookDelivery
+from flint_core.store.tables import Activity, Event, RequestLog, RequestLogObject, WebhookDelivery
 
 
 @dataclass(frozen=True, slots=True)

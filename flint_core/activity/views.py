@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from flint_core.platform.schema import Output
-from flint_core.store.models import Activity, Event, RequestLog
+from flint_core.store.tables import Activity, Event, RequestLog
 
 
 class ActivityOut(Output):

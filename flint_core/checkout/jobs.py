@@ -14,7 +14,7 @@ from flint_core.checkout.service import record_status
 from flint_core.orders import flows
 from flint_core.platform import queue
 from flint_core.platform.context import Context, system_context, utcnow
-from flint_core.store.models import CheckoutSession, Order
+from flint_core.store.tables import CheckoutSession, Order
 
 EXPIRE_CHECKOUT_SESSION = "expire_checkout_session"
 

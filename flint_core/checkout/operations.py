@@ -38,7 +38,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.platform.validation import translate
-from flint_core.store.models import CheckoutSession, Order
+from flint_core.store.tables import CheckoutSession, Order
 
 
 def open_session(ctx: Context, order: Order, *, success_url: str | None, cancel_url: str | None,

@@ -10,7 +10,7 @@ from flint_core.checkout.status import current_status
 from flint_core.checkout.views import session_out
 from flint_core.orders.events import as_json, child_event, order_json, stored_session_view
 from flint_core.platform.context import Context
-from flint_core.store.models import CheckoutSession, Order
+from flint_core.store.tables import CheckoutSession, Order
 
 ACTIVITY = {CheckoutSessionStatus.COMPLETE: "CHECKOUT_SESSION_COMPLETED", CheckoutSessionStatus.EXPIRED: "CHECKOUT_SESSION_EXPIRED",
             CheckoutSessionStatus.CANCELED: "CHECKOUT_SESSION_CANCELED"}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from flint_core.checkout.lifecycle import CheckoutSessionStatus
 from flint_core.orders.lifecycle import OrderStatus
 from flint_core.payments.lifecycle import IN_FLIGHT, PaymentStatus
-from flint_core.store.models import CheckoutSession, Order, PaymentIntent
+from flint_core.store.tables import CheckoutSession, Order, PaymentIntent
 
 PAID_HERE = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.REQUIRES_CAPTURE})  # the session's payment collected
 

@@ -13,7 +13,7 @@ from flint_core.orders.service import balances
 from flint_core.orders.views import checkout_url
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
-from flint_core.store.models import CheckoutSession, Order
+from flint_core.store.tables import CheckoutSession, Order
 
 
 class CheckoutSessionOut(Output):

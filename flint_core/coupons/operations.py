@@ -37,7 +37,7 @@ from flint_core.platform.schema import (
     given,
     openapi_only,
 )
-from flint_core.store.models import Coupon, Order
+from flint_core.store.tables import Coupon, Order
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,100}")  # ASCII only: see code_key
 

@@ -14,7 +14,7 @@ from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
 from flint_core.platform.registry import READ_ONLY, WRITE, operation
 from flint_core.platform.schema import Input, ListInput, Metadata, Output
-from flint_core.store.models import Customer
+from flint_core.store.tables import Customer
 
 Email = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
               description="Email address (must contain one @).")

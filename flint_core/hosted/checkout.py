@@ -33,7 +33,7 @@ from flint_core.platform.runtime import run_as_system
 from flint_core.platform.settings import Settings
 from flint_core.processors.cards import CARD_LIKE
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE, CheckoutSession, Merchant, Order, PaymentIntent
+from flint_core.store.tables import LIVE, CheckoutSession, Merchant, Order, PaymentIntent
 
 _EXPIRY = re.compile(r"^(\d{1,2})\s*/\s*(\d{2}|\d{4})$")
 

@@ -16,7 +16,7 @@ from flint_core.platform import limits
 from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
 from flint_core.platform.schema import PartMoneyIn
-from flint_core.store.models import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
+from flint_core.store.tables import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
 
 _ZERO_ORDER = dict.fromkeys(("subtotal_amount", "discount_amount", "service_charge_amount", "tax_amount",
                              "inclusive_tax_amount", "tip_amount", "total_amount", "authorized_amount",

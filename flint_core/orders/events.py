@@ -16,7 +16,7 @@ from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatu
 from flint_core.orders.views import OrderOut, checkout_url, order_out
 from flint_core.platform import outbox as events
 from flint_core.platform.context import Context
-from flint_core.store.models import CheckoutSession, Order
+from flint_core.store.tables import CheckoutSession, Order
 
 Json = dict[str, Any]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput
 from flint_core.platform.context import Context
-from flint_core.store.models import Order
+from flint_core.store.tables import Order
 
 CHECKOUT_FLOWS: dict[CheckoutFlow, Callable[[Context, Order, CreateOrderInput], None]] = {}
 HOLD_RELEASERS: list[Callable[[Context, Order], Order]] = []

@@ -24,7 +24,7 @@ from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import created_between, fetch, merge_metadata, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, RELEASES_MONEY, WRITE, operation
 from flint_core.platform.schema import Input, ListInput, Metadata, Quantity, Timestamp, lenient_enum
-from flint_core.store.models import Customer, Order
+from flint_core.store.tables import Customer, Order
 
 
 @operation("create_order", http="POST /v1/orders", scope="orders:write", safety=WRITE,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import pricing
 from flint_core.platform.context import Context
-from flint_core.store.models import Order
+from flint_core.store.tables import Order
 from flint_core.tax import rules as tax
 from flint_core.tax.operations import merchant_rules
 

@@ -8,7 +8,7 @@ from flint_core.orders import pricing
 from flint_core.payments.lifecycle import IN_FLIGHT
 from flint_core.platform.context import Context
 from flint_core.platform.queries import scoped
-from flint_core.store.models import Order, PaymentIntent
+from flint_core.store.tables import Order, PaymentIntent
 
 
 def in_flight(order: Order) -> PaymentIntent | None:

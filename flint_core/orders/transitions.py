@@ -7,7 +7,7 @@ from typing import Any
 from flint_core.orders import flows
 from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.platform.context import Context
-from flint_core.store.models import Order
+from flint_core.store.tables import Order
 
 
 def move_order(ctx: Context, order: Order, status: str, activity: str, delta: dict[str, Any]) -> None:

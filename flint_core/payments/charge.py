@@ -14,7 +14,7 @@ from flint_core.payments.views import payment_intent_out
 from flint_core.platform.context import Context
 from flint_core.processors.base import ChargeResult, ChargeStatus
 from flint_core.processors.recovery import failure_block
-from flint_core.store.models import Order, PaymentIntent
+from flint_core.store.tables import Order, PaymentIntent
 
 
 def lock(ctx: Context, pi_id: str) -> tuple[PaymentIntent, Order]:

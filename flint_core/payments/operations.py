@@ -32,7 +32,7 @@ from flint_core.platform.registry import MOVES_MONEY, READ_ONLY, RELEASES_MONEY,
 from flint_core.platform.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
 from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
 from flint_core.processors.cards import tokenize
-from flint_core.store.models import LIVE, Order, PaymentIntent
+from flint_core.store.tables import LIVE, Order, PaymentIntent
 
 
 class CaptureMethod(enum.Enum):

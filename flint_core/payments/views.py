@@ -10,7 +10,7 @@ from pydantic import Field
 from flint_core.payments.lifecycle import PAYMENT_INTENT
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
-from flint_core.store.models import PaymentIntent
+from flint_core.store.tables import PaymentIntent
 
 
 class PaymentMethodOut(Output):

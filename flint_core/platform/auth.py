@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.platform.registry import SCOPES
-from flint_core.store.models import LIVE, ApiKey
+from flint_core.store.tables import LIVE, ApiKey
 
 ALL = "*"  # the scope list of secret keys: every scope, present and future
 _ALPHABET = string.ascii_letters + string.digits

@@ -23,7 +23,7 @@ from flint_core.platform.settings import Settings
 from flint_core.processors.base import PaymentProcessor
 from flint_core.processors.select import processor_for
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE, Activity
+from flint_core.store.tables import LIVE, Activity
 
 
 def utcnow() -> datetime:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from flint_core.platform import idempotency, queue, rate_limits
 from flint_core.platform.context import utcnow
 from flint_core.store.db import Database
-from flint_core.store.models import IdempotencyRecord, Preview, RateLimitBucket
+from flint_core.store.tables import IdempotencyRecord, Preview, RateLimitBucket
 
 log = logging.getLogger("flint.jobs")
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from flint_core.kernel.errors import FlintError
 from flint_core.store.db import Database
-from flint_core.store.models import IdempotencyRecord
+from flint_core.store.tables import IdempotencyRecord
 
 WINDOW = timedelta(hours=24)
 

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
-from flint_core.store.models import Event
+from flint_core.store.tables import Event
 
 if TYPE_CHECKING:
     from flint_core.platform.context import Context

@@ -14,7 +14,7 @@ from flint_core.kernel.errors import FlintError, not_found
 from flint_core.platform import idempotency, registry
 from flint_core.platform.context import Context
 from flint_core.platform.schema import Output
-from flint_core.store.models import Preview
+from flint_core.store.tables import Preview
 
 VALID_FOR = timedelta(minutes=10)
 

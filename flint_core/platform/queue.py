@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from flint_core.platform.context import utcnow
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
-from flint_core.store.models import Job
+from flint_core.store.tables import Job
 
 log = logging.getLogger("flint.jobs")
 

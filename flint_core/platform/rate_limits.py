@@ -26,7 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from flint_core.kernel.errors import FlintError
-from flint_core.store.models import RateLimitBucket
+from flint_core.store.tables import RateLimitBucket
 
 _US = 1_000_000
 

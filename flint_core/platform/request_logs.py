@@ -31,7 +31,7 @@ from flint_core.kernel.text import has_control_character
 from flint_core.platform.auth import Principal
 from flint_core.processors.cards import CARD_LIKE, luhn_ok
 from flint_core.store.db import Database
-from flint_core.store.models import CheckoutSession, PaymentIntent, RequestLog, RequestLogObject
+from flint_core.store.tables import CheckoutSession, PaymentIntent, RequestLog, RequestLogObject
 
 log = logging.getLogger("flint.request_logs")
 

@@ -7,7 +7,7 @@ from flint_core.platform.settings import Settings
 from flint_core.processors.base import PaymentProcessor
 from flint_core.processors.simulator import Simulator
 from flint_core.store.db import Database
-from flint_core.store.models import LIVE
+from flint_core.store.tables import LIVE
 
 
 def processor_for(db: Database, env_id: str, settings: Settings) -> PaymentProcessor:

@@ -29,7 +29,7 @@ from flint_core.processors.base import (
 )
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
-from flint_core.store.models import SimulatedCharge, SimulatedOperation, SimulatorFault
+from flint_core.store.tables import SimulatedCharge, SimulatedOperation, SimulatorFault
 
 DECLINES = {
     "generic_decline": Failure("card_declined", "generic_decline", "Your card was declined."),

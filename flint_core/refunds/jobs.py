@@ -16,7 +16,7 @@ from flint_core.processors.base import ProcessorError
 from flint_core.processors.select import processor_for
 from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.refunds.settlement import record_result
-from flint_core.store.models import PaymentIntent, Refund
+from flint_core.store.tables import PaymentIntent, Refund
 
 log = logging.getLogger("flint.jobs")
 

@@ -11,7 +11,7 @@ from flint_core.platform import registry
 from flint_core.platform.context import Context
 from flint_core.platform.limits import check_currency, check_operation
 from flint_core.refunds.lifecycle import RefundStatus
-from flint_core.store.models import Refund
+from flint_core.store.tables import Refund
 
 
 def check_refund(ctx: Context, amount: int, currency: str) -> None:

@@ -24,7 +24,7 @@ from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.refunds.plan import order_for, plan_refund, status_after
 from flint_core.refunds.settlement import record_result, reserve
 from flint_core.refunds.views import RefundLineOut, RefundOut, RefundPreview, refund_out
-from flint_core.store.models import Order, PaymentIntent, Refund
+from flint_core.store.tables import Order, PaymentIntent, Refund
 
 
 @operation("preview_refund", http="POST /v1/refunds/preview", scope="orders:read", safety=READ_ONLY,

@@ -16,7 +16,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
 from flint_core.refunds.inputs import RefundInput
 from flint_core.refunds.lifecycle import RefundStatus
-from flint_core.store.models import Order, OrderLineItem, PaymentIntent
+from flint_core.store.tables import Order, OrderLineItem, PaymentIntent
 
 
 @dataclass

@@ -15,7 +15,7 @@ from flint_core.refunds.inputs import CreateRefundInput
 from flint_core.refunds.lifecycle import REFUND, RefundStatus
 from flint_core.refunds.plan import Plan, status_after
 from flint_core.refunds.views import refund_out
-from flint_core.store.models import Order, PaymentIntent, Refund
+from flint_core.store.tables import Order, PaymentIntent, Refund
 
 
 def reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:

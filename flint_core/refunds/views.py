@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from flint_core.platform.schema import MoneyOut, Output
-from flint_core.store.models import Refund
+from flint_core.store.tables import Refund
 
 
 class RefundLineOut(Output):

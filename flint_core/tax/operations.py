@@ -29,7 +29,7 @@ from flint_core.platform.schema import (
     openapi_only,
     stripped_str,
 )
-from flint_core.store.models import TaxRate
+from flint_core.store.tables import TaxRate
 from flint_core.tax import rules as tax
 
 

@@ -12,7 +12,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.registry import IDEMPOTENT_WRITE, operation
 from flint_core.platform.schema import Input, Output, lenient_enum
 from flint_core.processors import simulator
-from flint_core.store.models import LIVE
+from flint_core.store.tables import LIVE
 
 
 class FaultMode(enum.Enum):

@@ -24,7 +24,7 @@ from flint_core.platform import context, queue
 from flint_core.platform import outbox as events
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import fanout, schedule, signing
 from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
 from flint_core.platform import outbox, queue
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
 
 DELIVER_WEBHOOK = "deliver_webhook"  # the job kind (flint_core.webhooks.delivery)

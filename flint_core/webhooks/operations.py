@@ -22,7 +22,7 @@ from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, merge_metadata, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.platform.schema import WS, Input, ListInput, Metadata, openapi_only
-from flint_core.store.models import Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import fanout, signing
 from flint_core.webhooks.lifecycle import WebhookEndpointStatus
 from flint_core.webhooks.views import (

@@ -16,7 +16,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
 from flint_core.platform.outbox import EVENT_TYPES
 from flint_core.platform.schema import Output, lenient_enum
-from flint_core.store.models import LIVE, Event, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import LIVE, Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
 
 ALL_EVENTS = "*"

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from flint_core.store.db import Database, alembic_config
-from flint_core.store.models import Activity
+from flint_core.store.tables import Activity
 from tests.api.helpers import concurrently, paid_order
 from tests.conftest import WORKED_EXAMPLE, Api, line, usd
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from flint_core.checkout import jobs as checkout_jobs
 from flint_core.platform import queue
 from flint_core.platform.context import utcnow
-from flint_core.store.models import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent, SimulatedCharge
+from flint_core.store.tables import Activity, CheckoutSession, IdempotencyRecord, PaymentIntent, SimulatedCharge
 from tests.api.helpers import CANCEL, SUCCESS, new_session, submit
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup, usd
 

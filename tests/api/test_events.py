@@ -23,7 +23,7 @@ from flint_core.platform import idempotency, queue
 from flint_core.platform.context import utcnow
 from flint_core.platform.outbox import EVENT_TYPES
 from flint_core.refunds import jobs as refund_jobs
-from flint_core.store.models import Event
+from flint_core.store.tables import Event
 from tests.api.helpers import new_session, submit
 from tests.conftest import WORKED_EXAMPLE, Api, signup, usd
 

@@ -19,7 +19,7 @@ from flint_core.platform.context import utcnow
 from flint_core.platform.runtime import invoke
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
-from flint_core.store.models import Job, RateLimitBucket
+from flint_core.store.tables import Job, RateLimitBucket
 from tests.conftest import TEST_RATE_LIMITS, WORKED_EXAMPLE, signup
 
 SECONDS = 6.0

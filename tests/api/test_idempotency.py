@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from flint_core.platform.idempotency import WINDOW
 from flint_core.platform.settings import Settings
-from flint_core.store.models import IdempotencyRecord
+from flint_core.store.tables import IdempotencyRecord
 from tests.api.helpers import concurrently
 from tests.conftest import WORKED_EXAMPLE, Api, line, usd
 

@@ -47,7 +47,7 @@ from sqlalchemy import delete, func, select
 from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
-from flint_core.store.models import Job
+from flint_core.store.tables import Job
 from flint_http.app import create_app
 
 SEED = 20261202

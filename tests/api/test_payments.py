@@ -238,7 +238,7 @@ def test_fault_switch_is_per_sandbox_and_clears(api: Api, client: Any) -> None:
 def test_card_numbers_never_reach_the_database(api: Api, db: Any) -> None:
     from sqlalchemy import text
 
-    from flint_core.store.models import Base
+    from flint_core.store.tables import Base
 
     order = new_order(api)
     api.post(f"/v1/orders/{order['order_id']}/pay", {"payment_source": "4000 0000 0000 9995"},
@@ -257,7 +257,7 @@ def test_10_concurrent_pay_order_calls_charge_once(api: Api, app: Any, db: Any, 
 
     from sqlalchemy import func, select
 
-    from flint_core.store.models import SimulatedCharge
+    from flint_core.store.tables import SimulatedCharge
 
     order = new_order(api)
     calls = [("POST", f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"}, f"p-{i}")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
-from flint_core.store.models import RateLimitBucket
+from flint_core.store.tables import RateLimitBucket
 from flint_http.app import create_app
 from flint_mcp.server import build_server
 from tests.conftest import BASE_URL, TEST_RATE_LIMITS, WORKED_EXAMPLE, Api

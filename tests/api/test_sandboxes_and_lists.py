@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from flint_core.platform import queue
-from flint_core.store.models import Activity, IdempotencyRecord
+from flint_core.store.tables import Activity, IdempotencyRecord
 from flint_core.webhooks import fanout
 from tests.conftest import BASE_URL, Api, line, signup
 

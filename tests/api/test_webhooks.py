@@ -19,7 +19,7 @@ from flint_core.platform import queue, registry
 from flint_core.platform.auth import Principal, issue_key
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
-from flint_core.store.models import LIVE, Activity, Event, Job, WebhookDelivery, WebhookEndpoint
+from flint_core.store.tables import LIVE, Activity, Event, Job, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import fanout
 from tests.conftest import Api
 from tests.webhook_receiver import receiver

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, func, select
 
-from flint_core.store.models import SimulatedCharge
+from flint_core.store.tables import SimulatedCharge
 from tests.e2e.processes import free_port, start, stop
 
 ORDER = {"currency": "USD", "line_items": [

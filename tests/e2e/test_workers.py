@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from flint_core.platform import housekeeping, queue
 from flint_core.platform.context import utcnow
 from flint_core.store.db import Database, migrate
-from flint_core.store.models import Job
+from flint_core.store.tables import Job
 from tests.e2e.processes import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parents[2]

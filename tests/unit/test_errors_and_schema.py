@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from flint_core.kernel import errors
-from flint_core.store.models import Base
+from flint_core.store.tables import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = {"invalid_request_error": (400, 405, 413, 422), "authentication_error": (401,), "permission_error": (403,),

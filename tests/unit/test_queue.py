@@ -22,7 +22,7 @@ from flint_core.platform.context import utcnow
 from flint_core.platform.settings import Settings
 from flint_core.refunds import jobs as refund_jobs
 from flint_core.store.db import Database, alembic_config
-from flint_core.store.models import Job
+from flint_core.store.tables import Job
 from tests.conftest import WORKED_EXAMPLE, Api
 
 EFFECTS = Table("test_queue_effects", MetaData(), Column("id", Integer, primary_key=True, autoincrement=True),
@@ -315,7 +315,7 @@ def test_migration_0003_queues_work_already_pending(api: Api, db: Database, data
 
 
 def test_housekeeping_deletes_what_can_no_longer_matter_and_reschedules_itself(api: Api, db: Database) -> None:
-    from flint_core.store.models import IdempotencyRecord, Preview, RateLimitBucket
+    from flint_core.store.tables import IdempotencyRecord, Preview, RateLimitBucket
 
     order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE, idempotency_key=f"hk-{uuid.uuid4()}")
     preview = api.ok("POST", f"/v1/orders/{order['order_id']}/cancel/preview", {})["preview_id"]

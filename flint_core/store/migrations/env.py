@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from flint_core.store.models import Base
+from flint_core.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

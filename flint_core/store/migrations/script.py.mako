@@ -6,7 +6,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import flint_core.store.models
+import flint_core.store.tables
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

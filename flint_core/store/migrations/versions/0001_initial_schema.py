@@ -7,7 +7,7 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-import flint_core.store.models
+import flint_core.store.tables
 
 revision = '0001'
 down_revision = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('object_type', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.String(length=40), nullable=False),
     sa.Column('type', sa.String(length=60), nullable=False),
-    sa.Column('occurred_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=40), nullable=False),
     sa.Column('face', sa.String(length=16), nullable=False),
     sa.Column('request_id', sa.String(length=40), nullable=True),
@@ -42,14 +42,14 @@ def upgrade() -> None:
     sa.Column('scopes', sa.JSON(), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
     sa.Column('redacted', sa.String(length=40), nullable=False),
-    sa.Column('expires_at', flint_core.store.models.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', flint_core.store.tables.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.Column('rolled_to', sa.String(length=40), nullable=True),
     sa.Column('created_by', sa.String(length=40), nullable=True),
     sa.Column('limits', sa.JSON(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('api_key_id', name=op.f('pk_api_keys')),
     sa.UniqueConstraint('secret_hash', name=op.f('uq_api_keys_secret_hash'))
     )
@@ -66,13 +66,13 @@ def upgrade() -> None:
     sa.Column('stackable', sa.Boolean(), nullable=False),
     sa.Column('max_redemptions', sa.Integer(), nullable=True),
     sa.Column('times_redeemed', sa.Integer(), nullable=False),
-    sa.Column('expires_at', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('metadata', sa.JSON(), nullable=False),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('coupon_id', name=op.f('pk_coupons')),
     sa.UniqueConstraint('merchant_id', 'env_id', 'code_key', name='uq_coupons_code')
     )
@@ -83,10 +83,10 @@ def upgrade() -> None:
     sa.Column('email_key', sa.String(length=320), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
@@ -100,10 +100,10 @@ def upgrade() -> None:
     sa.Column('operation', sa.String(length=64), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('request_id', sa.String(length=40), nullable=False),
-    sa.Column('locked_at', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('locked_at', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.Column('status_code', sa.Integer(), nullable=True),
     sa.Column('response_body', sa.Text(), nullable=True),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
     sa.UniqueConstraint('merchant_id', 'env_id', 'key', name='uq_idempotency_keys_scope_key')
     )
@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('merchant_id', name=op.f('pk_merchants'))
     )
     op.create_table('orders',
@@ -127,7 +127,7 @@ def upgrade() -> None:
     sa.Column('tip', sa.JSON(), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('subtotal_amount', sa.BigInteger(), nullable=False),
     sa.Column('discount_amount', sa.BigInteger(), nullable=False),
     sa.Column('service_charge_amount', sa.BigInteger(), nullable=False),
@@ -141,7 +141,7 @@ def upgrade() -> None:
     sa.Column('refunded_amount', sa.BigInteger(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('order_id', name=op.f('pk_orders'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
@@ -155,10 +155,10 @@ def upgrade() -> None:
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('object_id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('expires_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('preview_id', name=op.f('pk_previews'))
     )
     op.create_table('simulator_charges',
@@ -172,7 +172,7 @@ def upgrade() -> None:
     sa.Column('amount_captured', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('authentication', sa.String(length=16), nullable=True),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_simulator_charges')),
     sa.UniqueConstraint('reference', name=op.f('uq_simulator_charges_reference'))
     )
@@ -190,7 +190,7 @@ def upgrade() -> None:
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('polls', sa.Integer(), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_simulator_operations')),
     sa.UniqueConstraint('reference', name=op.f('uq_simulator_operations_reference'))
     )
@@ -207,10 +207,10 @@ def upgrade() -> None:
     sa.Column('tax_category', sa.String(length=20), nullable=False),
     sa.Column('inclusive', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('tax_rate_id', name=op.f('pk_tax_rates'))
     )
     with op.batch_alter_table('tax_rates', schema=None) as batch_op:
@@ -228,7 +228,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['coupon_id'], ['coupons.coupon_id'], name=op.f('fk_order_coupons_coupon_id_coupons')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_order_coupons_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('order_coupon_id', name=op.f('pk_order_coupons'))
@@ -256,7 +256,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_order_line_items_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('line_item_id', name=op.f('pk_order_line_items'))
     )
@@ -275,7 +275,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_order_service_charges_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_charge_id', name=op.f('pk_order_service_charges'))
     )
@@ -299,10 +299,10 @@ def upgrade() -> None:
     sa.Column('next_action', sa.JSON(), nullable=True),
     sa.Column('buyer_email', sa.String(length=320), nullable=True),
     sa.Column('idempotency_key', sa.String(length=255), nullable=True),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_payment_intents_order_id_orders')),
     sa.PrimaryKeyConstraint('payment_intent_id', name=op.f('pk_payment_intents'))
     )
@@ -313,8 +313,8 @@ def upgrade() -> None:
     sa.Column('sandbox_id', sa.String(length=40), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
-    sa.Column('last_reset_at', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
+    sa.Column('last_reset_at', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.merchant_id'], name=op.f('fk_sandboxes_merchant_id_merchants')),
     sa.PrimaryKeyConstraint('sandbox_id', name=op.f('pk_sandboxes'))
     )
@@ -328,13 +328,13 @@ def upgrade() -> None:
     sa.Column('success_url', sa.String(length=2048), nullable=False),
     sa.Column('cancel_url', sa.String(length=2048), nullable=True),
     sa.Column('capture_method', sa.String(length=16), nullable=False),
-    sa.Column('expires_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('payment_intent_id', sa.String(length=40), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_checkout_sessions_order_id_orders')),
     sa.ForeignKeyConstraint(['payment_intent_id'], ['payment_intents.payment_intent_id'], name=op.f('fk_checkout_sessions_payment_intent_id_payment_intents')),
     sa.PrimaryKeyConstraint('checkout_session_id', name=op.f('pk_checkout_sessions'))
@@ -357,10 +357,10 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=255), nullable=True),
     sa.Column('processor_reference', sa.String(length=255), nullable=True),
     sa.Column('created_by', sa.String(length=40), nullable=True),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.order_id'], name=op.f('fk_refunds_order_id_orders')),
     sa.ForeignKeyConstraint(['payment_intent_id'], ['payment_intents.payment_intent_id'], name=op.f('fk_refunds_payment_intent_id_payment_intents')),
     sa.PrimaryKeyConstraint('refund_id', name=op.f('pk_refunds'))

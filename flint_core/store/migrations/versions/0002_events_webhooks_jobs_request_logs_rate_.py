@@ -7,7 +7,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-import flint_core.store.models
+import flint_core.store.tables
 
 revision = '0002'
 down_revision = '0001'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('order_id', sa.String(length=40), nullable=True),
     sa.Column('request_id', sa.String(length=40), nullable=True),
     sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_events'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
@@ -39,14 +39,14 @@ def upgrade() -> None:
     sa.Column('job_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('run_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('run_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('locked_by', sa.String(length=64), nullable=True),
-    sa.Column('locked_until', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('locked_until', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('job_id', name=op.f('pk_jobs')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_jobs_dedupe_key'))
     )
@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.Column('duration_ms', sa.Integer(), nullable=False),
     sa.Column('object_ids', sa.JSON(), nullable=False),
     sa.Column('params', sa.JSON(), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('request_id', name=op.f('pk_request_logs'))
     )
     with op.batch_alter_table('request_logs', schema=None) as batch_op:
@@ -90,13 +90,13 @@ def upgrade() -> None:
     sa.Column('disabled_reason', sa.String(length=200), nullable=True),
     sa.Column('secret', sa.String(length=100), nullable=False),
     sa.Column('previous_secret', sa.String(length=100), nullable=True),
-    sa.Column('previous_secret_expires_at', flint_core.store.models.UTCDateTime(), nullable=True),
-    sa.Column('failing_since', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('previous_secret_expires_at', flint_core.store.tables.UTCDateTime(), nullable=True),
+    sa.Column('failing_since', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('webhook_endpoint_id', name=op.f('pk_webhook_endpoints'))
     )
     with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
@@ -119,12 +119,12 @@ def upgrade() -> None:
     sa.Column('webhook_endpoint_id', sa.String(length=40), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.JSON(), nullable=False),
-    sa.Column('next_attempt_at', flint_core.store.models.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', flint_core.store.tables.UTCDateTime(), nullable=True),
     sa.Column('failure_reason', sa.String(length=500), nullable=True),
-    sa.Column('updated_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.Column('merchant_id', sa.String(length=40), nullable=False),
     sa.Column('env_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', flint_core.store.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', flint_core.store.tables.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.event_id'], name=op.f('fk_webhook_deliveries_event_id_events')),
     sa.PrimaryKeyConstraint('webhook_delivery_id', name=op.f('pk_webhook_deliveries'))
     )

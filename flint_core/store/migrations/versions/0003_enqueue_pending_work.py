@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import flint_core.store.models
+import flint_core.store.tables
 
 revision = '0003'
 down_revision = '0002'
@@ -25,12 +25,12 @@ depends_on = None
 
 # The tables as this migration knows them (never the live models: those move on).
 jobs = sa.table('jobs', sa.column('kind', sa.String), sa.column('payload', sa.JSON),
-                sa.column('run_at', flint_core.store.models.UTCDateTime()), sa.column('status', sa.String),
+                sa.column('run_at', flint_core.store.tables.UTCDateTime()), sa.column('status', sa.String),
                 sa.column('attempts', sa.Integer), sa.column('dedupe_key', sa.String),
-                sa.column('created_at', flint_core.store.models.UTCDateTime()))
+                sa.column('created_at', flint_core.store.tables.UTCDateTime()))
 refunds = sa.table('refunds', sa.column('refund_id', sa.String), sa.column('status', sa.String))
 sessions = sa.table('checkout_sessions', sa.column('checkout_session_id', sa.String), sa.column('order_id', sa.String),
-                    sa.column('status', sa.String), sa.column('expires_at', flint_core.store.models.UTCDateTime()))
+                    sa.column('status', sa.String), sa.column('expires_at', flint_core.store.tables.UTCDateTime()))
 orders = sa.table('orders', sa.column('order_id', sa.String), sa.column('status', sa.String))
 BATCH = 1000
 

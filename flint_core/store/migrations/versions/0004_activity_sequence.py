@@ -14,7 +14,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-import flint_core.store.models
+import flint_core.store.tables
 
 revision = '0004'
 down_revision = '0003'
@@ -25,7 +25,7 @@ depends_on = None
 activities = sa.table('activities', sa.column('activity_id', sa.String), sa.column('merchant_id', sa.String),
                       sa.column('env_id', sa.String), sa.column('object_type', sa.String),
                       sa.column('object_id', sa.String),
-                      sa.column('occurred_at', flint_core.store.models.UTCDateTime()),
+                      sa.column('occurred_at', flint_core.store.tables.UTCDateTime()),
                       sa.column('sequence', sa.Integer))
 
 
