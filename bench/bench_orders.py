@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from flint_core.platform.rate_limits import Budget, RateLimits  # noqa: E402
 from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
-from flint_http.app import create_app  # noqa: E402
+from flint_server import create_server  # noqa: E402
 
 
 def lines(n: int) -> list[dict]:
@@ -57,7 +57,7 @@ def main() -> None:
     # rate limiting stays on (its cost is part of every request) with budgets this loop cannot exhaust
     roomy = Budget(1_000_000, 1_000_000)
     settings = Settings(rate_limits=RateLimits(per_key=roomy, per_merchant=roomy, per_client=roomy))
-    client = TestClient(create_app(Database(url), settings=settings), base_url="http://127.0.0.1:8000")
+    client = TestClient(create_server(Database(url), settings=settings), base_url="http://127.0.0.1:8000")
     key = client.post("/v1/merchants", json={"name": "bench", "email": "b@example.com"}).json()["api_key"]["secret"]
     client.headers["Authorization"] = f"Bearer {key}"
     client.post("/v1/coupons", json={"code": "TEN", "percentage": "10", "stackable": True})

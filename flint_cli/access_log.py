@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flint_core.platform.request_logs import redact_url
+from flint_core import request_logs
 
 ACCESS_LOGGER = "uvicorn.access"
 _PATH_ARG = 2  # uvicorn logs (client, method, path with query string, HTTP version, status)
@@ -15,7 +15,7 @@ class RedactedAccessLog(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) > _PATH_ARG and isinstance(args[_PATH_ARG], str):
-            record.args = (*args[:_PATH_ARG], redact_url(args[_PATH_ARG]), *args[_PATH_ARG + 1:])
+            record.args = (*args[:_PATH_ARG], request_logs.redact_url(args[_PATH_ARG]), *args[_PATH_ARG + 1:])
         return True
 
 

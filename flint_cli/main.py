@@ -10,27 +10,18 @@ import sys
 import threading
 from typing import Any
 
-from sqlalchemy import select
-
 from flint_cli.access_log import redact_access_log
-from flint_core.platform import housekeeping, queue
-from flint_core.platform.context import utcnow
-from flint_core.platform.rate_limits import RateLimits
-from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings
-from flint_core.store import db as store
-from flint_core.store.db import Database
-from flint_core.store.tables import Merchant
-
-
-def bootstrap(db: Database) -> str | None:
-    """On first start (no merchant yet) create a sandbox merchant; return its test key, else None."""
-    from flint_core.accounts.service import signup
-
-    with db.transaction() as session:
-        if session.scalar(select(Merchant.merchant_id).limit(1)) is not None:
-            return None
-        _, sandbox, _, secret = signup(session, name="Sandbox merchant", email="sandbox@example.com", now=utcnow())
-    return secret
+from flint_core import (
+    DEFAULT_PUBLIC_URL,
+    Database,
+    RateLimits,
+    Settings,
+    bootstrap,
+    database,
+    housekeeping,
+    queue,
+    utcnow,
+)
 
 
 def settings_for(command: str, **flags: Any) -> Settings:
@@ -56,7 +47,7 @@ def prepare_jobs(db: Database, settings: Settings) -> list[str]:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from flint_http.app import create_app
+    from flint_server import create_server
 
     base = listen_url(args.host, args.port)
     # the public URL: --public-url, else $FLINT_PUBLIC_URL, else the address it listens on
@@ -68,7 +59,7 @@ def serve(args: argparse.Namespace) -> None:
     public_url = settings.public_url
     db = Database(settings.database_url)
     db.migrate()
-    secret = bootstrap(db)
+    secret = bootstrap(db, utcnow())
     if secret:
         print(f"\nFlint: created a sandbox merchant. Its secret test key (shown once, store it):\n\n"
               f"    export FLINT_API_KEY={secret}\n", flush=True)
@@ -77,13 +68,13 @@ def serve(args: argparse.Namespace) -> None:
               f"merchant and key:\n\n    curl -X POST {public_url}/v1/merchants -H 'Content-Type: application/json' "
               "-d '{\"name\": \"My shop\", \"email\": \"me@example.com\"}'\n", flush=True)
     public = f" as {public_url}" if public_url != base else ""  # the URLs Flint returns start with it
-    print(f"Serving on {base}{public} (database {store.describe(db.url)}; OpenAPI at {public_url}/openapi.json)",
+    print(f"Serving on {base}{public} (database {database.describe(db.url)}; OpenAPI at {public_url}/openapi.json)",
           flush=True)
     if not public and args.host in ("0.0.0.0", "::", ""):
         print(f"Warning: the URLs Flint returns start with {public_url}, which only this machine can reach; set "
               "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
     print(flush=True)
-    app = create_app(db, settings=settings)
+    app = create_server(db, settings=settings)
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
         prepare_jobs(db, settings)
@@ -135,14 +126,14 @@ def mcp(args: argparse.Namespace) -> None:
     from flint_mcp import stdio
 
     settings = settings_for("mcp", database_url=args.database_url, public_url=args.public_url)
-    url = settings.database_url or store.DEFAULT_URL
-    problem = store.unready(url)
+    url = settings.database_url or database.DEFAULT_URL
+    problem = database.unready(url)
     if problem:
         print(f"flint mcp: {problem}. flint mcp never creates or migrates a database: point --database-url (or "
               "FLINT_DATABASE_URL) at the one `flint serve` uses (a relative SQLite path depends on the working "
               "directory), or run `flint migrate` on it first.", file=sys.stderr)
         sys.exit(2)
-    print(f"flint mcp: database {store.describe(url)}", file=sys.stderr, flush=True)
+    print(f"flint mcp: database {database.describe(url)}", file=sys.stderr, flush=True)
     db = Database(url)
     key = settings.api_key
     problem = stdio.check_key(db, key)

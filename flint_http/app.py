@@ -19,15 +19,20 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flint_core.kernel import ids
-from flint_core.kernel.errors import FlintError
-from flint_core.platform import registry, tool_calls
-from flint_core.platform.registry import Operation
-from flint_core.platform.request_logs import Transport
-from flint_core.platform.runtime import Outcome, error_outcome, invoke
-from flint_core.platform.settings import Settings
-from flint_core.platform.validation import dotted
-from flint_core.store.db import Database
+from flint_core import (
+    Database,
+    FlintError,
+    Operation,
+    Outcome,
+    Settings,
+    Transport,
+    dotted,
+    error_outcome,
+    ids,
+    invoke,
+    registry,
+    tool_calls,
+)
 from flint_http.bodies import read_json_object
 from flint_http.checkout_pages import checkout_router
 from flint_http.docs_pages import docs_router
@@ -36,8 +41,6 @@ from flint_http.openapi import build_openapi
 from flint_http.simulator_pages import simulator_router
 from flint_http.skill_pages import skill_router
 from flint_http.tools import tools_router
-from flint_mcp.http import PATH as MCP_PATH
-from flint_mcp.http import McpHttpApp
 
 
 class RequestIdMiddleware:
@@ -185,9 +188,5 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         request_id = request.scope.get("state", {}).get("request_id")
         return error_response(FlintError("internal_error", request_id=request_id), request_id, settings)
 
-    # MCP over streamable HTTP, last: its session manager runs inside the app's lifespan
-    mcp_http = McpHttpApp(db, settings)
-    app.router.lifespan_context = mcp_http.wrap_lifespan(app.router.lifespan_context)
-    app.router.add_route(MCP_PATH, mcp_http, include_in_schema=False)
     app.add_middleware(RequestIdMiddleware)
     return app

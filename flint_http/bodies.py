@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
-from flint_core.kernel.errors import FlintError
+from flint_core import FlintError
 
 MAX_BODY_BYTES = 512 * 1024
 

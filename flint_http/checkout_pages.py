@@ -17,11 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flint_core.hosted.checkout import CheckoutPage, load_page, pay_checkout_session, return_from_authentication
-from flint_core.platform import request_logs
-from flint_core.platform.context import utcnow
-from flint_core.platform.settings import Settings
-from flint_core.store.db import Database
+from flint_core import Database, Settings, hosted, request_logs, utcnow
 
 log = logging.getLogger("flint.checkout")
 MAX_FORM_BYTES = 16 * 1024
@@ -60,7 +56,7 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _summary(page: CheckoutPage) -> str:
+def _summary(page: hosted.checkout.CheckoutPage) -> str:
     rows = [f'<tr class="line"><td>{_e(li.name)}<div class="qty">{li.quantity} &times; {_e(li.unit_price)}</div>'
             f'</td><td class="n">{_e(li.total)}</td></tr>' for li in page.lines]
     rows += [f'<tr><td>{_e(label)}</td><td class="n">{_e(amount)}</td></tr>' for label, amount in page.amounts]
@@ -68,19 +64,19 @@ def _summary(page: CheckoutPage) -> str:
     return f'<section class="card"><h2>Order summary</h2><table id="summary">{"".join(rows)}</table></section>'
 
 
-def _message(page: CheckoutPage, kind: str = "") -> str:
+def _message(page: hosted.checkout.CheckoutPage, kind: str = "") -> str:
     if not page.message:
         return ""
     role = ' role="alert"' if page.outcome != "shown" else ""
     return f'<div class="alert {kind}" id="message"{role}>{_e(page.message)}</div>'
 
 
-def _cancel(page: CheckoutPage, text: str = "Cancel and return to the store") -> str:
+def _cancel(page: hosted.checkout.CheckoutPage, text: str = "Cancel and return to the store") -> str:
     return (f'<p class="center"><a id="cancel" href="{_e(page.cancel_url)}">{_e(text)}</a></p>'
             if page.cancel_url else "")
 
 
-def _test_hint(page: CheckoutPage) -> str:
+def _test_hint(page: hosted.checkout.CheckoutPage) -> str:
     if not page.test_mode:
         return ""
     cards = "".join(f"<li><code>{number}</code> {what}</li>" for number, what in TEST_CARDS)
@@ -89,7 +85,7 @@ def _test_hint(page: CheckoutPage) -> str:
             f'CVC.<ul>{cards}</ul></div>')
 
 
-def _form(page: CheckoutPage) -> str:
+def _form(page: hosted.checkout.CheckoutPage) -> str:
     email = _e(page.buyer_email or "")
     return f"""<section class="card"><h2>Pay with card</h2>{_message(page)}
 <form method="post" id="pay-form" autocomplete="on">
@@ -105,7 +101,7 @@ def _form(page: CheckoutPage) -> str:
 <button type="submit" id="pay">Pay {_e(page.amount_due)}</button></form>{_test_hint(page)}</section>"""
 
 
-def _panel(page: CheckoutPage) -> str:
+def _panel(page: hosted.checkout.CheckoutPage) -> str:
     """The part below the summary: what the buyer can do now."""
     if page.status == "COMPLETE":
         card = f"<p>Paid with {_e(page.receipt['card'])}.</p>" if "card" in page.receipt else ""
@@ -133,7 +129,7 @@ def _panel(page: CheckoutPage) -> str:
     return _form(page) + _cancel(page)
 
 
-def render(page: CheckoutPage) -> str:
+def render(page: hosted.checkout.CheckoutPage) -> str:
     badge = '<span class="badge">TEST MODE</span>' if page.test_mode else ""
     title = f"Pay {page.merchant_name}" if page.status == "OPEN" else page.merchant_name
     footer = (f"This page takes payments until {page.expires_at:%Y-%m-%d %H:%M} UTC. " if page.status == "OPEN"
@@ -153,7 +149,7 @@ def _not_found() -> HTMLResponse:
     return HTMLResponse(body, status_code=404, headers=HEADERS)
 
 
-def _respond(page: CheckoutPage | None) -> Response:
+def _respond(page: hosted.checkout.CheckoutPage | None) -> Response:
     if page is None:
         return _not_found()
     if page.redirect:
@@ -190,16 +186,16 @@ def log_hosted(db: Database, request: Request, response: Response, *, started: f
 def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    async def guarded(work: Callable[[], CheckoutPage | None], request: Request, checkout_session_id: str,
+    async def guarded(work: Callable[[], hosted.checkout.CheckoutPage | None], request: Request, checkout_session_id: str,
                       operation: str | None = None, params: dict[str, str] | None = None) -> Response:
         started = time.perf_counter()
         response = await _guarded(work, request)
         await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation,
-                                params=params, scope_of=lambda: request_logs.hosted_scope_of_session(
+                                params=params, scope_of=lambda: hosted.checkout.page_scope(
                                     db, checkout_session_id))
         return response
 
-    async def _guarded(work: Callable[[], CheckoutPage | None], request: Request) -> Response:
+    async def _guarded(work: Callable[[], hosted.checkout.CheckoutPage | None], request: Request) -> Response:
         try:
             return _respond(await run_in_threadpool(work))
         except Exception:  # an HTML page, not a JSON envelope or a stack trace
@@ -213,7 +209,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
 
     @router.get("/checkout/{checkout_session_id}")
     async def show(checkout_session_id: str, request: Request) -> Response:
-        return await guarded(lambda: load_page(db, checkout_session_id), request, checkout_session_id)
+        return await guarded(lambda: hosted.checkout.load_page(db, checkout_session_id), request, checkout_session_id)
 
     @router.post("/checkout/{checkout_session_id}")
     async def pay(checkout_session_id: str, request: Request) -> Response:
@@ -221,7 +217,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
         if form is None:
             return HTMLResponse("Request too large", status_code=413, headers=HEADERS)
         request_id = request.scope.get("state", {}).get("request_id")
-        return await guarded(lambda: pay_checkout_session(
+        return await guarded(lambda: hosted.checkout.pay_checkout_session(
             db, checkout_session_id, payment_source=form.get("card_number", ""), buyer_email=form.get("email", ""),
             expiry=form.get("expiry", ""), cvc=form.get("cvc", ""), settings=settings, request_id=request_id),
             request, checkout_session_id, "pay_order", form)
@@ -229,7 +225,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
     @router.get("/checkout/{checkout_session_id}/return")
     async def back_from_authentication(checkout_session_id: str, request: Request) -> Response:
         request_id = request.scope.get("state", {}).get("request_id")
-        return await guarded(lambda: return_from_authentication(db, checkout_session_id, settings=settings,
+        return await guarded(lambda: hosted.checkout.return_from_authentication(db, checkout_session_id, settings=settings,
                                                                 request_id=request_id), request,
                              checkout_session_id, "confirm_payment")
 

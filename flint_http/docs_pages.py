@@ -16,8 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from flint_core.agent_docs import docs_index
-from flint_core.agent_docs.docs_index import DocsIndex, Page
+from flint_core import docs_index
 
 MARKDOWN = "text/markdown; charset=utf-8"
 HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -78,7 +77,7 @@ def render_markdown(text: str) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
-def _layout(title: str, body: str, pages: list[Page], current: str | None = None, query: str = "") -> str:
+def _layout(title: str, body: str, pages: list[docs_index.Page], current: str | None = None, query: str = "") -> str:
     side = "".join(f'<li><a href="{_e(p.url)}"{" class=here" if p.slug == current else ""}>{_e(p.title)}</a></li>'
                    for p in pages)
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
@@ -90,7 +89,7 @@ def _layout(title: str, body: str, pages: list[Page], current: str | None = None
             f'<nav class="side" aria-label="Pages"><ul>{side}</ul></nav><main>{body}</main></div></body></html>')
 
 
-def _index_body(pages: list[Page]) -> str:
+def _index_body(pages: list[docs_index.Page]) -> str:
     items = "".join(f'<li><a href="{_e(p.url)}">{_e(p.title)}</a> <span class="muted">{_e(p.description)}</span>'
                     f' (<a href="{_e(p.url)}.md">markdown</a>)</li>' for p in pages)
     return (f"<h1>Flint documentation</h1><p>{_e(SUMMARY)}</p><ul>{items}</ul><p class=muted>For agents: "
@@ -98,7 +97,7 @@ def _index_body(pages: list[Page]) -> str:
             f'<a href="/openapi.json">/openapi.json</a>, and <code>GET /v1/docs/search?q=...</code>.</p>')
 
 
-def _search_body(index: DocsIndex, query: str) -> str:
+def _search_body(index: docs_index.DocsIndex, query: str) -> str:
     hits = index.search(query[:200], 20)
     rows = "".join(f'<div class="hit"><a href="{_e(h.section.url)}">{_e(h.section.heading)}</a>'
                    f'<div class="path">{_e(h.section.heading_path)}</div>'
@@ -111,7 +110,7 @@ def wants_markdown(request: Request) -> bool:
     return "text/markdown" in accept and "text/html" not in accept
 
 
-def llms_txt(index: DocsIndex, base: str) -> str:
+def llms_txt(index: docs_index.DocsIndex, base: str) -> str:
     """The llms.txt index (https://llmstxt.org): title, summary, then the pages as markdown links."""
     pages = [f"- [{p.title}]({base}{p.url}.md): {p.description}" for p in index.pages() if p.slug != "benchmarks"]
     optional = [f"- [{p.title}]({base}{p.url}.md): {p.description}" for p in index.pages() if p.slug == "benchmarks"]
@@ -128,12 +127,12 @@ def llms_txt(index: DocsIndex, base: str) -> str:
         "", "## Optional", "", *optional, ""])
 
 
-def docs_router(public_url: str, index: DocsIndex | None = None) -> APIRouter:
+def docs_router(public_url: str, index: docs_index.DocsIndex | None = None) -> APIRouter:
     """The docs pages; ``public_url`` prefixes llms.txt's links (the address readers reach this server at, which
     behind a proxy is not the address a request arrived at)."""
     router = APIRouter(include_in_schema=False)
 
-    def docs() -> DocsIndex:
+    def docs() -> docs_index.DocsIndex:
         return index or docs_index.default_index()
 
     def not_found(slug: str, markdown: bool) -> Response:

@@ -15,9 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
-from flint_core.platform import registry, tool_schemas
-from flint_core.platform.registry import Operation
-from flint_core.platform.schema import OPENAPI_ONLY
+from flint_core import OPENAPI_ONLY, Operation, registry, tool_schemas
 
 REF = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": REF.format(model="Error")}

@@ -14,9 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flint_core.platform import request_logs
-from flint_core.processors.simulator import authenticate
-from flint_core.store.db import Database
+from flint_core import Database, hosted
 from flint_http.checkout_pages import log_hosted
 
 PAGE = """<!doctype html>
@@ -53,7 +51,7 @@ def simulator_router(db: Database) -> APIRouter:
                      params: dict[str, str] | None = None) -> Response:
         """Hosted-page request log, in the merchant of the payment being authenticated."""
         await run_in_threadpool(log_hosted, db, request, response, started=started, params=params,
-                                scope_of=lambda: request_logs.hosted_scope_of_charge(db, reference))
+                                scope_of=lambda: hosted.simulator_3ds.page_scope(db, reference))
         return response
 
     @router.get("/simulator/3ds/{reference}")
@@ -73,7 +71,7 @@ def simulator_router(db: Database) -> APIRouter:
 
     async def _answer(reference: str, request: Request, form: dict[str, list[str]]) -> Response:
         passed = form.get("outcome", [""])[0] == "pass"
-        recorded = await run_in_threadpool(authenticate, db, reference, passed=passed)
+        recorded = await run_in_threadpool(hosted.simulator_3ds.answer, db, reference, passed=passed)
         back = safe_return_url(form.get("return_url", [None])[0] or request.query_params.get("return_url"))
         if back is not None:  # the merchant's page finds out what happened (and says so) itself
             return RedirectResponse(back, status_code=303)

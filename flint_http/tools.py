@@ -16,12 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from flint_core.kernel.errors import FlintError
-from flint_core.platform import tool_calls, tool_schemas
-from flint_core.platform.request_logs import Transport
-from flint_core.platform.runtime import error_outcome
-from flint_core.platform.settings import Settings
-from flint_core.store.db import Database
+from flint_core import Database, FlintError, Settings, Transport, error_outcome, tool_calls, tool_schemas
 from flint_http.bodies import read_json_object
 
 

@@ -25,11 +25,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from flint_core.kernel.errors import FlintError
-from flint_core.platform import tool_calls
-from flint_core.platform.runtime import error_outcome
-from flint_core.platform.settings import Settings
-from flint_core.store.db import Database
+from flint_core import Database, FlintError, Settings, error_outcome, tool_calls
 from flint_mcp.server import build_server
 
 PATH = "/mcp"

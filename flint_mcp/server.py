@@ -24,12 +24,7 @@ from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from flint_core.kernel import ids
-from flint_core.kernel.errors import FlintError
-from flint_core.platform import registry, tool_calls, tool_schemas
-from flint_core.platform.request_logs import Transport
-from flint_core.platform.settings import Settings
-from flint_core.store.db import Database
+from flint_core import Database, FlintError, Settings, Transport, ids, registry, tool_calls, tool_schemas
 from flint_mcp import prompts, resources
 from flint_mcp.summary import summarize, summarize_error
 

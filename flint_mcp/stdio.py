@@ -11,10 +11,7 @@ import sys
 import anyio
 from mcp.server.stdio import stdio_server
 
-from flint_core.kernel.errors import FlintError
-from flint_core.platform import tool_calls
-from flint_core.platform.settings import Settings
-from flint_core.store.db import Database
+from flint_core import Database, FlintError, Settings, tool_calls
 from flint_mcp.server import build_server
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flint_core.kernel.money import CurrencyError, Money
+from flint_core import CurrencyError, Money
 
 
 def money(value: Any) -> str:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from flint_core.platform import registry, tool_schemas
-from flint_core.platform.registry import Operation
+from flint_core import Operation, registry, tool_schemas
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flint_core.platform import registry
+from flint_core import registry
 
 
 def op(name: str) -> str:

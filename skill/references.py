@@ -8,9 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flint_core.kernel import errors
-from flint_core.platform import tool_schemas
-from flint_core.platform.registry import Operation
+from flint_core import Operation, errors, tool_schemas
 from skill import facts
 
 

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from flint_core.platform import registry, tool_schemas
+from flint_core import registry, tool_schemas
 from skill import facts, recipes, tables
 from skill.names import op
 

@@ -3,11 +3,7 @@ classification and test cards. Each reads one table of the core; nothing here is
 
 from __future__ import annotations
 
-from flint_core.kernel import errors
-from flint_core.platform import registry
-from flint_core.processors import recovery
-from flint_core.processors.base import Failure
-from flint_core.processors.cards import TEST_CARDS
+from flint_core import TEST_CARDS, Failure, errors, recovery, registry
 from skill import facts
 from skill.references import cell
 

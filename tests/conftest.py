@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from flint_core.platform.rate_limits import Budget, RateLimits  # noqa: E402
 from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
-from flint_http.app import create_app  # noqa: E402
+from flint_server import create_server  # noqa: E402
 
 BASE_URL = "http://127.0.0.1:8000"
 
@@ -59,7 +59,7 @@ TEST_RATE_LIMITS = RateLimits(per_key=Budget(100_000, 100_000), per_merchant=Bud
 
 @pytest.fixture(scope="session")
 def app(db: Database) -> Any:
-    return create_app(db, settings=Settings(rate_limits=TEST_RATE_LIMITS))
+    return create_server(db, settings=Settings(rate_limits=TEST_RATE_LIMITS))
 
 
 @pytest.fixture(scope="session")

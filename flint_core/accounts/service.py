@@ -1,4 +1,4 @@
-"""The accounts domain's shared steps: signup (also used by `flint serve`), sandbox creation, key limits and
+"""The accounts domain's shared steps: signup (and `flint serve`'s first-start bootstrap), sandbox creation, key limits and
 the checks that keep a key within its own powers and its own sandbox."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flint_core.kernel.errors import FlintError, not_found
 from flint_core.platform import auth
 from flint_core.platform.context import Context
 from flint_core.platform.limits import stricter
+from flint_core.store.db import Database
 from flint_core.store.tables import ApiKey, Merchant, Sandbox
 from flint_core.tax.operations import seed_environment
 
@@ -71,3 +72,13 @@ def sandbox_key_name(sandbox_name: str, kind: str) -> str:
     """The sandbox key's name: the sandbox's, shortened to fit the 200 characters a key name holds."""
     suffix = f" {kind} key"
     return sandbox_name[:200 - len(suffix)] + suffix
+
+
+def bootstrap(db: Database, now: datetime) -> str | None:
+    """On a server's first start (no merchant yet) sign up a sandbox merchant; its secret test key, else
+    None (`flint serve` prints it once)."""
+    with db.transaction() as session:
+        if session.scalar(select(Merchant.merchant_id).limit(1)) is not None:
+            return None
+        _, _, _, secret = signup(session, name="Sandbox merchant", email="sandbox@example.com", now=now)
+    return secret

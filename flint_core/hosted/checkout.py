@@ -298,3 +298,15 @@ def _pay(ctx: Context, arguments: dict[str, object]) -> tuple[PaymentIntentOut |
     result, error = run_as_system(ctx, arguments)
     assert result is None or isinstance(result, PaymentIntentOut)
     return result, error
+
+
+def page_scope(db: Database, checkout_session_id: str) -> tuple[tuple[str, str] | None, set[str]]:
+    """The merchant scope of a checkout session, and the ids its page touches (session, order, payment)."""
+    if has_control_character(checkout_session_id):
+        return None, set()
+    with db.transaction(write=False) as session:
+        cs = session.get(CheckoutSession, checkout_session_id)
+        if cs is None:
+            return None, set()
+        touched = {cs.checkout_session_id, cs.order_id} | ({cs.payment_intent_id} if cs.payment_intent_id else set())
+        return (cs.merchant_id, cs.env_id), touched

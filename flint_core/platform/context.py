@@ -66,7 +66,8 @@ class Context:
     def processor(self) -> PaymentProcessor:
         """The card processor of the caller's environment (processors.select)."""
         assert self.db is not None
-        return processor_for(self.db, self.env_id, self.settings)
+        return processor_for(self.db, self.env_id, stripe_api_key=self.settings.stripe_api_key,
+                             crash_after_call=self.settings.simulator_crash_after_call)
 
     def can(self, operation_name: str) -> bool:
         """True when the operation exists and the calling key's scopes allow it."""

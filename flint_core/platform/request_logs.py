@@ -23,15 +23,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from flint_core.kernel.text import has_control_character
 from flint_core.platform.auth import Principal
 from flint_core.processors.cards import CARD_LIKE, luhn_ok
 from flint_core.store.db import Database
-from flint_core.store.tables import CheckoutSession, PaymentIntent, RequestLog, RequestLogObject
+from flint_core.store.tables import RequestLog, RequestLogObject
 
 log = logging.getLogger("flint.request_logs")
 
@@ -259,7 +258,8 @@ def write(db: Database, entry: Entry, status: int, body: str, replayed: bool = F
     entry.logged = True
 
 
-# Hosted pages (no key: attributed to the merchant whose checkout session or payment the page serves)
+# Hosted pages (no key: attributed to the merchant whose checkout session or payment the page serves; the
+# page's own module in flint_core.hosted finds that scope)
 
 def write_hosted(db: Database, *, request_id: str | None, method: str, path: str, client: str | None,
                  status: int, started: float, now: datetime, scope: tuple[str, str] | None,
@@ -272,27 +272,3 @@ def write_hosted(db: Database, *, request_id: str | None, method: str, path: str
     write(db, entry, status, "")
 
 
-def hosted_scope_of_session(db: Database, checkout_session_id: str) -> tuple[tuple[str, str] | None, set[str]]:
-    """The merchant scope of a checkout session, and the ids its page touches (session, order, payment)."""
-    if has_control_character(checkout_session_id):
-        return None, set()
-    with db.transaction(write=False) as session:
-        cs = session.get(CheckoutSession, checkout_session_id)
-        if cs is None:
-            return None, set()
-        touched = {cs.checkout_session_id, cs.order_id} | ({cs.payment_intent_id} if cs.payment_intent_id else set())
-        return (cs.merchant_id, cs.env_id), touched
-
-
-def hosted_scope_of_charge(db: Database, reference: str) -> tuple[tuple[str, str] | None, set[str]]:
-    """The merchant scope of a simulated charge (the 3D Secure page), via its payment intent."""
-    if has_control_character(reference):
-        return None, set()
-    with db.transaction(write=False) as session:
-        found = session.execute(select(PaymentIntent.merchant_id, PaymentIntent.env_id, PaymentIntent.payment_intent_id,
-                                       PaymentIntent.order_id)
-                                .where(PaymentIntent.processor_reference == reference).limit(1)).first()
-    if found is None:
-        return None, set()
-    merchant_id, env_id, payment_intent_id, order_id = found
-    return (merchant_id, env_id), {payment_intent_id, order_id}

@@ -51,7 +51,8 @@ def settle_refund(claim: queue.Claim) -> None:
         return
     _, merchant_id, env_id, amount, created_at, refund_ref, charge_ref = row
     again = now + queue.poll_delay(now - created_at)
-    processor = processor_for(db, env_id, claim.settings)
+    processor = processor_for(db, env_id, stripe_api_key=claim.settings.stripe_api_key,
+                              crash_after_call=claim.settings.simulator_crash_after_call)
     try:  # outside any transaction: the processor may be slow
         result = (processor.refund_status(reference=refund_ref) if refund_ref else
                   processor.refund(key=f"{refund_id}:refund", reference=charge_ref or "", amount=amount))

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from flint_core.platform.settings import Settings
-from flint_http.app import create_app
+from flint_server import create_server
 from tests.conftest import BASE_URL, WORKED_EXAMPLE, Api, line, signup
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
@@ -397,7 +397,7 @@ def test_create_merchant_bad_input(client: TestClient) -> None:
 
 
 def test_signup_disabled(client: TestClient, db: Any, api: Api) -> None:
-    app = create_app(db, settings=Settings(signup_enabled=False))
+    app = create_server(db, settings=Settings(signup_enabled=False))
     with TestClient(app, base_url=BASE_URL) as closed:
         response = closed.post("/v1/merchants", json={"name": "Nope", "email": "nope@example.com"})
         error = assert_error(response, 403, "signup_disabled")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flint_core.platform import registry, tool_schemas
-from flint_http.app import create_app
+from flint_server import create_server
 from tests.conftest import Api
 from tests.mcp.helpers import memory_client
 
@@ -63,7 +63,7 @@ def test_money_moving_operations_are_destructive_or_reversible() -> None:
 
 
 def test_every_operation_is_routed(db: Any) -> None:
-    app = create_app(db)
+    app = create_server(db)
     routes = {(route.name, route.path, tuple(sorted(route.methods))) for route in app.routes
               if getattr(route, "methods", None)}
     for op in OPERATIONS:

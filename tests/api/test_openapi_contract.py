@@ -48,7 +48,7 @@ from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 from flint_core.store.tables import Job
-from flint_http.app import create_app
+from flint_server import create_server
 
 SEED = 20261202
 MAX_EXAMPLES = 2  # per operation in the fuzzing phase; the coverage phase is deterministic by itself
@@ -83,7 +83,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(db: Database) -> Iterator[str]:
     """The app on a real socket, rate limits off (the fuzzer sends thousands of requests)."""
-    app = create_app(db, settings=Settings(rate_limits=RateLimits(per_key=OFF, per_merchant=OFF, per_client=OFF)))
+    app = create_server(db, settings=Settings(rate_limits=RateLimits(per_key=OFF, per_merchant=OFF, per_client=OFF)))
     port = _free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=uv.run, daemon=True)

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from flint_core.platform.settings import Settings
-from flint_http.app import create_app
+from flint_server import create_server
 from tests.conftest import BASE_URL, Api, line, usd
 
 ENVELOPE_FIELDS = {"type", "code", "message", "param", "retryable", "effect", "retry_after_seconds",
@@ -637,7 +637,7 @@ def test_an_order_that_names_no_currency_is_in_the_default_currency(api: Api, db
     body = {"line_items": [{"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900}}]}
     assert api.ok("POST", "/v1/orders", body)["currency"] == "USD"
     assert api.ok("GET", "/v1/whoami")["default_currency"] == "USD"
-    with TestClient(create_app(db, settings=Settings(default_currency="JPY"))) as yen:
+    with TestClient(create_server(db, settings=Settings(default_currency="JPY"))) as yen:
         key = {"Authorization": f"Bearer {api.key}"}
         assert yen.post("/v1/orders/preview", json=body, headers=key).json()["currency"] == "JPY"
         assert yen.get("/v1/whoami", headers=key).json()["default_currency"] == "JPY"

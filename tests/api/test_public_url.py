@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from flint_core.platform.settings import Settings
-from flint_http.app import create_app
+from flint_server import create_server
 from tests.conftest import BASE_URL, TEST_RATE_LIMITS, WORKED_EXAMPLE, Api, signup
 
 PUBLIC = "https://pay.example.com"
@@ -24,7 +24,7 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 
 @pytest.fixture(scope="module")
 def proxied(db: Any) -> Iterator[TestClient]:
-    app = create_app(db, settings=Settings(public_url=PUBLIC + "/", rate_limits=TEST_RATE_LIMITS))
+    app = create_server(db, settings=Settings(public_url=PUBLIC + "/", rate_limits=TEST_RATE_LIMITS))
     with TestClient(app, base_url=BASE_URL) as client:
         yield client
 

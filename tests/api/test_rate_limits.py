@@ -16,8 +16,8 @@ from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.settings import Settings
 from flint_core.store.db import Database
 from flint_core.store.tables import RateLimitBucket
-from flint_http.app import create_app
 from flint_mcp.server import build_server
+from flint_server import create_server
 from tests.conftest import BASE_URL, TEST_RATE_LIMITS, WORKED_EXAMPLE, Api
 from tests.mcp.helpers import call_error
 
@@ -30,7 +30,7 @@ def server(database_url: str, **budgets: Budget) -> Iterator[TestClient]:
     db = Database(database_url)
     limits = RateLimits(**({"per_key": ROOMY, "per_merchant": ROOMY, "per_client": ROOMY} | budgets))
     try:
-        with TestClient(create_app(db, settings=Settings(rate_limits=limits)), base_url=BASE_URL) as client:
+        with TestClient(create_server(db, settings=Settings(rate_limits=limits)), base_url=BASE_URL) as client:
             yield client
     finally:
         db.dispose()

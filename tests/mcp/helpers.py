@@ -1,7 +1,7 @@
 """Shared by the MCP tests: real `mcp` clients over each transport, and result helpers.
 
 Every session is a real ``mcp.Client``: in memory against the server object, over streamable HTTP against
-a fresh ``create_app`` (its lifespan entered in the test's own event loop), or over stdio against a
+a fresh ``create_server`` (its lifespan entered in the test's own event loop), or over stdio against a
 ``flint mcp`` subprocess. ``mode`` is ``"auto"`` (the 2026-07-28 protocol) or ``"legacy"`` (initialize).
 """
 
@@ -21,8 +21,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from flint_core.platform import registry, tool_schemas
 from flint_core.store.db import Database
-from flint_http.app import create_app
 from flint_mcp.server import build_server
+from flint_server import create_server
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://127.0.0.1:8000"
@@ -52,8 +52,8 @@ async def http_client_for(url: str, key: str | None, mode: str = "auto", *, app:
 
 @asynccontextmanager
 async def asgi_client(db: Database, key: str | None, mode: str = "auto") -> AsyncIterator[Client]:
-    """A fresh Flint app (the same create_app as production), MCP at /mcp, its lifespan running."""
-    app = create_app(db)
+    """A fresh Flint app (the same create_server as production), MCP at /mcp, its lifespan running."""
+    app = create_server(db)
     async with app.router.lifespan_context(app), http_client_for(f"{BASE}/mcp", key, mode, app=app) as client:
         yield client
 

@@ -1,0 +1,24 @@
+"""The server Flint runs: the HTTP API (flint_http) with the MCP server (flint_mcp) at /mcp.
+
+Both faces read the same registry and neither imports the other; this module composes them. `flint serve`
+runs ``create_server``; tests use it where they need both faces on one app.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from flint_core import Database, Settings
+from flint_http.app import create_app
+from flint_mcp.http import PATH as MCP_PATH
+from flint_mcp.http import McpHttpApp
+
+
+def create_server(db: Database | None = None, *, settings: Settings = Settings()) -> FastAPI:
+    """The HTTP API, with MCP over streamable HTTP at /mcp (its session manager runs inside the app's
+    lifespan, and its requests pass through the API's middleware: request ids, logs)."""
+    app = create_app(db, settings=settings)
+    mcp = McpHttpApp(app.state.db, settings)
+    app.router.lifespan_context = mcp.wrap_lifespan(app.router.lifespan_context)
+    app.router.add_route(MCP_PATH, mcp, include_in_schema=False)
+    return app
