@@ -10,7 +10,7 @@ hosted pages' view models, the job queue and the database.
 
 from flint_core import hosted
 from flint_core.accounts.service import bootstrap
-from flint_core.agent_docs import docs_index
+from flint_core.agent_docs import catalogs, docs_index
 from flint_core.kernel import errors, ids, money
 from flint_core.kernel.errors import FlintError
 from flint_core.kernel.money import CurrencyError, Money
@@ -38,6 +38,8 @@ __all__ = [
     "Settings", "DEFAULT_PUBLIC_URL", "Budget", "RateLimits", "Database", "database", "bootstrap", "queue",
     "housekeeping",
     # what faces present
-    "errors", "ids", "money", "Money", "CurrencyError", "utcnow", "request_logs", "docs_index", "hosted",
+    "errors", "ids", "money", "Money", "CurrencyError", "utcnow", "request_logs", "docs_index", "catalogs", "hosted",
     "recovery", "Failure", "TEST_CARDS",
 ]
+
+registry.load()  # every domain imported: the registry and the error catalog are complete for every face

@@ -1,4 +1,6 @@
 """Coupons: codes that discount an order, with limits on redemptions, dates and stacking."""
 
+from flint_core.coupons import errors  # noqa: F401  (declares the domain's error codes on import)
+
 TITLE = "Coupons"
 DOCS = "coupons"

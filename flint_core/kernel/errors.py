@@ -1,8 +1,10 @@
-"""The error taxonomy (API.md section 2): one catalog, one exception, one envelope on every face.
+"""The error taxonomy: one catalog, one exception, one envelope on every face.
 
-Every code Flint can return is declared once in ``CATALOG`` with its type, HTTP status, retryable flag,
-message template and an explanation for humans and agents. ``explain_error``, ``docs/errors.md`` and
-SKILL.md are rendered from it, so a code cannot exist without documentation.
+Every code Flint can return is declared once with ``define``: its type, HTTP status, retryable flag,
+message template and an explanation for humans and agents. The codes any part of Flint may raise are
+declared here; a domain declares its own in its ``errors.py`` (imported by the domain's package, so a code
+is in ``CATALOG`` before the domain can raise it). ``explain_error``, docs/errors.md and SKILL.md are
+rendered from the catalog, so a code cannot exist without documentation.
 """
 
 from __future__ import annotations
@@ -22,18 +24,22 @@ class ErrorSpec:
     message: str  # str.format template; fields come from the raise site
     explanation: str  # when it happens and what to do about it
     effect: str = "none"  # "none" or "unknown" (API.md section 2); never "applied"
+    domain: str = ""  # the domain that declares it; "" for the codes declared here
 
     @property
     def doc_url(self) -> str:
         return f"{DOCS_PAGE}#{self.code}"
 
 
-_SPECS: list[ErrorSpec] = []
+CATALOG: dict[str, ErrorSpec] = {}
 
 
-def _spec(code: str, type_: str, status: int, message: str, explanation: str, *, retryable: bool = False,
-          effect: str = "none") -> None:
-    _SPECS.append(ErrorSpec(code, type_, status, retryable, message, explanation, effect))
+def define(code: str, type_: str, status: int, message: str, explanation: str, *, retryable: bool = False,
+           effect: str = "none", domain: str = "") -> None:
+    """Declare one error code (once: a second declaration of a code is a bug)."""
+    if code in CATALOG:
+        raise ValueError(f"duplicate error code {code!r}")
+    CATALOG[code] = ErrorSpec(code, type_, status, retryable, message, explanation, effect, domain)
 
 
 INVALID, AUTH, PERM, NOT_FOUND, CONFLICT = (
@@ -41,188 +47,124 @@ INVALID, AUTH, PERM, NOT_FOUND, CONFLICT = (
     "state_conflict_error")
 
 # invalid_request_error: fix the input and send it again with a NEW idempotency key.
-_spec("invalid_json", INVALID, 400, "The request body is not valid JSON: {detail}.",
-      "The body could not be parsed as a JSON object. Send `Content-Type: application/json` with an object body.")
-_spec("parameter_missing", INVALID, 400, "Missing required parameter: {param}.",
-      "A required field is absent. `param` names it as a dotted path (`line_items.0.quantity`).")
-_spec("parameter_invalid", INVALID, 400, "Invalid value for {param}: {detail}.",
-      "A field has the wrong type or an out-of-range value (a negative or fractional quantity, an amount "
-      "above 2^53 - 1, a malformed percentage), or text holds a control character (such as NUL; tab, newline "
-      "and carriage return are allowed). `param` names the field. An id holding a control character names "
-      "nothing: it is `resource_missing`.")
-_spec("unknown_parameter", INVALID, 400, "Received unknown parameter: {param}.",
-      "The request has a field the operation does not define. Flint rejects unknown fields instead of "
-      "ignoring them, so a typo never silently drops an instruction.")
-_spec("invalid_currency", INVALID, 400, "{value!r} is not a supported ISO 4217 currency code.",
-      "Currencies are three-letter ISO 4217 codes such as USD, EUR, JPY or KWD.")
-_spec("currency_mismatch", INVALID, 400,
-      "{param} is in {other}, but the order is in {currency}; one order has one currency.",
-      "Every amount on an order (line prices, fixed coupons, service charges, tips) must be in the order's "
-      "currency. Create a separate order for another currency.")
-_spec("amount_too_large", INVALID, 400, "{param} would exceed the largest supported amount, 2^53 - 1 minor units.",
-      "Amounts are integers of minor units and must stay below 2^53 so every JSON client reads them exactly.")
-_spec("too_many_line_items", INVALID, 400, "An order can hold at most {limit} line items; this one would have {count}.",
-      "Split very large baskets into several orders, or group identical items into one line with a quantity.")
-_spec("order_requires_line_items", INVALID, 400, "An order needs at least one line item.",
-      "Orders are priced from their line items; removing the last one is not allowed. Cancel the order instead.")
-_spec("line_item_not_found", INVALID, 400, "Order {order_id} has no line item {line_item_id}.",
-      "The `line_item_id` must be one of the order's own `line_items[].line_item_id`. Call `get_order` first.")
-_spec("request_too_large", INVALID, 413, "The request body is {size} bytes; the limit is {limit} bytes.",
-      "Request bodies are capped to protect the service. Send fewer items per request.")
-_spec("invalid_idempotency_key", INVALID, 400,
-      "The idempotency key must be 1 to 255 printable ASCII characters.",
-      "Use a UUID or another unique string per intended operation.")
-_spec("invalid_page_token", INVALID, 400, "This page_token does not belong to this list and these filters.",
-      "Pass `next_page_token` back unchanged, with exactly the filters of the call that returned it.")
-_spec("resource_already_exists", INVALID, 400, "A {resource} with {param} {value!r} already exists.",
-      "The identifier must be unique within this sandbox (or live mode). Choose another, or fetch the existing one.")
-_spec("coupon_expired", INVALID, 400, "Coupon {code!r} expired at {expires_at}.",
-      "The coupon's `expires_at` has passed. Ask the customer for another code.")
-_spec("coupon_inactive", INVALID, 400, "Coupon {code!r} is not active.",
-      "The merchant deactivated the coupon.")
-_spec("coupon_redemption_limit_reached", INVALID, 400,
-      "Coupon {code!r} has reached its limit of {max_redemptions} redemptions.",
-      "Every redemption is counted when the coupon is applied to an order and released when it is removed "
-      "or the order is canceled. The count is exact under concurrency.")
-_spec("coupon_not_stackable", INVALID, 400,
-      "Coupon {code!r} cannot be combined with another coupon on the same order.",
-      "A coupon with `stackable: false` must be the only coupon on its order. Remove the other coupon first.")
-_spec("coupon_already_applied", INVALID, 400, "Coupon {code!r} is already applied to order {order_id}.",
-      "Each coupon applies at most once per order.")
-_spec("invalid_scope", INVALID, 400, "Unknown scope {scope!r}.",
-      "Scopes are `resource:read` / `resource:write` names; see the authentication guide for the list.")
-_spec("unknown_event_type", INVALID, 400, "Unknown event type {value!r} in {param}.{hint}",
-      "Webhook endpoints subscribe to event types from the catalog (/docs/events), such as `order.paid`, or to "
-      "`[\"*\"]` for every type.")
-_spec("invalid_payment_source", INVALID, 400, "This payment_source is not a token, test card or payment method "
-      "Flint can use.",
-      "Pass a token (`tok_visa`), a test card number in test mode (`4242424242424242`), or a payment method "
-      "id. See the testing guide for every test card.")
-_spec("invalid_card_number", INVALID, 400, "That is not a valid card number.",
-      "The number fails the Luhn check or has the wrong length. Test cards are listed in the testing guide.")
-_spec("card_number_not_allowed", INVALID, 400, "Raw card numbers are accepted in test mode only.",
-      "In live mode collect cards with the processor's own tokenization (or the hosted checkout page) and pass "
-      "the token.")
-_spec("route_not_found", NOT_FOUND, 404, "No route {method} {path}.",
-      "Check the path against the API reference (`/openapi.json`).")
-_spec("method_not_allowed", INVALID, 405, "{method} is not allowed on {path}.",
-      "The path exists but takes another HTTP method; see `/openapi.json`.")
+define("invalid_json", INVALID, 400, "The request body is not valid JSON: {detail}.",
+       "The body could not be parsed as a JSON object. Send `Content-Type: application/json` with an object body.")
+define("parameter_missing", INVALID, 400, "Missing required parameter: {param}.",
+       "A required field is absent. `param` names it as a dotted path (`line_items.0.quantity`).")
+define("parameter_invalid", INVALID, 400, "Invalid value for {param}: {detail}.",
+       "A field has the wrong type or an out-of-range value (a negative or fractional quantity, an amount "
+       "above 2^53 - 1, a malformed percentage), or text holds a control character (such as NUL; tab, newline "
+       "and carriage return are allowed). `param` names the field. An id holding a control character names "
+       "nothing: it is `resource_missing`.")
+define("unknown_parameter", INVALID, 400, "Received unknown parameter: {param}.",
+       "The request has a field the operation does not define. Flint rejects unknown fields instead of "
+       "ignoring them, so a typo never silently drops an instruction.")
+define("invalid_currency", INVALID, 400, "{value!r} is not a supported ISO 4217 currency code.",
+       "Currencies are three-letter ISO 4217 codes such as USD, EUR, JPY or KWD.")
+define("currency_mismatch", INVALID, 400,
+       "{param} is in {other}, but the order is in {currency}; one order has one currency.",
+       "Every amount on an order (line prices, fixed coupons, service charges, tips) must be in the order's "
+       "currency. Create a separate order for another currency.")
+define("amount_too_large", INVALID, 400, "{param} would exceed the largest supported amount, 2^53 - 1 minor units.",
+       "Amounts are integers of minor units and must stay below 2^53 so every JSON client reads them exactly.")
+define("request_too_large", INVALID, 413, "The request body is {size} bytes; the limit is {limit} bytes.",
+       "Request bodies are capped to protect the service. Send fewer items per request.")
+define("invalid_idempotency_key", INVALID, 400,
+       "The idempotency key must be 1 to 255 printable ASCII characters.",
+       "Use a UUID or another unique string per intended operation.")
+define("invalid_page_token", INVALID, 400, "This page_token does not belong to this list and these filters.",
+       "Pass `next_page_token` back unchanged, with exactly the filters of the call that returned it.")
+define("resource_already_exists", INVALID, 400, "A {resource} with {param} {value!r} already exists.",
+       "The identifier must be unique within this sandbox (or live mode). Choose another, or fetch the existing one.")
+define("invalid_scope", INVALID, 400, "Unknown scope {scope!r}.",
+       "Scopes are `resource:read` / `resource:write` names; see the authentication guide for the list.")
+define("invalid_payment_source", INVALID, 400, "This payment_source is not a token, test card or payment method "
+       "Flint can use.",
+       "Pass a token (`tok_visa`), a test card number in test mode (`4242424242424242`), or a payment method "
+       "id. See the testing guide for every test card.")
+define("invalid_card_number", INVALID, 400, "That is not a valid card number.",
+       "The number fails the Luhn check or has the wrong length. Test cards are listed in the testing guide.")
+define("card_number_not_allowed", INVALID, 400, "Raw card numbers are accepted in test mode only.",
+       "In live mode collect cards with the processor's own tokenization (or the hosted checkout page) and pass "
+       "the token.")
+define("route_not_found", NOT_FOUND, 404, "No route {method} {path}.",
+       "Check the path against the API reference (`/openapi.json`).")
+define("method_not_allowed", INVALID, 405, "{method} is not allowed on {path}.",
+       "The path exists but takes another HTTP method; see `/openapi.json`.")
 
 # authentication_error
-_spec("missing_api_key", AUTH, 401, "No API key provided. Send `Authorization: Bearer <key>`.",
-      "Every operation except create_merchant and explain_error needs a key.")
-_spec("invalid_api_key", AUTH, 401, "The API key provided is not valid.",
-      "The key is unknown. Keys are shown once when created; create a new one if it was lost.")
-_spec("api_key_expired", AUTH, 401, "The API key expired at {expires_at}.",
-      "The key passed its expiry, for example at the end of a roll's grace period. Use the rolled key.")
-_spec("api_key_revoked", AUTH, 401, "The API key was revoked.",
-      "A revoked key never works again. Use another key.")
+define("missing_api_key", AUTH, 401, "No API key provided. Send `Authorization: Bearer <key>`.",
+       "Every operation except create_merchant and explain_error needs a key.")
+define("invalid_api_key", AUTH, 401, "The API key provided is not valid.",
+       "The key is unknown. Keys are shown once when created; create a new one if it was lost.")
+define("api_key_expired", AUTH, 401, "The API key expired at {expires_at}.",
+       "The key passed its expiry, for example at the end of a roll's grace period. Use the rolled key.")
+define("api_key_revoked", AUTH, 401, "The API key was revoked.",
+       "A revoked key never works again. Use another key.")
 
 # permission_error
-_spec("missing_scope", PERM, 403, "This key lacks the {scope!r} scope needed by {operation}.",
-      "Restricted keys only carry the scopes listed on them. Use a key with that scope.")
-_spec("scope_escalation", PERM, 403, "This key lacks scopes the request would grant or act on: {scopes}.",
-      "A key may only create keys with scopes it holds, and roll or revoke keys whose scopes it holds.")
-_spec("key_limit_exceeded", PERM, 403, "This key's {limit} limit forbids this: {detail}.",
-      "Restricted keys can carry guard rails (read_only, allowed_currencies, max_refund_money, "
-      "max_daily_refund_money, require_preview). whoami lists them; stay within them or use another key.")
-_spec("preview_required", PERM, 403, "This key requires a preview before {operation}: pass the preview_id of a "
-      "preview made with the same parameters.",
-      "The key has `require_preview: true`. Call the preview operation (e.g. preview_refund) first, check what "
-      "it shows, then send the same parameters with its `preview_id`.")
-_spec("signup_disabled", PERM, 403, "Merchant signup is disabled on this server.",
-      "The server was started with `--no-signup`. Ask its operator for a key.")
+define("missing_scope", PERM, 403, "This key lacks the {scope!r} scope needed by {operation}.",
+       "Restricted keys only carry the scopes listed on them. Use a key with that scope.")
+define("key_limit_exceeded", PERM, 403, "This key's {limit} limit forbids this: {detail}.",
+       "Restricted keys can carry guard rails (read_only, allowed_currencies, max_refund_money, "
+       "max_daily_refund_money, require_preview). whoami lists them; stay within them or use another key.")
+define("preview_required", PERM, 403, "This key requires a preview before {operation}: pass the preview_id of a "
+       "preview made with the same parameters.",
+       "The key has `require_preview: true`. Call the preview operation (e.g. preview_refund) first, check what "
+       "it shows, then send the same parameters with its `preview_id`.")
 
 # not_found_error: 404, not 403, for objects of another merchant or sandbox (no existence leak).
-_spec("resource_missing", NOT_FOUND, 404, "No such {resource}: {id!r}.",
-      "No object with that id exists in this key's merchant and mode. Ids are never shared across sandboxes.")
+define("resource_missing", NOT_FOUND, 404, "No such {resource}: {id!r}.",
+       "No object with that id exists in this key's merchant and mode. Ids are never shared across sandboxes.")
 
 # state_conflict_error
-for _code, _verb in (("order_not_editable", "edited"), ("order_not_cancelable", "canceled"),
-                     ("order_not_closable", "closed"), ("order_not_payable", "paid"),
-                     ("order_not_refundable", "refunded")):
-    _spec(_code, CONFLICT, 409, "Order {order_id} is {status}; only {allowed} orders can be " + _verb + ".",
-          f"The order's status does not allow it to be {_verb} now. `available_actions` on the order lists "
-          "what is legal; `suggested_actions` in the error repeats it.")
-_spec("invalid_state_transition", CONFLICT, 409,
-      "{resource} {id} is {status}; {operation} needs one of: {allowed}.",
-      "The object's status does not allow this operation now. See its `available_actions`.")
-_spec("payment_not_processing", CONFLICT, 409,
-      "Payment {payment_intent_id} is {status}: retry_payment only re-drives a payment left PROCESSING by a "
-      "processor timeout. A declined payment is final; to try again, call pay_order on its order with a "
-      "payment_source and a new idempotency key.",
-      "`retry_payment` asks the processor what became of a call whose outcome is unknown; it never re-sends a "
-      "card that was declined. For a FAILED payment, follow its `failure.recovery_options`: `pay_order` again "
-      "(a new idempotency key, usually a new `payment_source`) when `suggested_actions` lists it.")
-_spec("payment_in_progress", CONFLICT, 409,
-      "Order {order_id} has payment {payment_intent_id} in flight ({status}); it cannot change until that ends.",
-      "A payment is processing or waiting for 3D Secure. Finish it (confirm_payment, retry_payment) or release it "
-      "(void_payment) first.")
-_spec("refund_exceeds_refundable", INVALID, 400,
-      "A refund of {amount} exceeds what is left to refund on order {order_id} ({refundable}).",
-      "Refunds never exceed `settlement_amounts.refundable_money`. Call preview_refund to see what is possible.")
-_spec("refund_exceeds_quantity", INVALID, 400,
-      "Line {line_item_id} has {refundable} unit(s) left to refund; {quantity} requested.",
-      "Each line refunds at most its `refundable_quantity`. Call get_order or preview_refund first.")
-_spec("nothing_to_refund", INVALID, 400, "Order {order_id} has nothing left to refund.",
-      "Everything paid on this order has already been refunded.")
-_spec("processor_not_configured", "api_error", 500, "No card processor is configured for live mode.",
-      "Live mode needs a Stripe secret key in the server configuration (FLINT_STRIPE_API_KEY).")
-_spec("preview_stale", CONFLICT, 409, "Preview {preview_id} is stale: {detail}. Nothing was changed.",
-      "The object changed since the preview (or the preview is older than 10 minutes). Preview again, check the "
-      "new result, then act with the new preview_id.")
-_spec("preview_mismatch", CONFLICT, 409,
-      "Preview {preview_id} was made for other parameters ({operation}); nothing was changed.",
-      "A preview_id only confirms the exact parameters that were previewed. Preview these parameters first.")
-_spec("order_version_conflict", CONFLICT, 409,
-      "Order {order_id} is at version {current}, not {given}; it changed since you read it.",
-      "Someone else changed the order after you read it. Fetch it again, re-check, and resend with the new version.")
-_spec("webhook_endpoint_disabled", CONFLICT, 409,
-      "Webhook endpoint {webhook_endpoint_id} is DISABLED{reason}; nothing is delivered to it.",
-      "Re-enable it with update_webhook_endpoint (status ENABLED), which also clears its failing state, then "
-      "redeliver the events it missed (redeliver_event).")
-_spec("no_subscribed_webhook_endpoint", CONFLICT, 409,
-      "No ENABLED webhook endpoint is subscribed to {event_type}; nothing to redeliver to.",
-      "Pass webhook_endpoint_id to redeliver to one endpoint, or create or enable an endpoint subscribed to the "
-      "event's type first (list_webhook_endpoints).")
+define("invalid_state_transition", CONFLICT, 409,
+       "{resource} {id} is {status}; {operation} needs one of: {allowed}.",
+       "The object's status does not allow this operation now. See its `available_actions`.")
+define("processor_not_configured", "api_error", 500, "No card processor is configured for live mode.",
+       "Live mode needs a Stripe secret key in the server configuration (FLINT_STRIPE_API_KEY).")
+define("preview_stale", CONFLICT, 409, "Preview {preview_id} is stale: {detail}. Nothing was changed.",
+       "The object changed since the preview (or the preview is older than 10 minutes). Preview again, check the "
+       "new result, then act with the new preview_id.")
+define("preview_mismatch", CONFLICT, 409,
+       "Preview {preview_id} was made for other parameters ({operation}); nothing was changed.",
+       "A preview_id only confirms the exact parameters that were previewed. Preview these parameters first.")
 
 # idempotency_error
-_spec("idempotency_request_in_progress", "idempotency_error", 409,
-      "A request with this idempotency key is still being processed.",
-      "Wait a moment and retry with the SAME key: you will get the first request's response.", retryable=True)
-_spec("idempotency_key_reused", "idempotency_error", 422,
-      "This idempotency key was already used for a different request ({operation}).",
-      "An idempotency key names one intended operation with one set of parameters. Use a new key for a "
-      "new request.")
+define("idempotency_request_in_progress", "idempotency_error", 409,
+       "A request with this idempotency key is still being processed.",
+       "Wait a moment and retry with the SAME key: you will get the first request's response.", retryable=True)
+define("idempotency_key_reused", "idempotency_error", 422,
+       "This idempotency key was already used for a different request ({operation}).",
+       "An idempotency key names one intended operation with one set of parameters. Use a new key for a "
+       "new request.")
 
 # rate_limit_error, processor_error, api_error
-_spec("rate_limited", "rate_limit_error", 429, "Too many requests; retry after {retry_after} seconds.",
-      "Back off for `retry_after_seconds`, then retry with the same idempotency key.", retryable=True)
-_spec("processor_unavailable", "processor_error", 502, "The payment processor failed: {detail}.",
-      "Nothing was double-charged. Retry with the SAME idempotency key.", retryable=True, effect="unknown")
-_spec("processor_timeout", "processor_error", 504, "The payment processor did not answer in time: {detail}.",
-      "The outcome is unknown. Retry ONLY with the same idempotency key (for a payment left PROCESSING, "
-      "retry_payment also works); never start a new payment. `suggested_actions` names the call to repeat.",
+define("rate_limited", "rate_limit_error", 429, "Too many requests; retry after {retry_after} seconds.",
+       "Back off for `retry_after_seconds`, then retry with the same idempotency key.", retryable=True)
+define("processor_unavailable", "processor_error", 502, "The payment processor failed: {detail}.",
+       "Nothing was double-charged. Retry with the SAME idempotency key.", retryable=True, effect="unknown")
+define("processor_timeout", "processor_error", 504, "The payment processor did not answer in time: {detail}.",
+       "The outcome is unknown. Retry ONLY with the same idempotency key (for a payment left PROCESSING, "
+       "retry_payment also works); never start a new payment. `suggested_actions` names the call to repeat.",
       retryable=True, effect="unknown")
-_spec("internal_error", "api_error", 500, "Flint failed to process this request ({request_id}).",
-      "Flint's fault, not yours. Nothing was applied. Retry with the same idempotency key. (If the operation "
-      "had already called the card processor, `effect` is `unknown`: retry ONLY with the same idempotency key, "
-      "which resumes that call's outcome instead of starting again.)", retryable=True)
-_spec("database_busy", "api_error", 503, "The database could not complete this request right now ({request_id}); "
-      "retry after {retry_after} second(s).",
-      "A momentary database conflict (a deadlock or serialization failure between concurrent requests) or a "
-      "lost database connection, which Flint already retried a few times. Nothing was applied: wait "
-      "`retry_after_seconds` (also the `Retry-After` header), then send the same request with the same "
-      "idempotency key. (If the operation had already called the card processor, `effect` is `unknown`: "
-      "retry ONLY with the same idempotency key, which resumes that call's outcome.)", retryable=True)
-_spec("database_error", "api_error", 500, "Flint's database rejected this request ({request_id}).",
-      "Flint's fault, not yours, and not a momentary one: the same request would fail the same way, so it is "
-      "not retryable. Nothing was applied (if `effect` is `unknown`, the operation had already called the card "
-      "processor: look at the object, e.g. with get_order, before doing anything else). Report the "
-      "`request_id` to the server's operator.")
+define("internal_error", "api_error", 500, "Flint failed to process this request ({request_id}).",
+       "Flint's fault, not yours. Nothing was applied. Retry with the same idempotency key. (If the operation "
+       "had already called the card processor, `effect` is `unknown`: retry ONLY with the same idempotency key, "
+       "which resumes that call's outcome instead of starting again.)", retryable=True)
+define("database_busy", "api_error", 503, "The database could not complete this request right now ({request_id}); "
+       "retry after {retry_after} second(s).",
+       "A momentary database conflict (a deadlock or serialization failure between concurrent requests) or a "
+       "lost database connection, which Flint already retried a few times. Nothing was applied: wait "
+       "`retry_after_seconds` (also the `Retry-After` header), then send the same request with the same "
+       "idempotency key. (If the operation had already called the card processor, `effect` is `unknown`: "
+       "retry ONLY with the same idempotency key, which resumes that call's outcome.)", retryable=True)
+define("database_error", "api_error", 500, "Flint's database rejected this request ({request_id}).",
+       "Flint's fault, not yours, and not a momentary one: the same request would fail the same way, so it is "
+       "not retryable. Nothing was applied (if `effect` is `unknown`, the operation had already called the card "
+       "processor: look at the object, e.g. with get_order, before doing anything else). Report the "
+       "`request_id` to the server's operator.")
 
-CATALOG: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
-assert len(CATALOG) == len(_SPECS), "duplicate error code"
 
 
 class FlintError(Exception):
@@ -268,34 +210,3 @@ class FlintError(Exception):
 
 def not_found(resource: str, object_id: str, param: str | None = None) -> FlintError:
     return FlintError("resource_missing", param=param, resource=resource, id=object_id)
-
-
-def render_markdown() -> str:
-    """docs/errors.md: one anchor per code, grouped by type (kept current by a test)."""
-    out = ["# Errors", "",
-           "Every failure on every face (HTTP, MCP, tool calls) is the same envelope:", "",
-           "```json", '{"error": {"type": "state_conflict_error", "code": "order_not_refundable",',
-           ' "message": "...", "param": "order_id", "retryable": false, "effect": "none",',
-           ' "retry_after_seconds": null, "request_id": "req_...",',
-           ' "doc_url": "http://127.0.0.1:8000/docs/errors#order_not_refundable",',
-           ' "suggested_actions": ["get_order"]}}', "```", "",
-           "- `retryable`: whether sending the same request again (same idempotency key) can succeed.",
-           "- `effect`: `none` means nothing changed: fix the input and send it again with a new idempotency "
-           "key. `unknown` means the outcome is not known yet: retry only with the same idempotency key.",
-           "- `param`: the offending field as a dotted path (`line_items.0.quantity`), or null.",
-           "- `suggested_actions`: operations that are legal now and likely to help.",
-           "- `doc_url`: this code's entry below, as an absolute URL starting with the server's "
-           "[public URL](/docs/getting-started#public-url).",
-           "- HTTP responses also carry `Flint-Should-Retry: true|false` and `Request-Id`.",
-           "- `GET /v1/errors/{code}` (`explain_error`) returns any entry below as JSON.", ""]
-    for type_ in dict.fromkeys(spec.type for spec in _SPECS):
-        out += [f"## {type_}", ""]
-        for spec in (s for s in _SPECS if s.type == type_):
-            retry = "retryable" if spec.retryable else "not retryable"
-            out += [f'<a id="{spec.code}"></a>', f"### `{spec.code}`", "",
-                    f"HTTP {spec.http_status}, {retry}, effect `{spec.effect}`. {spec.explanation}", ""]
-    return "\n".join(out)
-
-
-if __name__ == "__main__":  # python -m flint_core.errors > docs/errors.md
-    print(render_markdown(), end="")

@@ -130,15 +130,16 @@ def _domain_of(module: str) -> str:
 
 
 @functools.cache
-def _load() -> None:
-    """Import every domain's operations once (importing one module alone registers only its operations)."""
+def load() -> None:
+    """Import every domain's operations once (importing one module alone registers only its operations;
+    a domain's package declares its error codes)."""
     for domain in DOMAINS:
         importlib.import_module(f"flint_core.{domain}.operations")
 
 
 def operations() -> list[Operation]:
     """Every operation in reading order: by domain (DOMAINS), then by position in its module."""
-    _load()
+    load()
     return sorted(_OPERATIONS.values(),
                   key=lambda op: (DOMAINS.index(op.group), op.handler.__code__.co_firstlineno))
 
@@ -167,7 +168,7 @@ def machines() -> dict[str, StateMachine[Any]]:
 
 
 def get(name: str) -> Operation | None:
-    _load()
+    load()
     return _OPERATIONS.get(name)
 
 

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
+from flint_core.agent_docs import catalogs
 from flint_core.kernel import errors
 from flint_core.store.tables import Base
 
@@ -32,10 +33,10 @@ def test_catalog_follows_the_taxonomy() -> None:
 
 
 def test_errors_doc_is_generated_from_the_catalog() -> None:
-    """docs/errors.md has one anchor per code; regenerate with `python -m flint_core.errors > docs/errors.md`."""
-    assert (ROOT / "docs" / "errors.md").read_text() == errors.render_markdown()
+    """docs/errors.md has one anchor per code; regenerate with `python -m flint_core.agent_docs errors > docs/errors.md`."""
+    assert (ROOT / "docs" / "errors.md").read_text() == catalogs.errors_page()
     for code in errors.CATALOG:
-        assert f'<a id="{code}"></a>' in errors.render_markdown()
+        assert f'<a id="{code}"></a>' in catalogs.errors_page()
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

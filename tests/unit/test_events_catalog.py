@@ -1,4 +1,4 @@
-"""The event catalog (flint_core.events.EVENT_TYPES) and the page generated from it, docs/events.md."""
+"""The event catalog (flint_core.platform.outbox.EVENT_TYPES) and the page generated from it, docs/events.md."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from flint_core.agent_docs.catalogs import CATALOG_BEGIN, CATALOG_END, events_catalog, events_page
 from flint_core.platform import outbox as events
-from flint_core.platform.outbox import EVENT_TYPES, render_catalog, render_page
+from flint_core.platform.outbox import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "events.md"
 
 
 def test_committed_page_is_current() -> None:
-    """Regenerate with `python -m flint_core.events` (rewrites the catalog section of docs/events.md)."""
+    """Regenerate with `python -m flint_core.agent_docs events` (rewrites the catalog section of docs/events.md)."""
     text = PAGE.read_text(encoding="utf-8")
-    assert render_page(text) == text
+    assert events_page(text) == text
     assert subprocess.run([sys.executable, "-m", "flint_core.platform.outbox", "--check"], cwd=ROOT).returncode == 0
 
 
@@ -43,9 +44,9 @@ def test_catalog_is_well_formed() -> None:
 
 def test_page_without_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="lacks the markers"):
-        render_page("# Events\n")
-    replaced = render_page(f"intro\n{events.CATALOG_BEGIN}\nold\n{events.CATALOG_END}\noutro\n")
-    assert replaced == f"intro\n{render_catalog()}\noutro\n"
+        events_page("# Events\n")
+    replaced = events_page(f"intro\n{CATALOG_BEGIN}\nold\n{CATALOG_END}\noutro\n")
+    assert replaced == f"intro\n{events_catalog()}\noutro\n"
 
 
 @pytest.mark.parametrize("event_type,extra", [("payment.succeeded", None), ("order.paid", {"order": {}})])
