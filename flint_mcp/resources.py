@@ -73,7 +73,7 @@ def skill_text() -> str:
 def status_tables() -> str:
     """Every state machine: its statuses, where each may move, and the operations legal in each."""
     out = ["# Flint status tables", "",
-           "Rendered from `flint_core/lifecycle.py`, the tables the server enforces. An object's "
+           "Rendered from each domain's `lifecycle.py`, the tables the server enforces. An object's "
            "`available_actions` is the operations legal in its status, filtered by the calling key's scopes.", ""]
     for machine in registry.machines().values():
         out += [f"## {machine.resource}", "", f"Initial status: `{machine.initial}`.", "",

@@ -198,7 +198,7 @@ def retries() -> list[str]:
         "Never retry these unchanged:", "",
         *tables.not_retryable(), "",
         "### After a declined payment (`failure` block)", "",
-        "Classified by `flint_core/recovery.py`; the same block is on the order as `last_payment_failure` "
+        "Classified by `flint_core/processors/recovery.py`; the same block is on the order as `last_payment_failure` "
         "and `recovery_options`. A `FAILED` payment intent is final: a new attempt is a new "
         f"{op('pay_order')} (new idempotency key) on the still-`OPEN` order. `recovery_options` lists only "
         "operations that exist and the key may call.", "",

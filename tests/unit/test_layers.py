@@ -1,6 +1,6 @@
 """The shape of the code, checked over its imports (ast, every import: top level, in functions, under
 TYPE_CHECKING). The floors are those of the house style (kernel, store, processors, platform, then the
-domains in floors; docs/architecture.md):
+domains in floors; the README's "Inside flint_core" lists them):
 
 - a part of flint_core imports only its own folder and lower floors: never sideways, never up;
 - the one exception is a domain's pure vocabulary (its ``lifecycle.py``: a status enum and its state
@@ -66,7 +66,7 @@ def part_of(path: Path) -> str:
 
 def test_every_folder_of_the_core_has_a_floor() -> None:
     folders = {p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__"}
-    assert folders == set(FLOORS), "give each new folder of flint_core its floor here (and in docs/architecture.md)"
+    assert folders == set(FLOORS), "give each new folder of flint_core its floor here (and in the README)"
     assert not [p.name for p in CORE.glob("*.py") if p.name != "__init__.py"], "no flat modules beside the folders"
 
 
