@@ -5,7 +5,7 @@ same run.
 
 A receiver on 127.0.0.1 (ThreadingHTTPServer, HTTP/1.1 keep-alive, in its own process so it does not
 compete with the runner for the GIL) answers 200 at once. One merchant has one endpoint subscribed to `*`.
-For each concurrency setting, `n` events are emitted with ``events.emit`` (an order as the API returns
+For each concurrency setting, `n` events are emitted with ``outbox.emit`` (an order as the API returns
 it; batches of 500 per transaction, not timed): each writes one delivery and one ``deliver_webhook`` job.
 Then ``queue.run_forever`` runs with that concurrency until the queue is empty; the time from its start
 to the last job done gives deliveries/s. Every delivery is then checked SUCCEEDED with one attempt, and
@@ -35,17 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from flint_core.platform import outbox as events  # noqa: E402
-from flint_core.platform import queue
-from flint_core.platform.context import system_context
+from flint_core.platform import outbox, queue  # noqa: E402
+from flint_core.platform.context import system_context  # noqa: E402
 from flint_core.platform.runtime import invoke  # noqa: E402
 from flint_core.platform.settings import Settings  # noqa: E402
 from flint_core.store.db import Database, migrate  # noqa: E402
 from flint_core.store.tables import Event, Job, WebhookDelivery  # noqa: E402
-from flint_core.webhooks import (
-    fanout,
-    signing,  # noqa: E402
-)
+from flint_core.webhooks import fanout, signing  # noqa: E402
+
 
 BATCH = 500
 
@@ -129,7 +126,7 @@ def emit(db: Database, merchant_id: str, env_id: str, order: dict[str, Any], n: 
         with db.transaction() as session:
             ctx = system_context(session, merchant_id, env_id, operation="create_order", settings=Settings(), db=db)
             for _ in range(min(BATCH, n - start)):
-                events.emit(ctx, "order.updated", order)
+                outbox.emit(ctx, "order.updated", order)
 
 
 def run_queue(db: Database, concurrency: int) -> float:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.orders.views import OrderOut, checkout_url, order_out
-from flint_core.platform import outbox as events
+from flint_core.platform import outbox
 from flint_core.platform.context import Context
 from flint_core.store.tables import CheckoutSession, Order
 
@@ -54,12 +54,12 @@ def order_event(ctx: Context, event_type: str, order: Order, before: Json | None
 
 def emit_order(ctx: Context, event_type: str, now: Json, before: Json | None) -> None:
     """Emit an ``order.*`` event from renderings already taken (after, and before, the change)."""
-    events.emit(ctx, event_type, now, previous_attributes=changed(before, now))
+    outbox.emit(ctx, event_type, now, previous_attributes=changed(before, now))
 
 
 def child_event(ctx: Context, event_type: str, obj: Json, before: Json | None, order: Json) -> None:
     """Emit an event about a payment, refund or checkout session, with its order (as it is now) beside it."""
-    events.emit(ctx, event_type, obj, previous_attributes=changed(before, obj), extra={"order": order})
+    outbox.emit(ctx, event_type, obj, previous_attributes=changed(before, obj), extra={"order": order})
 
 
 def stored_session_view(ctx: Context, view: Json, cs: CheckoutSession) -> Json:

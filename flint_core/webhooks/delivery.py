@@ -20,8 +20,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from flint_core.platform import context, queue
-from flint_core.platform import outbox as events
+from flint_core.platform import context, outbox, queue
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
 from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
@@ -204,7 +203,7 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
     ctx.record("webhook_endpoint", endpoint_id, "WEBHOOK_ENDPOINT_DISABLED",
                {"status": [WebhookEndpointStatus.ENABLED, WebhookEndpointStatus.DISABLED], "disabled_reason": [None, endpoint.disabled_reason]})
     after = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
-    events.emit(ctx, "webhook_endpoint.disabled", after,
+    outbox.emit(ctx, "webhook_endpoint.disabled", after,
                 previous_attributes={k: v for k, v in before.items() if after[k] != v})
     log.warning("webhook endpoint %s disabled: %s", endpoint_id, endpoint.disabled_reason)
 

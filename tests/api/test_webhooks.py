@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from standardwebhooks import Webhook
 
-from flint_core.platform import outbox as events
-from flint_core.platform import queue, registry
+from flint_core.platform import outbox, queue, registry
 from flint_core.platform.auth import Principal, issue_key
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.settings import Settings
@@ -41,7 +40,7 @@ def emit(db: Any, merchant: dict[str, Any], event_type: str = "order.created") -
         assert op is not None
         ctx = Context(session=session, principal=principal, operation=op, request_id="req_test", face="http",
                       now=utcnow())
-        event = events.emit(ctx, event_type, {"order_id": f"ord_{time.monotonic_ns()}", "object": "order",
+        event = outbox.emit(ctx, event_type, {"order_id": f"ord_{time.monotonic_ns()}", "object": "order",
                                               "status": "OPEN", "note": "Café ☕"})
         return event.event_id
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flint_core.agent_docs.catalogs import CATALOG_BEGIN, CATALOG_END, events_catalog, events_page
-from flint_core.platform import outbox as events
+from flint_core.platform import outbox
 from flint_core.platform.outbox import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_catalog_is_well_formed() -> None:
         assert name.split(".")[0] in (spec.object_type, "payment")  # payment.* are about payment intents
         assert spec.trigger.endswith(".") and spec.previous and len(spec.summary) <= 100
         assert spec.with_order == (spec.object_type in ("payment_intent", "refund", "checkout_session"))
-    created = [name for name, spec in EVENT_TYPES.items() if spec.previous == events.CREATED]
+    created = [name for name, spec in EVENT_TYPES.items() if spec.previous == outbox.CREATED]
     assert created == ["order.created", "refund.created"]
 
 
@@ -52,11 +52,11 @@ def test_page_without_markers_is_refused() -> None:
 @pytest.mark.parametrize("event_type,extra", [("payment.succeeded", None), ("order.paid", {"order": {}})])
 def test_emit_insists_on_the_catalogs_order_context(event_type: str, extra: dict[str, object] | None) -> None:
     with pytest.raises(ValueError, match="data.order"):
-        events.emit(None, event_type, {}, extra=extra)  # type: ignore[arg-type]  # refused before any use of ctx
+        outbox.emit(None, event_type, {}, extra=extra)  # type: ignore[arg-type]  # refused before any use of ctx
 
 
 def test_timestamps_match_api_objects() -> None:
     from datetime import UTC, datetime
 
-    assert events.timestamp(datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=UTC)) == "2026-01-02T03:04:05.000600Z"
-    assert events.timestamp(datetime(2026, 1, 2, tzinfo=UTC)) == "2026-01-02T00:00:00Z"
+    assert outbox.timestamp(datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=UTC)) == "2026-01-02T03:04:05.000600Z"
+    assert outbox.timestamp(datetime(2026, 1, 2, tzinfo=UTC)) == "2026-01-02T00:00:00Z"
