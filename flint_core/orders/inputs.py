@@ -26,7 +26,7 @@ from flint_core.platform.schema import (
     openapi_only,
     stripped_str,
 )
-from flint_core.tax.operations import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
+from flint_core.tax.inputs import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 
 MAX_LINE_ITEMS = 500
 Text = Annotated[stripped_str(min_length=1, max_length=500),
