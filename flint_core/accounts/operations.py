@@ -47,7 +47,7 @@ from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
 from flint_core.store.tables import ENV_TABLES, Activity, ApiKey, IdempotencyRecord, Merchant, Sandbox, SimulatorFault
-from flint_core.tax.operations import seed_environment
+from flint_core.tax.service import seed_environment
 
 
 @operation("create_merchant", http="POST /v1/merchants", scope=None, auth="public", safety=WRITE,

@@ -17,7 +17,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.limits import stricter
 from flint_core.store.db import Database
 from flint_core.store.tables import ApiKey, Merchant, Sandbox
-from flint_core.tax.operations import seed_environment
+from flint_core.tax.service import seed_environment
 
 KEPT_HISTORY = ("api_key", "sandbox")  # what reset_sandbox keeps survives with its history
 

@@ -10,7 +10,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from flint_core.orders.inputs import CreateOrderInput, RedirectUrl
-from flint_core.payments.operations import CaptureMethod, CaptureMethodIn
+from flint_core.payments.inputs import CaptureMethod, CaptureMethodIn
 from flint_core.platform.schema import Input, Metadata, given, openapi_only
 
 DEFAULT_EXPIRY = 24 * 3600

@@ -32,7 +32,7 @@ from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput
 from flint_core.orders.lifecycle import ORDER
 from flint_core.orders.service import in_flight, require_no_payment_in_flight
 from flint_core.orders.views import audit_snapshot, checkout_url, diff
-from flint_core.payments.operations import CaptureMethod
+from flint_core.payments.inputs import CaptureMethod
 from flint_core.platform import limits
 from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch

@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
-from pydantic import Field
 from sqlalchemy import func
 
+from flint_core.customers.inputs import CreateCustomerInput, GetCustomerInput, ListCustomersInput, SearchCustomersInput
+from flint_core.customers.views import CustomerOut, customer_out
 from flint_core.kernel import ids
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
 from flint_core.platform.registry import READ_ONLY, WRITE, operation
-from flint_core.platform.schema import Input, ListInput, Metadata, Output
 from flint_core.store.tables import Customer
-
-Email = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
-              description="Email address (must contain one @).")
-
-
-class CustomerOut(Output):
-    object: Literal["customer"] = Field("customer", description="Always `customer`.")
-    customer_id: str = Field(description="Id, `cus_...`.")
-    name: str | None = Field(description="Full name.")
-    email: str | None = Field(description="Email address.")
-    phone: str | None = Field(description="Phone number.")
-    metadata: dict[str, str] = Field(description="Your key-value pairs.")
-    created_at: datetime = Field(description="When it was created.")
-    updated_at: datetime = Field(description="When it last changed.")
-
-
-def customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut(customer_id=customer.customer_id, name=customer.name, email=customer.email,
-                       phone=customer.phone, metadata=customer.metadata_, created_at=customer.created_at,
-                       updated_at=customer.updated_at)
-
-
-class CreateCustomerInput(Input):
-    name: str | None = Field(None, min_length=1, max_length=200, description="Full name, e.g. `Sarah Chen`.")
-    email: str | None = Email
-    phone: str | None = Field(None, max_length=40, description="Phone number, free form.")
-    metadata: Metadata = Field(default_factory=dict)
 
 
 @operation("create_customer", http="POST /v1/customers", scope="customers:write", safety=WRITE,
@@ -57,21 +27,12 @@ def create_customer(ctx: Context, params: CreateCustomerInput) -> CustomerOut:
     return customer_out(customer)
 
 
-class GetCustomerInput(Input):
-    customer_id: str = Field(description="Id of the customer, `cus_...`.")
-
-
 @operation("get_customer", http="GET /v1/customers/{customer_id}", scope="customers:read", safety=READ_ONLY,
            summary="Fetch one customer.")
 def get_customer(ctx: Context, params: GetCustomerInput) -> CustomerOut:
     """Fetch a customer by id. To find one by name or email, use search_customers; to see their orders,
     list_orders(customer_id=...)."""
     return customer_out(fetch(ctx, Customer, params.customer_id, resource="customer"))
-
-
-class ListCustomersInput(ListInput):
-    email: str | None = Field(None, max_length=320, description="Only customers with exactly this email "
-                                                                "(case-insensitive).")
 
 
 @operation("list_customers", http="GET /v1/customers", scope="customers:read", safety=READ_ONLY,
@@ -83,11 +44,6 @@ def list_customers(ctx: Context, params: ListCustomersInput) -> Page[CustomerOut
         stmt = stmt.where(Customer.email_key == params.email.lower())
     rows, token = paginate(ctx.session, stmt, Customer.customer_id, params, {"email": params.email})
     return Page[CustomerOut](data=[customer_out(c) for c in rows], next_page_token=token)
-
-
-class SearchCustomersInput(ListInput):
-    email: str | None = Field(None, max_length=320, description="Email, or part of one (case-insensitive).")
-    name: str | None = Field(None, max_length=200, description="Name, or part of one (case-insensitive).")
 
 
 def _contains(column, text: str):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flint_core.coupons import operations as coupon_ops
+from flint_core.coupons.service import redeem
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders.inputs import MAX_LINE_ITEMS, CreateOrderInput, LineItemIn, ServiceChargeIn, TipIn
@@ -70,7 +70,7 @@ def check_line_count(count: int) -> None:
 
 
 def add_coupon(ctx: Context, order: Order, code: str, param: str, *, count: bool = True) -> None:
-    coupon = coupon_ops.redeem(ctx, order, code, param, count=count)
+    coupon = redeem(ctx, order, code, param, count=count)
     order.coupons.append(OrderCoupon(
         order_coupon_id=ids.new_id("order_coupon"), merchant_id=order.merchant_id, env_id=order.env_id,
         created_at=ctx.now, position=len(order.coupons), coupon_id=coupon.coupon_id, code=coupon.code,

@@ -1,4 +1,5 @@
-"""What create_order (and preview_order, create_checkout_session) accept: the order's parts as input models."""
+"""What order operations accept: create_order's order and its parts (preview_order and create_checkout_session
+take them too), and what reading, listing, editing, couponing, canceling and closing an order take."""
 
 from __future__ import annotations
 
@@ -6,27 +7,30 @@ import enum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from flint_core.coupons.operations import CouponCode
+from flint_core.coupons.inputs import CouponCode
+from flint_core.orders.lifecycle import OrderStatus
 from flint_core.platform.schema import (
     NOT_BLANK_PATTERN,
     WS,
     Bool,
     Currency,
     Input,
+    ListInput,
     Metadata,
     PartMoneyIn,
     Percentage,
     Quantity,
+    Timestamp,
     exactly_one,
     given,
     lenient_enum,
     openapi_only,
     stripped_str,
 )
-from flint_core.tax.operations import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
+from flint_core.tax.inputs import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
 
 MAX_LINE_ITEMS = 500
 Text = Annotated[stripped_str(min_length=1, max_length=500),
@@ -156,3 +160,66 @@ class CreateOrderInput(Input):
                     raise PydanticCustomError("parameter_invalid", "{detail}", {
                         "detail": "only used with checkout_flow HOSTED", "first": name})
         return self
+
+
+class GetOrderInput(Input):
+    order_id: str = Field(description="Id of the order, `ord_...`.")
+
+
+OrderStatusIn = lenient_enum(OrderStatus, "Only orders in this status.")
+
+
+class ListOrdersInput(ListInput):
+    customer_id: str | None = Field(None, description="Only this customer's orders.")
+    status: OrderStatusIn | None = Field(None, description="Only orders in this status.")
+    created_after: Timestamp | None = Field(None, description="Only orders created at or after this time (RFC 3339).")
+    created_before: Timestamp | None = Field(None, description="Only orders created before this time (RFC 3339).")
+
+
+class LineQuantityIn(Input):
+    line_item_id: str = Field(description="A line of this order, `li_...`.")
+    quantity: Quantity = Field(description="Its new quantity (to drop a line, use remove_line_item_ids).")
+
+
+class UpdateOrderInput(Input):
+    order_id: str = Field(description="The order to change; it must be OPEN.")
+    add_line_items: list[LineItemIn] = Field(default_factory=list, description="Lines to append.")
+    update_line_items: list[LineQuantityIn] = Field(default_factory=list, description="New quantities.")
+    remove_line_item_ids: list[str] = Field(default_factory=list, description="Lines to drop.")
+    service_charges: list[ServiceChargeIn] | None = Field(None, max_length=20,
+                                                          description="Replaces all service charges ([] clears).")
+    tip: TipIn | None = Field(None, description="Replaces the tip (an amount of 0 clears it).")
+    tax_address: TaxAddressIn | None = Field(None, description="Replaces the tax address.")
+    customer_id: str | None = Field(None, description="Attach the order to this customer.")
+    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
+                                    description="Where receipts go.")
+    metadata: Metadata | None = Field(None, description="Keys to set; an empty string value deletes a key.")
+    version: StrictInt | None = Field(None, description="The version you read; if the order changed since, the "
+                                                  "update fails with order_version_conflict and changes nothing.")
+
+
+class ApplyCouponInput(Input):
+    order_id: str = Field(description="The OPEN order to discount.")
+    coupon_code: CouponCode = Field(description="The code, case-insensitive.")
+
+
+class RemoveCouponInput(Input):
+    order_id: str = Field(description="The OPEN order.")
+    coupon_code: CouponCode = Field(description="The applied code to remove.")
+
+
+class CancelOrderInput(Input):
+    order_id: str = Field(description="The OPEN or AUTHORIZED order to cancel.")
+    reason: str | None = Field(None, max_length=500, description="Why, for the audit trail.")
+    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_cancel_order "
+                                   "with the same parameters: cancel only if the order is unchanged since.")
+
+
+class CloseOrderInput(Input):
+    order_id: str = Field(description="The PAID or PARTIALLY_REFUNDED order to close.")
+
+
+class PreviewCancelInput(Input):
+    order_id: str = Field(description="The order cancel_order would cancel.")
+    reason: str | None = Field(None, max_length=500, description="The reason you will send to cancel_order (the "
+                                                               "preview_id only confirms the same reason).")

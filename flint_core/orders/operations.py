@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictInt
 from sqlalchemy.orm import selectinload
 
-from flint_core.coupons import operations as coupon_ops
+from flint_core.coupons import service as coupon_service
+from flint_core.coupons.inputs import code_key
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.orders import flows
 from flint_core.orders.build import add_coupon, build_order, check_line_count, new_line, new_service_charges, tip_of
 from flint_core.orders.events import order_event, order_json
-from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput, LineItemIn, ServiceChargeIn, TaxAddressIn, TipIn
+from flint_core.orders.inputs import (
+    ApplyCouponInput,
+    CancelOrderInput,
+    CheckoutFlow,
+    CloseOrderInput,
+    CreateOrderInput,
+    GetOrderInput,
+    ListOrdersInput,
+    PreviewCancelInput,
+    RemoveCouponInput,
+    UpdateOrderInput,
+)
 from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.repricing import reprice
 from flint_core.orders.service import require_no_payment_in_flight
@@ -23,7 +34,6 @@ from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import created_between, fetch, merge_metadata, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, RELEASES_MONEY, WRITE, operation
-from flint_core.platform.schema import Input, ListInput, Metadata, Quantity, Timestamp, lenient_enum
 from flint_core.store.tables import Customer, Order
 
 
@@ -52,25 +62,11 @@ def preview_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
     return order_out(ctx, build_order(ctx, params, preview=True), preview=True)
 
 
-class GetOrderInput(Input):
-    order_id: str = Field(description="Id of the order, `ord_...`.")
-
-
 @operation("get_order", http="GET /v1/orders/{order_id}", scope="orders:read", safety=READ_ONLY,
            summary="Fetch an order with its line items, computed amounts and available actions.")
 def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
     """Fetch an order. Read `status` and `available_actions` before acting on it; never guess ids."""
     return order_out(ctx, fetch(ctx, Order, params.order_id, resource="order"))
-
-
-OrderStatusIn = lenient_enum(OrderStatus, "Only orders in this status.")
-
-
-class ListOrdersInput(ListInput):
-    customer_id: str | None = Field(None, description="Only this customer's orders.")
-    status: OrderStatusIn | None = Field(None, description="Only orders in this status.")
-    created_after: Timestamp | None = Field(None, description="Only orders created at or after this time (RFC 3339).")
-    created_before: Timestamp | None = Field(None, description="Only orders created before this time (RFC 3339).")
 
 
 @operation("list_orders", http="GET /v1/orders", scope="orders:read", safety=READ_ONLY,
@@ -114,28 +110,6 @@ def _open_order(ctx: Context, order_id: str, action: str) -> Order:
     ORDER.require(order.status, action, order.order_id, legal(ctx, order))
     require_no_payment_in_flight(order)
     return order
-
-
-class LineQuantityIn(Input):
-    line_item_id: str = Field(description="A line of this order, `li_...`.")
-    quantity: Quantity = Field(description="Its new quantity (to drop a line, use remove_line_item_ids).")
-
-
-class UpdateOrderInput(Input):
-    order_id: str = Field(description="The order to change; it must be OPEN.")
-    add_line_items: list[LineItemIn] = Field(default_factory=list, description="Lines to append.")
-    update_line_items: list[LineQuantityIn] = Field(default_factory=list, description="New quantities.")
-    remove_line_item_ids: list[str] = Field(default_factory=list, description="Lines to drop.")
-    service_charges: list[ServiceChargeIn] | None = Field(None, max_length=20,
-                                                          description="Replaces all service charges ([] clears).")
-    tip: TipIn | None = Field(None, description="Replaces the tip (an amount of 0 clears it).")
-    tax_address: TaxAddressIn | None = Field(None, description="Replaces the tax address.")
-    customer_id: str | None = Field(None, description="Attach the order to this customer.")
-    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
-                                    description="Where receipts go.")
-    metadata: Metadata | None = Field(None, description="Keys to set; an empty string value deletes a key.")
-    version: StrictInt | None = Field(None, description="The version you read; if the order changed since, the "
-                                                  "update fails with order_version_conflict and changes nothing.")
 
 
 @operation("update_order", http="PATCH /v1/orders/{order_id}", scope="orders:write", safety=WRITE,
@@ -182,11 +156,6 @@ def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
     return _mutate(ctx, order, "ORDER_UPDATED", before)
 
 
-class ApplyCouponInput(Input):
-    order_id: str = Field(description="The OPEN order to discount.")
-    coupon_code: coupon_ops.CouponCode = Field(description="The code, case-insensitive.")
-
-
 @operation("apply_coupon", http="POST /v1/orders/{order_id}/coupons", scope="orders:write", safety=WRITE,
            summary="Apply a coupon code to an OPEN order and recompute it.")
 def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
@@ -199,33 +168,21 @@ def apply_coupon(ctx: Context, params: ApplyCouponInput) -> OrderOut:
     return _mutate(ctx, order, "COUPON_APPLIED", before)
 
 
-class RemoveCouponInput(Input):
-    order_id: str = Field(description="The OPEN order.")
-    coupon_code: coupon_ops.CouponCode = Field(description="The applied code to remove.")
-
-
 @operation("remove_coupon", http="DELETE /v1/orders/{order_id}/coupons/{coupon_code}", scope="orders:write",
            safety=WRITE, summary="Remove a coupon from an OPEN order and recompute it.")
 def remove_coupon(ctx: Context, params: RemoveCouponInput) -> OrderOut:
     """Take a coupon off an OPEN order (its redemption is released) and recompute every amount."""
     order = _open_order(ctx, params.order_id, "remove_coupon")
-    key = coupon_ops.code_key(params.coupon_code)
-    applied = next((c for c in order.coupons if coupon_ops.code_key(c.code) == key), None)
+    key = code_key(params.coupon_code)
+    applied = next((c for c in order.coupons if code_key(c.code) == key), None)
     if applied is None:
         raise not_found("coupon on this order", params.coupon_code, "coupon_code")
     before = _before(ctx, order)
     order.coupons.remove(applied)
     for position, coupon in enumerate(order.coupons):
         coupon.position = position
-    coupon_ops.release(ctx, applied.coupon_id)
+    coupon_service.release(ctx, applied.coupon_id)
     return _mutate(ctx, order, "COUPON_REMOVED", before)
-
-
-class CancelOrderInput(Input):
-    order_id: str = Field(description="The OPEN or AUTHORIZED order to cancel.")
-    reason: str | None = Field(None, max_length=500, description="Why, for the audit trail.")
-    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_cancel_order "
-                                   "with the same parameters: cancel only if the order is unchanged since.")
 
 
 @operation("cancel_order", http="POST /v1/orders/{order_id}/cancel", scope="orders:write",
@@ -247,13 +204,9 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
             order = release(ctx, order)
     shown = order_json(ctx, order)
     for coupon in order.coupons:
-        coupon_ops.release(ctx, coupon.coupon_id)
+        coupon_service.release(ctx, coupon.coupon_id)
     move_order(ctx, order, OrderStatus.CANCELED, "ORDER_CANCELED", {"reason": [None, params.reason]} if params.reason else {})
     return order_event(ctx, "order.canceled", order, shown)
-
-
-class CloseOrderInput(Input):
-    order_id: str = Field(description="The PAID or PARTIALLY_REFUNDED order to close.")
 
 
 @operation("close_order", http="POST /v1/orders/{order_id}/close", scope="orders:write", safety=DESTRUCTIVE,
@@ -265,12 +218,6 @@ def close_order(ctx: Context, params: CloseOrderInput) -> OrderOut:
     shown = order_json(ctx, order)
     move_order(ctx, order, OrderStatus.CLOSED, "ORDER_CLOSED", {})
     return order_event(ctx, "order.closed", order, shown)
-
-
-class PreviewCancelInput(Input):
-    order_id: str = Field(description="The order cancel_order would cancel.")
-    reason: str | None = Field(None, max_length=500, description="The reason you will send to cancel_order (the "
-                                                               "preview_id only confirms the same reason).")
 
 
 @operation("preview_cancel_order", http="POST /v1/orders/{order_id}/cancel/preview", scope="orders:read",

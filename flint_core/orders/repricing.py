@@ -11,7 +11,7 @@ from flint_core.orders import pricing
 from flint_core.platform.context import Context
 from flint_core.store.tables import Order
 from flint_core.tax import rules as tax
-from flint_core.tax.operations import merchant_rules
+from flint_core.tax.service import merchant_rules
 
 RateFor = Callable[[str], pricing.AppliedRate | None]
 

@@ -9,115 +9,31 @@ returns the first outcome instead of charging again.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
 from typing import Any
-
-from pydantic import ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
 
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
-from flint_core.orders import flows
 from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.service import balances, in_flight, lock_order, order_statuses
-from flint_core.payments.charge import apply_charge, lock
+from flint_core.payments.charge import apply_charge
+from flint_core.payments.inputs import (
+    CapturePaymentInput,
+    ListPaymentIntentsInput,
+    PaymentIntentInput,
+    PayOrderInput,
+    VoidPaymentInput,
+)
 from flint_core.payments.lifecycle import IN_FLIGHT, PAYMENT_INTENT, PaymentStatus
+from flint_core.payments.service import authorize, call
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
 from flint_core.platform import limits, previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
 from flint_core.platform.registry import MOVES_MONEY, READ_ONLY, RELEASES_MONEY, RESUMES_PAYMENT, operation
-from flint_core.platform.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
-from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, ProcessorError
+from flint_core.processors.base import ChargeResult, ChargeStatus
 from flint_core.processors.cards import tokenize
 from flint_core.store.tables import LIVE, Order, PaymentIntent
-
-
-class CaptureMethod(enum.Enum):
-    AUTOMATIC = "AUTOMATIC"
-    MANUAL = "MANUAL"
-
-
-def _call(ctx: Context, pi_id: str, action: str, call: Callable[[], ChargeResult]) -> PaymentIntentOut:
-    """Steps 2 and 3: call the processor outside any transaction, then record what it answered."""
-    ctx.checkpoint()
-    try:
-        result = call()
-    except ProcessorError as exc:
-        repeat = "retry_payment" if action == "authorize" else f"{action}_payment"  # same call, same key
-        again = f"{repeat} (or the same request with the same idempotency key)"
-        pi, order = lock(ctx, pi_id)
-        pi.attempts = [*pi.attempts, {"attempted_at": ctx.now.isoformat(), "action": action,
-                                      "outcome": "TIMEOUT" if exc.timeout else "UNAVAILABLE", "code": None,
-                                      "decline_code": None, "decision": f"outcome unknown: {again}"
-                                      if exc.timeout else f"nothing happened: {again}"}]
-        ctx.checkpoint()
-        raise FlintError("processor_timeout" if exc.timeout else "processor_unavailable",
-                         detail=f"{exc} (payment {pi_id}, {action})",
-                         suggested_actions=[repeat, "get_payment_intent"]) from None
-    pi, order = lock(ctx, pi_id)
-    apply_charge(ctx, pi, order, result, action)
-    return payment_intent_out(ctx, pi, order.status)
-
-
-def _authorize(ctx: Context, pi: PaymentIntent) -> PaymentIntentOut:
-    """Drive a PROCESSING payment intent: ask the processor what became of it, else authorize."""
-    processor = ctx.processor()
-    key = f"{pi.payment_intent_id}:authorize"
-    method = pi.payment_method
-    source = CardSource(method["token"], method.get("brand"), method.get("last4"))
-    amount, currency, capture = pi.amount, pi.currency, pi.capture_method == CaptureMethod.AUTOMATIC.value
-
-    def call() -> ChargeResult:
-        return processor.lookup(key=key) or processor.authorize(
-            key=key, amount=amount, currency=currency, source=source, capture=capture,
-            description=f"Flint order {pi.order_id}")
-
-    return _call(ctx, pi.payment_intent_id, "authorize", call)
-
-
-CaptureMethodIn = lenient_enum(CaptureMethod, "AUTOMATIC (default: charge now) or MANUAL (place a hold to capture "
-                                              "later with capture_payment).")
-
-
-class PayOrderInput(Input):
-    order_id: str = Field(description="The OPEN order to pay. The amount is always its outstanding balance.")
-    payment_source: str | None = Field(None, min_length=1, max_length=64, description="Required (or its other "
-                                       "spelling, payment_source_tokens): a token (`tok_visa`), a test card number "
-                                       "in test mode only (`4242424242424242`), or a payment method id.")
-    payment_source_tokens: list[str] | None = Field(None, description="Another spelling of payment_source: a "
-                                                    "list of exactly one token, e.g. `[\"tok_visa\"]`. A "
-                                                    "pay_order charges one source.", json_schema_extra=openapi_only(
-                                                        minItems=1, maxItems=1,
-                                                        items={"type": "string", "minLength": 1, "maxLength": 64}))
-    capture_method: CaptureMethodIn = Field(CaptureMethod.AUTOMATIC, description="AUTOMATIC (default) or MANUAL.")
-    buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
-                                    description="Receipt address; also stored on the order.")
-    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one_source: one of the two spellings
-        given(payment_source="string", absent=("payment_source_tokens",)),
-        given(payment_source_tokens="array", absent=("payment_source",))]))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_source(cls, data: Any) -> Any:
-        """Both spellings become ``payment_source``, so a retry in either spelling is the same request."""
-        if not isinstance(data, dict):
-            return data
-        tokens = data.get("payment_source_tokens")
-        if tokens is None:
-            if data.get("payment_source") is None:
-                raise PydanticCustomError("parameter_missing", "payment_source is required", {"first": "payment_source"})
-            return data
-        if data.get("payment_source") is not None:
-            raise PydanticCustomError("parameter_invalid", "{detail}", {
-                "first": "payment_source_tokens", "detail": "give payment_source or payment_source_tokens, not both"})
-        if not isinstance(tokens, list) or len(tokens) != 1 or tokens[0] is None:  # [null] is no token either
-            raise PydanticCustomError("parameter_invalid", "{detail}", {
-                "first": "payment_source_tokens", "detail": "give exactly one token: a pay_order charges the whole "
-                "outstanding balance to one payment source"})
-        return {**{k: v for k, v in data.items() if k != "payment_source_tokens"}, "payment_source": tokens[0]}
 
 
 @operation("pay_order", http="POST /v1/orders/{order_id}/pay", scope="payments:write", safety=MOVES_MONEY,
@@ -140,7 +56,7 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     pending = in_flight(order)
     if pending is not None:  # resume the payment in flight; never start a second one
         if pending.status == PaymentStatus.PROCESSING:
-            return _authorize(ctx, pending)
+            return authorize(ctx, pending)
         return payment_intent_out(ctx, pending, order.status)
     ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
     limits.check_currency(ctx, order.currency, "order_id")
@@ -166,11 +82,7 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     if amount == 0:  # nothing to collect (a fully discounted order): no processor call
         apply_charge(ctx, pi, order, ChargeResult(ChargeStatus.SUCCEEDED, "", 0, 0), "authorize")
         return payment_intent_out(ctx, pi, order.status)
-    return _authorize(ctx, pi)
-
-
-class PaymentIntentInput(Input):
-    payment_intent_id: str = Field(description="The payment intent, `pi_...`.")
+    return authorize(ctx, pi)
 
 
 @operation("retry_payment", http="POST /v1/payment_intents/{payment_intent_id}/retry", scope="payments:write",
@@ -189,7 +101,7 @@ def retry_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOut:
         if ORDER.can(order.status, "pay_order") and ctx.can("pay_order"):
             exc.suggested_actions.insert(0, "pay_order")
         raise
-    return _authorize(ctx, pi)
+    return authorize(ctx, pi)
 
 
 @operation("confirm_payment", http="POST /v1/payment_intents/{payment_intent_id}/confirm", scope="payments:write",
@@ -201,14 +113,8 @@ def confirm_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOu
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
     PAYMENT_INTENT.require(pi.status, "confirm_payment", pi.payment_intent_id, ctx.can)
     processor, reference = ctx.processor(), pi.processor_reference or ""
-    return _call(ctx, pi.payment_intent_id, "confirm",
+    return call(ctx, pi.payment_intent_id, "confirm",
                  lambda: processor.confirm(key=f"{pi.payment_intent_id}:confirm", reference=reference))
-
-
-class CapturePaymentInput(Input):
-    payment_intent_id: str = Field(description="The held payment (status REQUIRES_CAPTURE).")
-    amount_money: MoneyIn | None = Field(None, description="Capture less than the hold; the rest is released. "
-                                                           "Default: the whole hold.")
 
 
 @operation("capture_payment", http="POST /v1/payment_intents/{payment_intent_id}/capture", scope="payments:write",
@@ -229,13 +135,8 @@ def capture_payment(ctx: Context, params: CapturePaymentInput) -> PaymentIntentO
                              detail=f"must be between 1 and the held amount, {pi.amount}")
         amount = params.amount_money.amount
     processor, reference = ctx.processor(), pi.processor_reference or ""
-    return _call(ctx, pi.payment_intent_id, "capture",
+    return call(ctx, pi.payment_intent_id, "capture",
                  lambda: processor.capture(key=f"{pi.payment_intent_id}:capture", reference=reference, amount=amount))
-
-
-class VoidPaymentInput(PaymentIntentInput):
-    preview_id: str | None = Field(None, max_length=100, description="The preview_id of a preview_void_payment: "
-                                   "void only if nothing changed since.")
 
 
 @operation("void_payment", http="POST /v1/payment_intents/{payment_intent_id}/void", scope="payments:write",
@@ -252,7 +153,7 @@ def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
                          pi.payment_intent_id, order.version)
     PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)
     processor, reference = ctx.processor(), pi.processor_reference or ""
-    return _call(ctx, pi.payment_intent_id, "void",
+    return call(ctx, pi.payment_intent_id, "void",
                  lambda: processor.void(key=f"{pi.payment_intent_id}:void", reference=reference))
 
 
@@ -264,26 +165,6 @@ def get_payment_intent(ctx: Context, params: PaymentIntentInput) -> PaymentInten
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent")
     order = ctx.session.get(Order, pi.order_id)
     return payment_intent_out(ctx, pi, order.status if order else "")
-
-
-def release_holds(ctx: Context, order: Order) -> Order:
-    """Void every hold on an AUTHORIZED order (cancel_order); returns the order re-read under lock."""
-    processor = ctx.processor()
-    for pi in [p for p in order.payment_intents if p.status == PaymentStatus.REQUIRES_CAPTURE]:
-        pi_id, reference = pi.payment_intent_id, pi.processor_reference or ""
-        _call(ctx, pi_id, "void", lambda: processor.void(key=f"{pi_id}:void", reference=reference))
-    return lock_order(ctx, order.order_id)
-
-
-flows.HOLD_RELEASERS.append(release_holds)
-
-
-PaymentStatusIn = lenient_enum(PaymentStatus, "Only payments in this status.")
-
-
-class ListPaymentIntentsInput(ListInput):
-    order_id: str | None = Field(None, description="Only this order's payments.")
-    status: PaymentStatusIn | None = Field(None, description="Only payments in this status.")
 
 
 @operation("list_payment_intents", http="GET /v1/payment_intents", scope="orders:read", safety=READ_ONLY,

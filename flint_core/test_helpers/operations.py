@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import enum
-from typing import Literal
-
-from pydantic import Field, StrictInt
-
 from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
 from flint_core.platform.registry import IDEMPOTENT_WRITE, operation
-from flint_core.platform.schema import Input, Output, lenient_enum
 from flint_core.processors import simulator
 from flint_core.store.tables import LIVE
-
-
-class FaultMode(enum.Enum):
-    NONE = "NONE"
-    TIMEOUT = "TIMEOUT"
-    UNAVAILABLE = "UNAVAILABLE"
-
-
-FaultModeIn = lenient_enum(FaultMode, "TIMEOUT (the call happens, its answer is lost), UNAVAILABLE (a 5xx before "
-                                      "anything happens) or NONE (clear).")
-
-
-class SetFaultsInput(Input):
-    mode: FaultModeIn = Field(description="TIMEOUT, UNAVAILABLE or NONE.")
-    count: StrictInt = Field(1, ge=0, le=100, description="How many of the next processor calls fail (0 to 100).")
-
-
-class SimulatorFaults(Output):
-    object: Literal["simulator_faults"] = Field("simulator_faults", description="Always `simulator_faults`.")
-    sandbox_id: str = Field(description="The sandbox whose simulated processor this configures.")
-    mode: str = Field(description="The failure injected, or NONE.")
-    remaining: int = Field(description="How many calls will still fail.")
+from flint_core.test_helpers.inputs import FaultMode, SetFaultsInput
+from flint_core.test_helpers.views import SimulatorFaults
 
 
 @operation("set_simulator_faults", http="POST /v1/simulator/faults", scope="payments:write",

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field, StrictInt
-
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
@@ -21,48 +19,34 @@ from flint_core.platform.outbox import EVENT_TYPES
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, merge_metadata, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
-from flint_core.platform.schema import WS, Input, ListInput, Metadata, openapi_only
 from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import fanout, signing
+from flint_core.webhooks.inputs import (
+    CreateWebhookEndpointInput,
+    DeleteWebhookEndpointInput,
+    GetWebhookEndpointInput,
+    ListWebhookDeliveriesInput,
+    ListWebhookEndpointsInput,
+    RedeliverEventInput,
+    RollWebhookEndpointSecretInput,
+    UpdateWebhookEndpointInput,
+)
 from flint_core.webhooks.lifecycle import WebhookEndpointStatus
+from flint_core.webhooks.rules import check_events, check_url
+from flint_core.webhooks.service import event_types
 from flint_core.webhooks.views import (
-    ALL_EVENTS,
     DeletedWebhookEndpointOut,
-    DeliveryStatusIn,
     EventRedeliveryOut,
-    StatusIn,
     WebhookDeliveryOut,
     WebhookEndpointOut,
-    check_events,
-    check_url,
     delivery_out,
-    event_types,
     webhook_endpoint_out,
 )
 
-MAX_GRACE = timedelta(hours=24)
 
-
-# check_url in test mode (the document's keys are test keys): http(s), a host, no spaces, no #fragment. Live
-# mode also needs https and a public host, which a request refused for it is told (400 parameter_invalid).
-WEBHOOK_URL_PATTERN = (f"^{WS}[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?"
-                       f"([/?][^#\\s\\x00-\\x1f\\x7f-\\x9f]*)?{WS}$")
-# check_events: types from the catalog, or ["*"] alone
-EVENT_TYPE_ITEMS = openapi_only(items={"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]},
-                                anyOf=[{"maxItems": 1}, {"items": {"enum": list(EVENT_TYPES)}}])
-Url = Field(min_length=1, max_length=2048, json_schema_extra=openapi_only(pattern=WEBHOOK_URL_PATTERN), description="HTTPS URL that receives the POSTs. Test mode also accepts "
-                                                       "http://, e.g. http://127.0.0.1:4242/webhooks for a local "
-                                                       "receiver; live mode needs https:// and a public host.")
-Events = Field(min_length=1, max_length=100, json_schema_extra=EVENT_TYPE_ITEMS, description="Event types to deliver, e.g. [\"order.paid\", "
-                                                         "\"refund.succeeded\"], or [\"*\"] for every type "
-                                                         "(see /docs/events for the catalog).")
-
-
-class CreateWebhookEndpointInput(Input):
-    url: str = Url
-    enabled_events: list[str] = Events
-    description: str | None = Field(None, max_length=500, description="Your note, e.g. `fulfilment service`.")
-    metadata: Metadata = Field(default_factory=dict)
+def _live(ctx: Context) -> bool:
+    """Whether the caller acts in live mode, where check_url accepts only https:// and public hosts."""
+    return ctx.principal is not None and ctx.principal.mode == "live"
 
 
 @operation("create_webhook_endpoint", http="POST /v1/webhook_endpoints", scope="webhooks:write", safety=WRITE,
@@ -74,8 +58,8 @@ def create_webhook_endpoint(ctx: Context, params: CreateWebhookEndpointInput) ->
     signatures; get/list never show it (roll_webhook_endpoint_secret makes a new one). Errors:
     `parameter_invalid` (param `url`: not http(s), or http/private host in live mode), `unknown_event_type`
     (param `enabled_events`). Not retryable: fix the input."""
-    url = check_url(ctx, params.url)
-    enabled = check_events(params.enabled_events)
+    url = check_url(params.url, live=_live(ctx))
+    enabled = check_events(params.enabled_events, EVENT_TYPES)
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
         webhook_endpoint_id=ids.new_id("webhook_endpoint"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
@@ -86,10 +70,6 @@ def create_webhook_endpoint(ctx: Context, params: CreateWebhookEndpointInput) ->
     ctx.record("webhook_endpoint", endpoint.webhook_endpoint_id, "WEBHOOK_ENDPOINT_CREATED",
                {"url": [None, url], "enabled_events": [None, enabled]})
     return webhook_endpoint_out(ctx, endpoint, secret)
-
-
-class ListWebhookEndpointsInput(ListInput):
-    status: StatusIn | None = Field(None, description="Only endpoints with this status: ENABLED or DISABLED.")
 
 
 @operation("list_webhook_endpoints", http="GET /v1/webhook_endpoints", scope="webhooks:read", safety=READ_ONLY,
@@ -105,10 +85,6 @@ def list_webhook_endpoints(ctx: Context, params: ListWebhookEndpointsInput) -> P
     return Page[WebhookEndpointOut](data=[webhook_endpoint_out(ctx, e) for e in rows], next_page_token=token)
 
 
-class GetWebhookEndpointInput(Input):
-    webhook_endpoint_id: str = Field(description="Id of the endpoint, `we_...`.")
-
-
 @operation("get_webhook_endpoint", http="GET /v1/webhook_endpoints/{webhook_endpoint_id}", scope="webhooks:read",
            safety=READ_ONLY, summary="Fetch one webhook endpoint (without its secret).")
 def get_webhook_endpoint(ctx: Context, params: GetWebhookEndpointInput) -> WebhookEndpointOut:
@@ -117,20 +93,6 @@ def get_webhook_endpoint(ctx: Context, params: GetWebhookEndpointInput) -> Webho
     list_webhook_deliveries(webhook_endpoint_id=...)."""
     return webhook_endpoint_out(ctx, fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id,
                                            resource="webhook_endpoint"))
-
-
-class UpdateWebhookEndpointInput(Input):
-    webhook_endpoint_id: str = Field(description="Id of the endpoint, `we_...`.")
-    url: str | None = Field(None, min_length=1, max_length=2048, description="New URL (same rules as on create).",
-                            json_schema_extra=openapi_only(pattern=WEBHOOK_URL_PATTERN))
-    enabled_events: list[str] | None = Field(None, min_length=1, max_length=100, json_schema_extra=EVENT_TYPE_ITEMS,
-                                             description="Replaces the subscribed types: event types, or [\"*\"].")
-    description: str | None = Field(None, max_length=500, description="New note; an empty string removes it.")
-    metadata: Metadata = Field(default_factory=dict, description="Keys to set (up to 50; keys up to 40 "
-                                                                 "characters, values up to 500); an empty string "
-                                                                 "value deletes a key.")
-    status: StatusIn | None = Field(None, description="DISABLED stops deliveries; ENABLED resumes them and clears "
-                                                      "`failing_since` and `disabled_reason`.")
 
 
 def _audited(endpoint: WebhookEndpoint) -> dict[str, Any]:
@@ -151,9 +113,9 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
     endpoint = fetch(ctx, WebhookEndpoint, params.webhook_endpoint_id, resource="webhook_endpoint", lock=True)
     before = _audited(endpoint)
     if params.url is not None:
-        endpoint.url = check_url(ctx, params.url)
+        endpoint.url = check_url(params.url, live=_live(ctx))
     if params.enabled_events is not None:
-        endpoint.enabled_events = check_events(params.enabled_events)
+        endpoint.enabled_events = check_events(params.enabled_events, EVENT_TYPES)
     if params.description is not None:
         endpoint.description = params.description or None
     endpoint.metadata_ = merge_metadata(endpoint.metadata_, params.metadata)
@@ -172,10 +134,6 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
     return webhook_endpoint_out(ctx, endpoint)
 
 
-class DeleteWebhookEndpointInput(Input):
-    webhook_endpoint_id: str = Field(description="Id of the endpoint to delete, `we_...`.")
-
-
 @operation("delete_webhook_endpoint", http="DELETE /v1/webhook_endpoints/{webhook_endpoint_id}",
            scope="webhooks:write", safety=DESTRUCTIVE,
            summary="Delete an endpoint for good; nothing more is sent to it.")
@@ -188,13 +146,6 @@ def delete_webhook_endpoint(ctx: Context, params: DeleteWebhookEndpointInput) ->
     ctx.record("webhook_endpoint", endpoint.webhook_endpoint_id, "WEBHOOK_ENDPOINT_DELETED",
                {"url": [endpoint.url, None]})
     return DeletedWebhookEndpointOut(webhook_endpoint_id=endpoint.webhook_endpoint_id, deleted=True)
-
-
-class RollWebhookEndpointSecretInput(Input):
-    webhook_endpoint_id: str = Field(description="Id of the endpoint, `we_...`.")
-    grace_period_seconds: StrictInt = Field(int(MAX_GRACE.total_seconds()), ge=0, le=int(MAX_GRACE.total_seconds()),
-                                      description="How long deliveries stay signed with the old secret too "
-                                                  "(0 to 86400 seconds, default 86400 = 24 h; 0 retires it now).")
 
 
 @operation("roll_webhook_endpoint_secret", http="POST /v1/webhook_endpoints/{webhook_endpoint_id}/roll_secret",
@@ -218,14 +169,6 @@ def roll_webhook_endpoint_secret(ctx: Context, params: RollWebhookEndpointSecret
     return webhook_endpoint_out(ctx, endpoint, secret)
 
 
-class ListWebhookDeliveriesInput(ListInput):
-    webhook_endpoint_id: str | None = Field(None, max_length=40, description="Only deliveries to this endpoint, "
-                                                                             "`we_...` (deleted ones too).")
-    event_id: str | None = Field(None, max_length=40, description="Only deliveries of this event, `evt_...`.")
-    status: DeliveryStatusIn | None = Field(None, description="Only deliveries with this status: PENDING, "
-                                                              "SUCCEEDED or FAILED.")
-
-
 @operation("list_webhook_deliveries", http="GET /v1/webhook_deliveries", scope="webhooks:read", safety=READ_ONLY,
            summary="List webhook deliveries with every attempt, newest first; filter by endpoint, event, status.")
 def list_webhook_deliveries(ctx: Context, params: ListWebhookDeliveriesInput) -> Page[WebhookDeliveryOut]:
@@ -246,14 +189,6 @@ def list_webhook_deliveries(ctx: Context, params: ListWebhookDeliveriesInput) ->
     types = event_types(ctx, {d.event_id for d in rows}) if rows else {}
     return Page[WebhookDeliveryOut](data=[delivery_out(d, types.get(d.event_id, "")) for d in rows],
                                     next_page_token=token)
-
-
-class RedeliverEventInput(Input):
-    event_id: str = Field(description="The event to send again, `evt_...`.")
-    webhook_endpoint_id: str | None = Field(None, max_length=40,
-                                            description="Send only to this ENABLED endpoint, `we_...` (even if not "
-                                                        "subscribed to the type). Default: every ENABLED endpoint "
-                                                        "subscribed to the event's type.")
 
 
 @operation("redeliver_event", http="POST /v1/events/{event_id}/redeliver", scope="webhooks:write", safety=WRITE,

@@ -1,32 +1,20 @@
-"""What webhook operations return and how their inputs are checked: endpoints (never with their secret,
-except where one is issued), deliveries with their attempts, URL and event-type validation."""
+"""What webhook operations return: endpoints (never with their secret, except where one is issued) and
+deliveries with their attempts."""
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field
-from sqlalchemy import select
 
-from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
-from flint_core.platform.outbox import EVENT_TYPES
-from flint_core.platform.schema import Output, lenient_enum
-from flint_core.store.tables import LIVE, Event, WebhookDelivery, WebhookEndpoint
-from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
+from flint_core.platform.schema import Output
+from flint_core.store.tables import LIVE, WebhookDelivery, WebhookEndpoint
 
-ALL_EVENTS = "*"
 # Legal on an endpoint in either status (no state machine needed: every action is always allowed).
 ACTIONS = ("get_webhook_endpoint", "update_webhook_endpoint", "roll_webhook_endpoint_secret",
            "delete_webhook_endpoint", "list_webhook_deliveries")
-
-
-StatusIn = lenient_enum(WebhookEndpointStatus, "ENABLED (deliveries are sent) or DISABLED (nothing is sent; new "
-                                               "events are not queued for it).")
 
 
 class WebhookEndpointOut(Output):
@@ -64,65 +52,10 @@ def webhook_endpoint_out(ctx: Context, endpoint: WebhookEndpoint, secret: str | 
         updated_at=endpoint.updated_at)
 
 
-def check_url(ctx: Context, url: str) -> str:
-    """http(s) with a host; live mode needs https and a public host (test mode may use http://127.0.0.1)."""
-    def bad(detail: str) -> FlintError:
-        return FlintError("parameter_invalid", param="url", detail=detail)
-
-    url = url.strip()
-    if any(c.isspace() for c in url):
-        raise bad("must not contain spaces")
-    try:
-        parts = urlsplit(url)
-        host, _ = parts.hostname, parts.port
-    except ValueError as exc:
-        raise bad(f"not a valid URL ({exc})") from None
-    live = ctx.principal is not None and ctx.principal.mode == "live"
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        raise bad("must be an absolute https:// URL" + ("" if live else " (or http:// in test mode)"))
-    if parts.fragment:
-        raise bad("must not have a #fragment")
-    if live:
-        if parts.scheme.lower() != "https":
-            raise bad("live mode delivers only to https:// URLs")
-        if _private_host(host):
-            raise bad(f"live mode cannot deliver to {host}, a local or private address")
-    return url
-
-
-def _private_host(host: str) -> bool:
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
-
-
-def check_events(enabled_events: list[str]) -> list[str]:
-    """Known event types (deduplicated, in the given order), or exactly ["*"]."""
-    if ALL_EVENTS in enabled_events:
-        if len(set(enabled_events)) > 1:
-            raise FlintError("parameter_invalid", param="enabled_events",
-                             detail='"*" already means every type; pass ["*"] alone')
-        return [ALL_EVENTS]
-    for name in enabled_events:
-        if name not in EVENT_TYPES:
-            close = difflib.get_close_matches(name, list(EVENT_TYPES), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else " See /docs/events for every type."
-            raise FlintError("unknown_event_type", param="enabled_events", value=name, hint=hint)
-    return list(dict.fromkeys(enabled_events))
-
-
 class DeletedWebhookEndpointOut(Output):
     object: Literal["webhook_endpoint"] = Field("webhook_endpoint", description="Always `webhook_endpoint`.")
     webhook_endpoint_id: str = Field(description="Id of the deleted endpoint.")
     deleted: bool = Field(description="Always true.")
-
-
-DeliveryStatusIn = lenient_enum(WebhookDeliveryStatus, "PENDING (queued or waiting to retry), SUCCEEDED (a 2xx "
-                                                       "answer) or FAILED (gave up).")
 
 
 class AttemptOut(Output):
@@ -154,12 +87,6 @@ def delivery_out(delivery: WebhookDelivery, event_type: str) -> WebhookDeliveryO
         webhook_endpoint_id=delivery.webhook_endpoint_id, status=delivery.status,
         attempts=[AttemptOut.model_validate(a) for a in delivery.attempts], next_attempt_at=delivery.next_attempt_at,
         failure_reason=delivery.failure_reason, created_at=delivery.created_at, updated_at=delivery.updated_at)
-
-
-def event_types(ctx: Context, event_ids: set[str]) -> dict[str, str]:
-    rows = ctx.session.execute(select(Event.event_id, Event.type).where(
-        Event.merchant_id == ctx.merchant_id, Event.env_id == ctx.env_id, Event.event_id.in_(event_ids)))
-    return {event_id: type_ for event_id, type_ in rows}
 
 
 class EventRedeliveryOut(Output):

@@ -1,0 +1,68 @@
+"""The processor call every payment step makes (steps 2 and 3 of flint_core.payments.operations): ``call``
+asks the processor outside any transaction and records its answer; ``authorize`` drives a PROCESSING payment
+intent; ``release_holds`` voids an order's holds when cancel_order cancels it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flint_core.kernel.errors import FlintError
+from flint_core.orders import flows
+from flint_core.orders.service import lock_order
+from flint_core.payments.charge import apply_charge, lock
+from flint_core.payments.inputs import CaptureMethod
+from flint_core.payments.lifecycle import PaymentStatus
+from flint_core.payments.views import PaymentIntentOut, payment_intent_out
+from flint_core.platform.context import Context
+from flint_core.processors.base import CardSource, ChargeResult, ProcessorError
+from flint_core.store.tables import Order, PaymentIntent
+
+
+def call(ctx: Context, pi_id: str, action: str, attempt: Callable[[], ChargeResult]) -> PaymentIntentOut:
+    """Steps 2 and 3: call the processor outside any transaction, then record what it answered."""
+    ctx.checkpoint()
+    try:
+        result = attempt()
+    except ProcessorError as exc:
+        repeat = "retry_payment" if action == "authorize" else f"{action}_payment"  # same call, same key
+        again = f"{repeat} (or the same request with the same idempotency key)"
+        pi, order = lock(ctx, pi_id)
+        pi.attempts = [*pi.attempts, {"attempted_at": ctx.now.isoformat(), "action": action,
+                                      "outcome": "TIMEOUT" if exc.timeout else "UNAVAILABLE", "code": None,
+                                      "decline_code": None, "decision": f"outcome unknown: {again}"
+                                      if exc.timeout else f"nothing happened: {again}"}]
+        ctx.checkpoint()
+        raise FlintError("processor_timeout" if exc.timeout else "processor_unavailable",
+                         detail=f"{exc} (payment {pi_id}, {action})",
+                         suggested_actions=[repeat, "get_payment_intent"]) from None
+    pi, order = lock(ctx, pi_id)
+    apply_charge(ctx, pi, order, result, action)
+    return payment_intent_out(ctx, pi, order.status)
+
+
+def authorize(ctx: Context, pi: PaymentIntent) -> PaymentIntentOut:
+    """Drive a PROCESSING payment intent: ask the processor what became of it, else authorize."""
+    processor = ctx.processor()
+    key = f"{pi.payment_intent_id}:authorize"
+    method = pi.payment_method
+    source = CardSource(method["token"], method.get("brand"), method.get("last4"))
+    amount, currency, capture = pi.amount, pi.currency, pi.capture_method == CaptureMethod.AUTOMATIC.value
+
+    def attempt() -> ChargeResult:
+        return processor.lookup(key=key) or processor.authorize(
+            key=key, amount=amount, currency=currency, source=source, capture=capture,
+            description=f"Flint order {pi.order_id}")
+
+    return call(ctx, pi.payment_intent_id, "authorize", attempt)
+
+
+def release_holds(ctx: Context, order: Order) -> Order:
+    """Void every hold on an AUTHORIZED order (cancel_order); returns the order re-read under lock."""
+    processor = ctx.processor()
+    for pi in [p for p in order.payment_intents if p.status == PaymentStatus.REQUIRES_CAPTURE]:
+        pi_id, reference = pi.payment_intent_id, pi.processor_reference or ""
+        call(ctx, pi_id, "void", lambda: processor.void(key=f"{pi_id}:void", reference=reference))
+    return lock_order(ctx, order.order_id)
+
+
+flows.HOLD_RELEASERS.append(release_holds)
