@@ -7,9 +7,10 @@ import re
 from pydantic import Field
 
 from flint_core.kernel.errors import FlintError
-from flint_core.platform.outbox import EVENT_TYPES
+from flint_core.platform import outbox
 from flint_core.platform.schema import WS, Input, ListInput, Timestamp, one_of, openapi_only
 
+EVENT_TYPES = outbox.event_types()  # every domain's, in reading order (the filter's enum is published)
 FAMILIES = sorted({name.split(".", 1)[0] for name in EVENT_TYPES})
 
 Face = one_of(("http", "mcp", "tool_call", "hosted"))

@@ -68,10 +68,11 @@ def previous(t: outbox.EventType) -> str:
 def events_catalog() -> str:
     """The catalog: a summary table, then one anchored section per type (``/docs/events#order.paid``)."""
     out = [CATALOG_BEGIN, "", "| type | `data.object` | when |", "|---|---|---|"]
-    out += [f"| [`{t.name}`](#{t.name}) | {t.object_type} | {t.summary} |" for t in outbox.EVENT_TYPES.values()]
-    for family in dict.fromkeys(name.split(".")[0] for name in outbox.EVENT_TYPES):
+    types = outbox.event_types()
+    out += [f"| [`{t.name}`](#{t.name}) | {t.object_type} | {t.summary} |" for t in types.values()]
+    for family in dict.fromkeys(name.split(".")[0] for name in types):
         out += ["", f"### {family} events"]
-        for t in (t for t in outbox.EVENT_TYPES.values() if t.name.startswith(f"{family}.")):
+        for t in (t for t in types.values() if t.name.startswith(f"{family}.")):
             getter, page = _OBJECTS[t.object_type]
             order = ("its order, as get_order returned it right after the change" if t.with_order
                      else "absent")

@@ -1,4 +1,6 @@
 """Hosted checkout sessions: a page on Flint where the buyer pays one order."""
 
+from flint_core.checkout import events  # noqa: F401  (declare the domain's event types)
+
 TITLE = "Hosted checkout"
 DOCS = "checkout"

@@ -26,8 +26,8 @@ from flint_core.checkout.views import CheckoutSessionOut, session_out
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import flows
+from flint_core.orders.announce import as_json, order_event
 from flint_core.orders.build import build_order
-from flint_core.orders.events import as_json, order_event
 from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput
 from flint_core.orders.lifecycle import ORDER
 from flint_core.orders.service import in_flight, require_no_payment_in_flight

@@ -8,7 +8,7 @@ from typing import Any
 from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.checkout.status import current_status
 from flint_core.checkout.views import session_out
-from flint_core.orders.events import as_json, child_event, order_json, stored_session_view
+from flint_core.orders.announce import as_json, child_event, order_json, stored_session_view
 from flint_core.platform.context import Context
 from flint_core.store.tables import CheckoutSession, Order
 

@@ -23,7 +23,7 @@ from flint_core.checkout.views import session_out
 from flint_core.kernel.errors import FlintError
 from flint_core.kernel.money import Money
 from flint_core.kernel.text import has_control_character
-from flint_core.orders.events import as_json
+from flint_core.orders.announce import as_json
 from flint_core.orders.service import balances, in_flight
 from flint_core.orders.views import checkout_url
 from flint_core.payments.lifecycle import PaymentStatus

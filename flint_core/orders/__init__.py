@@ -1,6 +1,6 @@
 """Orders: the primitive. Create, preview, read, list, edit while OPEN, cancel, close, coupons on an order."""
 
-from flint_core.orders import errors  # noqa: F401  (declares the domain's error codes on import)
+from flint_core.orders import errors, events  # noqa: F401  (declare the domain's error codes and event types)
 
 TITLE = "Orders"
 DOCS = "orders"

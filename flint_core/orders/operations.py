@@ -10,8 +10,8 @@ from flint_core.coupons import service as coupon_service
 from flint_core.coupons.inputs import code_key
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.orders import flows
+from flint_core.orders.announce import order_event, order_json
 from flint_core.orders.build import add_coupon, build_order, check_line_count, new_line, new_service_charges, tip_of
-from flint_core.orders.events import order_event, order_json
 from flint_core.orders.inputs import (
     ApplyCouponInput,
     CancelOrderInput,

@@ -1,6 +1,6 @@
 """Payments: pay an order, 3D Secure, holds and capture, voids, retries after a processor failure."""
 
-from flint_core.payments import errors  # noqa: F401  (declares the domain's error codes on import)
+from flint_core.payments import errors, events  # noqa: F401  (declare the domain's error codes and event types)
 
 TITLE = "Payments"
 DOCS = "payments"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flint_core.orders.events import as_json, child_event, emit_order, order_json
+from flint_core.orders.announce import as_json, child_event, emit_order, order_json
 from flint_core.orders.lifecycle import OrderStatus
 from flint_core.orders.transitions import move_order
 from flint_core.payments.lifecycle import PAYMENT_INTENT, PaymentStatus

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
+from flint_core.platform import registry
 from flint_core.store.tables import Event
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class EventType:
     object_type: str
     trigger: str
     previous: str = ""  # what data.previous_attributes holds (docs/events.md)
+    domain: str = ""  # the domain that declares it
 
     @property
     def summary(self) -> str:
@@ -50,87 +52,30 @@ ORDER_AWARE = frozenset({"payment_intent", "refund", "checkout_session"})
 CREATED = "`{}`: the object is new"
 
 
-def _was(status: str, *fields: str) -> str:
+def was(status: str, *fields: str) -> str:
+    """What previous_attributes holds for a status change: the old status and the fields that moved."""
     return ", ".join([f"`status` (was {status})", *(f"`{f}`" for f in fields), "`available_actions`"])
 
 
-def _catalog(*rows: tuple[str, ...]) -> dict[str, EventType]:
-    return {row[0]: EventType(*row) for row in rows}
+# Every event type Flint emits, declared by the domain it is about (its events.py): the source of
+# docs/events.md, of the subscription check and of the type filters. A trigger's first sentence is its
+# summary in the catalog table. Listed through event_types(), which orders it by domain.
+EVENT_TYPES: dict[str, EventType] = {}
 
 
-# Every event type Flint emits: the source of docs/events.md and of the subscription check. A trigger's
-# first sentence is its summary in the catalog table.
-EVENT_TYPES = _catalog(
-    ("order.created", "order", "An order was created. By create_order, or by create_checkout_session given line "
-     "items instead of an order_id (the order then already shows its `checkout_session_url`).", CREATED),
-    ("order.updated", "order", "An order changed without a more specific order event. That is: update_order, "
-     "apply_coupon or remove_coupon on an OPEN order; a voided hold putting an AUTHORIZED order back to OPEN "
-     "(with payment.voided); a FAILED refund giving its money back (with refund.failed; the status may step back, "
-     "e.g. REFUNDED -> PAID). A call that changes nothing emits nothing.",
-     "for edits e.g. `line_items`, `pricing_amounts`, `coupons`, `metadata`, "
-     "`tax_breakdown`, `settlement_amounts`; for a released hold or a failed refund `status`, "
-     "`settlement_amounts`, `available_actions`; always `version` and `updated_at`"),
-    ("order.authorized", "order", "A hold now covers the order's balance: the order is AUTHORIZED. Emitted with "
-     "payment.authorized (pay_order or confirm_payment with capture_method MANUAL).",
-     _was("`OPEN`", "settlement_amounts", "version", "updated_at")),
-    ("order.paid", "order", "The order's balance was collected: the order is PAID. Emitted with "
-     "payment.succeeded (automatic capture) or payment.captured (a hold captured).",
-     _was("`OPEN` or `AUTHORIZED`", "settlement_amounts", "line_items", "version", "updated_at")
-     + " (`line_items`: their `refundable_quantity` opens up)"),
-    ("order.canceled", "order", "The order was canceled (cancel_order). An AUTHORIZED order's hold is voided "
-     "first, in the same call: payment.voided and order.updated (back to OPEN) come just before this.",
-     _was("`OPEN`", "version", "updated_at")),
-    ("order.closed", "order", "The order was closed (close_order). It is CLOSED: settled, accepting nothing more "
-     "but refunds.", _was("`PAID` or `PARTIALLY_REFUNDED`", "version", "updated_at")),
-    ("order.refunded", "order", "A refund was created against the order. Its money is reserved at once: "
-     "`refunded_money` grows and the order becomes PARTIALLY_REFUNDED or REFUNDED (a CLOSED order stays CLOSED). "
-     "Emitted with refund.created, before the processor settles the refund; if the refund later fails, "
-     "order.updated reports the money coming back.",
-     "`settlement_amounts`, `refund_ids`, `line_items` (for refunds of units: `refunded_quantity`), "
-     "`status` (was `PAID` or `PARTIALLY_REFUNDED`) when it moved, `version`, `updated_at`"),
-    ("payment.succeeded", "payment_intent", "A payment collected its amount at once (automatic capture). From "
-     "pay_order, confirm_payment after 3D Secure, retry_payment, or the hosted page; order.paid follows.",
-     _was("`PROCESSING` or `REQUIRES_ACTION`", "amount_captured_money", "attempts", "order_status",
-          "processor_reference", "next_action")),
-    ("payment.failed", "payment_intent", "A payment was declined or failed. Its `failure` block says whether "
-     "and how to recover; the order stays OPEN and shows it as `last_payment_failure` (`data.order`). A "
-     "decline is an outcome, not an error.", _was("`PROCESSING` or `REQUIRES_ACTION`", "failure", "attempts",
-                                                 "processor_reference")),
-    ("payment.requires_action", "payment_intent", "A payment needs the buyer to authenticate (3D Secure). Send "
-     "them to `next_action.url`, then call confirm_payment.",
-     _was("`PROCESSING`", "next_action", "attempts", "processor_reference")),
-    ("payment.authorized", "payment_intent", "A manual-capture payment holds funds. Until capture_payment or "
-     "void_payment; order.authorized follows.",
-     _was("`PROCESSING` or `REQUIRES_ACTION`", "attempts", "order_status", "processor_reference")),
-    ("payment.captured", "payment_intent", "A held payment was captured (capture_payment). Fully or partially "
-     "(`amount_captured_money`); order.paid follows.",
-     _was("`REQUIRES_CAPTURE`", "amount_captured_money", "attempts", "order_status", "updated_at")),
-    ("payment.voided", "payment_intent", "An uncaptured payment was voided; its status is CANCELED. A hold "
-     "released (void_payment, or cancel_order on an AUTHORIZED order; order.updated follows, the order back to "
-     "OPEN) or an abandoned 3D Secure payment (the order stays OPEN, no order event).",
-     _was("`REQUIRES_CAPTURE` or `REQUIRES_ACTION`", "attempts", "order_status", "updated_at")),
-    ("refund.created", "refund", "A refund was created (create_refund). Usually still PENDING: refund.succeeded "
-     "or refund.failed follows when the processor answers (in test mode, within the same call).", CREATED),
-    ("refund.succeeded", "refund", "A refund succeeded: the money is on its way back to the buyer. In the "
-     "create_refund call itself, or later from the settlement job (`request_id` null).",
-     "`status` (was `PENDING`), and `updated_at` / `order_status` when they changed"),
-    ("refund.failed", "refund", "The processor failed a refund. `failure_reason` says why; its amount is "
-     "refundable again, and the order gets order.updated.",
-     "`status` (was `PENDING`), `failure_reason`, `order_status`, `updated_at`"),
-    ("checkout_session.completed", "checkout_session", "The buyer paid on the hosted page. The session is "
-     "COMPLETE and its order PAID (AUTHORIZED with capture_method MANUAL); the payment and order events of the "
-     "same payment come just before this.",
-     _was("`OPEN`", "checkout_session_url", "payment_intent_id", "order_status", "amount_due_money",
-          "updated_at")),
-    ("checkout_session.expired", "checkout_session", "A session ended unpaid. Its `expires_at` passed (written "
-     "by the expiry job, `request_id` null) or expire_checkout_session was called; the order is untouched.",
-     _was("`OPEN`", "checkout_session_url", "updated_at") + "; after expire_checkout_session also `expires_at`"),
-    ("checkout_session.canceled", "checkout_session", "A session can collect nothing more: its order was "
-     "canceled or paid some other way. Written by the expiry job right after the order's own event "
-     "(`request_id` null), or when the page is next used.", _was("`OPEN`", "checkout_session_url", "updated_at")),
-    ("webhook_endpoint.disabled", "webhook_endpoint", "An endpoint kept failing for days and was disabled. "
-     "Re-enable it with update_webhook_endpoint.", "`status` (was `ENABLED`) and the fields that changed with it"),
-)
+def define_event(name: str, object_type: str, trigger: str, previous: str = "", *, domain: str) -> None:
+    """Declare one event type (once: a second declaration of a name is a bug)."""
+    if name in EVENT_TYPES:
+        raise ValueError(f"duplicate event type {name!r}")
+    EVENT_TYPES[name] = EventType(name, object_type, trigger, previous, domain)
+
+
+def event_types() -> dict[str, EventType]:
+    """Every event type, by name, in reading order (domain, then declaration), all domains declared."""
+    registry.declare()
+    order = {domain: i for i, domain in enumerate(registry.DOMAINS)}
+    ranked = sorted(enumerate(EVENT_TYPES.values()), key=lambda pair: (order[pair[1].domain], pair[0]))
+    return {event.name: event for _, event in ranked}
 
 
 def timestamp(moment: datetime) -> str:

@@ -130,9 +130,18 @@ def _domain_of(module: str) -> str:
 
 
 @functools.cache
+def declare() -> None:
+    """Import every domain's package: each declares its error codes and event types (its errors.py and
+    events.py import nothing that runs operations, so this is safe from anywhere, mid-import included)."""
+    for domain in DOMAINS:
+        importlib.import_module(f"flint_core.{domain}")
+
+
+@functools.cache
 def load() -> None:
-    """Import every domain's operations once (importing one module alone registers only its operations;
-    a domain's package declares its error codes)."""
+    """Import every domain's operations once (importing one module alone registers only its operations),
+    after every domain has declared its codes and event types."""
+    declare()
     for domain in DOMAINS:
         importlib.import_module(f"flint_core.{domain}.operations")
 

@@ -1,6 +1,6 @@
 """Refunds: whole, partial or by line; previews; settlement of refunds the processor left pending."""
 
-from flint_core.refunds import errors  # noqa: F401  (declares the domain's error codes on import)
+from flint_core.refunds import errors, events  # noqa: F401  (declare the domain's error codes and event types)
 
 TITLE = "Refunds"
 DOCS = "refunds"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flint_core.kernel import ids
-from flint_core.orders.events import as_json, child_event, emit_order, order_json
+from flint_core.orders.announce import as_json, child_event, emit_order, order_json
 from flint_core.orders.transitions import move_order
 from flint_core.platform.context import Context
 from flint_core.processors.base import RefundOutcome, RefundResult

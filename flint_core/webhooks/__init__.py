@@ -2,7 +2,7 @@
 schedule (``schedule``) and the ``deliver_webhook`` job (``delivery``). Events are written by the outbox
 (``flint_core.platform.outbox``); this domain carries them out. Guide: docs/webhooks.md."""
 
-from flint_core.webhooks import errors  # noqa: F401  (declares the domain's error codes on import)
+from flint_core.webhooks import errors, events  # noqa: F401  (declare the domain's error codes and event types)
 
 TITLE = "Webhooks"
 DOCS = "webhooks"

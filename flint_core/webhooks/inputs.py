@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import Field, StrictInt
 
-from flint_core.platform.outbox import EVENT_TYPES
+from flint_core.platform import outbox
 from flint_core.platform.schema import WS, Input, ListInput, Metadata, lenient_enum, openapi_only
 from flint_core.webhooks.lifecycle import WebhookDeliveryStatus, WebhookEndpointStatus
 from flint_core.webhooks.rules import ALL_EVENTS
@@ -27,6 +27,7 @@ MAX_GRACE = timedelta(hours=24)
 WEBHOOK_URL_PATTERN = (f"^{WS}[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?"
                        f"([/?][^#\\s\\x00-\\x1f\\x7f-\\x9f]*)?{WS}$")
 # check_events: types from the catalog, or ["*"] alone
+EVENT_TYPES = outbox.event_types()  # every domain's, in reading order (the enum below is published)
 EVENT_TYPE_ITEMS = openapi_only(items={"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]},
                                 anyOf=[{"maxItems": 1}, {"items": {"enum": list(EVENT_TYPES)}}])
 Url = Field(min_length=1, max_length=2048, json_schema_extra=openapi_only(pattern=WEBHOOK_URL_PATTERN), description="HTTPS URL that receives the POSTs. Test mode also accepts "

@@ -14,8 +14,8 @@ from typing import Any
 
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
+from flint_core.platform import outbox
 from flint_core.platform.context import Context
-from flint_core.platform.outbox import EVENT_TYPES
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, merge_metadata, scoped
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
@@ -59,7 +59,7 @@ def create_webhook_endpoint(ctx: Context, params: CreateWebhookEndpointInput) ->
     `parameter_invalid` (param `url`: not http(s), or http/private host in live mode), `unknown_event_type`
     (param `enabled_events`). Not retryable: fix the input."""
     url = check_url(params.url, live=_live(ctx))
-    enabled = check_events(params.enabled_events, EVENT_TYPES)
+    enabled = check_events(params.enabled_events, outbox.EVENT_TYPES)
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
         webhook_endpoint_id=ids.new_id("webhook_endpoint"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
@@ -115,7 +115,7 @@ def update_webhook_endpoint(ctx: Context, params: UpdateWebhookEndpointInput) ->
     if params.url is not None:
         endpoint.url = check_url(params.url, live=_live(ctx))
     if params.enabled_events is not None:
-        endpoint.enabled_events = check_events(params.enabled_events, EVENT_TYPES)
+        endpoint.enabled_events = check_events(params.enabled_events, outbox.EVENT_TYPES)
     if params.description is not None:
         endpoint.description = params.description or None
     endpoint.metadata_ = merge_metadata(endpoint.metadata_, params.metadata)
