@@ -1,4 +1,4 @@
-"""The hosted checkout page, ``/checkout/{checkout_session_id}``: HTML around ``checkout_hosted``.
+"""The hosted checkout page, ``/checkout/{checkout_session_id}``: HTML around ``flint_core.hosted.checkout``.
 
 Self-contained on purpose: no scripts, no external assets, inline CSS, so it works in any browser (and
 with JavaScript off) and a strict Content-Security-Policy can forbid everything else. Every value is

@@ -1,5 +1,5 @@
-"""The accounts domain's shared steps: signup (and `flint serve`'s first-start bootstrap), sandbox creation, key limits and
-the checks that keep a key within its own powers and its own sandbox."""
+"""The accounts domain's shared steps: signup (and `flint serve`'s first-start bootstrap), sandbox creation,
+key limits, and the checks that keep a key within its own powers and its own sandbox."""
 
 from __future__ import annotations
 

@@ -62,7 +62,9 @@ _OBJECTS = {"order": ("get_order", "/docs/orders"), "payment_intent": ("get_paym
 
 
 def previous(t: outbox.EventType) -> str:
-    return t.previous if t.previous == outbox.CREATED else f"the old value of each field that changed; typically {t.previous}"
+    if t.previous == outbox.CREATED:
+        return t.previous
+    return f"the old value of each field that changed; typically {t.previous}"
 
 
 def events_catalog() -> str:

@@ -1,7 +1,7 @@
 """Hosted checkout sessions: a page on Flint where the buyer pays one order.
 
 A session adds no payment logic of its own: its page pays through the same ``pay_order`` and
-``confirm_payment`` handlers as the API (see ``checkout_hosted``). Its status is stored and also derived:
+``confirm_payment`` handlers as the API (see ``flint_core.hosted.checkout``). Its status is stored and also derived:
 a session past ``expires_at`` is EXPIRED, one whose order was paid through it is COMPLETE, and one whose
 order was canceled or paid some other way is CANCELED, even before the expiry job or the page has written
 that down (reads never write).

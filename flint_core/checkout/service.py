@@ -12,11 +12,13 @@ from flint_core.orders.announce import as_json, child_event, order_json, stored_
 from flint_core.platform.context import Context
 from flint_core.store.tables import CheckoutSession, Order
 
-ACTIVITY = {CheckoutSessionStatus.COMPLETE: "CHECKOUT_SESSION_COMPLETED", CheckoutSessionStatus.EXPIRED: "CHECKOUT_SESSION_EXPIRED",
+ACTIVITY = {CheckoutSessionStatus.COMPLETE: "CHECKOUT_SESSION_COMPLETED",
+            CheckoutSessionStatus.EXPIRED: "CHECKOUT_SESSION_EXPIRED",
             CheckoutSessionStatus.CANCELED: "CHECKOUT_SESSION_CANCELED"}
 
 
-EVENT_NAMES = {CheckoutSessionStatus.COMPLETE: "completed", CheckoutSessionStatus.EXPIRED: "expired", CheckoutSessionStatus.CANCELED: "canceled"}
+EVENT_NAMES = {CheckoutSessionStatus.COMPLETE: "completed", CheckoutSessionStatus.EXPIRED: "expired",
+               CheckoutSessionStatus.CANCELED: "canceled"}
 
 
 def record_status(ctx: Context, cs: CheckoutSession, order: Order, shown: dict[str, Any] | None = None) -> str:

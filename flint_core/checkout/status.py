@@ -23,7 +23,8 @@ def current_status(session: Session, cs: CheckoutSession, order: Order, now: dat
     if order.status == OrderStatus.CANCELED:
         return CheckoutSessionStatus.CANCELED
     if order.status != OrderStatus.OPEN:  # collected: by this page, or by someone else
-        return CheckoutSessionStatus.COMPLETE if own is not None and own.status in PAID_HERE else CheckoutSessionStatus.CANCELED
+        paid_here = own is not None and own.status in PAID_HERE
+        return CheckoutSessionStatus.COMPLETE if paid_here else CheckoutSessionStatus.CANCELED
     # a buyer in the middle of 3D Secure keeps the page until that payment ends (confirm or void)
     if now >= cs.expires_at and not (own is not None and own.status in IN_FLIGHT):
         return CheckoutSessionStatus.EXPIRED

@@ -48,7 +48,8 @@ def session_out(ctx: Context, cs: CheckoutSession, order: Order) -> CheckoutSess
     url = ctx.settings.absolute_url  # a path on this server (the default success_url) is handed out absolute
     return CheckoutSessionOut(
         checkout_session_id=cs.checkout_session_id, order_id=cs.order_id, status=status,
-        checkout_session_url=url(checkout_url(cs.checkout_session_id)) if status == CheckoutSessionStatus.OPEN else None,
+        checkout_session_url=(url(checkout_url(cs.checkout_session_id)) if status == CheckoutSessionStatus.OPEN
+                              else None),
         success_url=url(cs.success_url), cancel_url=url(cs.cancel_url) if cs.cancel_url else None,
         capture_method=cs.capture_method,
         amount_due_money=MoneyOut.of(outstanding, order.currency), order_status=order.status,

@@ -66,6 +66,7 @@ def stored_session_view(ctx: Context, view: Json, cs: CheckoutSession) -> Json:
     """A checkout session's rendering as it was while its stored status still held. Reads derive the new
     status before it is written down, so a rendering taken just before the write already shows it.
     Call it before changing anything on ``cs``."""
-    url = ctx.settings.absolute_url(checkout_url(cs.checkout_session_id)) if cs.status == CheckoutSessionStatus.OPEN else None
+    url = (ctx.settings.absolute_url(checkout_url(cs.checkout_session_id)) if cs.status == CheckoutSessionStatus.OPEN
+           else None)
     return view | {"status": cs.status, "checkout_session_url": url,
                    "available_actions": CHECKOUT_SESSION.actions_for(cs.status, ctx.can)}

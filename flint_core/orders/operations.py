@@ -205,7 +205,8 @@ def cancel_order(ctx: Context, params: CancelOrderInput) -> OrderOut:
     shown = order_json(ctx, order)
     for coupon in order.coupons:
         coupon_service.release(ctx, coupon.coupon_id)
-    move_order(ctx, order, OrderStatus.CANCELED, "ORDER_CANCELED", {"reason": [None, params.reason]} if params.reason else {})
+    note = {"reason": [None, params.reason]} if params.reason else {}
+    move_order(ctx, order, OrderStatus.CANCELED, "ORDER_CANCELED", note)
     return order_event(ctx, "order.canceled", order, shown)
 
 

@@ -75,7 +75,8 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
 
 # payment status -> its event; and the order event when the order's status moved with it
 _PAYMENT_EVENTS = {PaymentStatus.REQUIRES_ACTION: "payment.requires_action", PaymentStatus.REQUIRES_CAPTURE:
-                   "payment.authorized", PaymentStatus.FAILED: "payment.failed", PaymentStatus.CANCELED: "payment.voided"}
+                   "payment.authorized", PaymentStatus.FAILED: "payment.failed",
+                   PaymentStatus.CANCELED: "payment.voided"}
 
 
 _ORDER_EVENTS = {OrderStatus.PAID: "order.paid", OrderStatus.AUTHORIZED: "order.authorized",

@@ -100,7 +100,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def operation(name: str, *, http: str, scope: str | None, safety: Safety, summary: str, auth: str = "key",
-              group: str | None = None, preview_by: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              group: str | None = None,
+              preview_by: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an operation. The handler's docstring is its description, written for an agent; its group
     is the domain whose ``operations.py`` declares it unless ``group`` says otherwise."""
 

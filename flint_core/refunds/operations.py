@@ -42,7 +42,8 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
         return MoneyOut.of(amount, order.currency)
 
     refunded = order.refunded_amount + (0 if plan.error else plan.amount)
-    preview_id = None if plan.error else previews.issue(ctx, "create_refund", previews.fingerprint("create_refund", params), order.order_id,
+    fingerprint = previews.fingerprint("create_refund", params)
+    preview_id = None if plan.error else previews.issue(ctx, "create_refund", fingerprint, order.order_id,
                                                          order.version)
     refusal = ctx.refusal(plan.error)
     return RefundPreview(
@@ -78,8 +79,8 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
     if refund is None:
         plan = plan_refund(ctx, params, lock=True)
         if params.preview_id is not None:
-            previews.confirm(ctx, params.preview_id, "create_refund", previews.fingerprint("create_refund", params), plan.order.order_id,
-                             plan.order.version)
+            previews.confirm(ctx, params.preview_id, "create_refund", previews.fingerprint("create_refund", params),
+                             plan.order.order_id, plan.order.version)
         if plan.error is not None:
             raise plan.error
         refund_limits.check_refund(ctx, plan.amount, plan.order.currency)

@@ -153,7 +153,8 @@ def record(session: Session, claim: queue.Claim, plan: Plan, attempt: Attempt) -
     endpoint_col = WebhookEndpoint.webhook_endpoint_id
     # Conditional updates: the endpoint row is only written (and locked) when its health changes.
     if attempt.ok:
-        _update_delivery(session, plan.delivery_id, values | {"status": WebhookDeliveryStatus.SUCCEEDED, "next_attempt_at": None})
+        _update_delivery(session, plan.delivery_id,
+                         values | {"status": WebhookDeliveryStatus.SUCCEEDED, "next_attempt_at": None})
         session.execute(update(WebhookEndpoint).where(endpoint_col == plan.endpoint_id,
                                                       WebhookEndpoint.failing_since.is_not(None))
                         .values(failing_since=None))
@@ -168,8 +169,8 @@ def record(session: Session, claim: queue.Claim, plan: Plan, attempt: Attempt) -
         claim.retry_at(session, attempt.attempted_at + wait, error=attempt.summary())
         return
     reason = f"no 2xx response after {len(attempts)} attempts (last: {attempt.summary()})"
-    _update_delivery(session, plan.delivery_id, values | {"status": WebhookDeliveryStatus.FAILED, "next_attempt_at": None,
-                                                          "failure_reason": reason})
+    _update_delivery(session, plan.delivery_id, values | {
+        "status": WebhookDeliveryStatus.FAILED, "next_attempt_at": None, "failure_reason": reason})
     _disable_if_failing_too_long(session, claim.settings, plan.endpoint_id, attempt.attempted_at)
     claim.finish(session)
 
@@ -201,7 +202,8 @@ def _disable_if_failing_too_long(session: Session, settings: Settings, endpoint_
     endpoint.disabled_reason = (f"every delivery failed since {endpoint.failing_since.isoformat()}; "
                                 "disabled automatically")[:200]
     ctx.record("webhook_endpoint", endpoint_id, "WEBHOOK_ENDPOINT_DISABLED",
-               {"status": [WebhookEndpointStatus.ENABLED, WebhookEndpointStatus.DISABLED], "disabled_reason": [None, endpoint.disabled_reason]})
+               {"status": [WebhookEndpointStatus.ENABLED, WebhookEndpointStatus.DISABLED],
+                "disabled_reason": [None, endpoint.disabled_reason]})
     after = webhook_endpoint_out(ctx, endpoint).model_dump(mode="json")
     outbox.emit(ctx, "webhook_endpoint.disabled", after,
                 previous_attributes={k: v for k, v in before.items() if after[k] != v})

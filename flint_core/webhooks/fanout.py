@@ -18,7 +18,8 @@ DELIVER_WEBHOOK = "deliver_webhook"  # the job kind (flint_core.webhooks.deliver
 
 
 def subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
-    return endpoint.status == WebhookEndpointStatus.ENABLED and ("*" in endpoint.enabled_events or event_type in endpoint.enabled_events)
+    wanted = "*" in endpoint.enabled_events or event_type in endpoint.enabled_events
+    return endpoint.status == WebhookEndpointStatus.ENABLED and wanted
 
 
 def subscribed_endpoints(session: Session, merchant_id: str, env_id: str, event_type: str) -> list[str]:
@@ -33,7 +34,8 @@ def schedule_delivery(session: Session, event: Event, endpoint_id: str, *, now: 
     """A new delivery of ``event`` to one endpoint, due now (also used by redeliver_event)."""
     delivery = WebhookDelivery(webhook_delivery_id=ids.new_id("webhook_delivery"), merchant_id=event.merchant_id,
                                env_id=event.env_id, event_id=event.event_id, webhook_endpoint_id=endpoint_id,
-                               status=WebhookDeliveryStatus.PENDING, attempts=[], next_attempt_at=now, created_at=now, updated_at=now)
+                               status=WebhookDeliveryStatus.PENDING, attempts=[], next_attempt_at=now, created_at=now,
+                               updated_at=now)
     session.add(delivery)
     queue.enqueue(session, DELIVER_WEBHOOK, {"webhook_delivery_id": delivery.webhook_delivery_id}, run_at=now)
     return delivery

@@ -4,8 +4,8 @@ Data only. Before the job queue, PENDING refunds and OPEN checkout sessions were
 now each has a job, queued when the work becomes due. Work already pending when a database is upgraded
 gets its job here: a ``settle_refund`` job due now for every PENDING refund, and an
 ``expire_checkout_session`` job for every OPEN session, due at its ``expires_at`` (now if its order
-already left OPEN). Job kinds, payloads and dedupe keys are those of flint_core.jobs; a job that already
-exists is left alone, so running this twice queues nothing twice.
+already left OPEN). Job kinds, payloads and dedupe keys are those of flint_core.refunds.jobs and
+flint_core.checkout.jobs; a job that already exists is left alone, so running this twice queues nothing twice.
 
 Revision ID: 0003
 Revises: 0002
