@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
-from flint_core.platform import idempotency, limits, rate_limits, registry, request_logs
+from flint_core.platform import idempotency, limits, rate_limits, registry, request_logs, schema
 from flint_core.platform.auth import Principal, authenticate
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.registry import Operation
@@ -93,19 +93,11 @@ def serialize(result: BaseModel) -> str:
     return dumps(result.model_dump(mode="json"))
 
 
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
-
-
 def parse(op: Operation, arguments: dict[str, Any]) -> BaseModel:
     """Validate arguments with the operation's input model; a ``null`` field, at any depth, means the
     same as an absent one (OpenAI strict mode sends null for every optional argument)."""
     try:
-        return op.input_model.model_validate(_drop_nulls(arguments))
+        return op.input_model.model_validate(schema.drop_nulls(arguments))
     except ValidationError as exc:
         raise translate(exc) from None
 

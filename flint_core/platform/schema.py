@@ -234,3 +234,12 @@ def exactly_one(model: BaseModel, first: str, second: str) -> None:
         raise PydanticCustomError("parameter_invalid", "give exactly one of {first} or {second}",
                                   {"detail": f"give exactly one of {first} or {second}", "first": first,
                                    "second": second})
+
+
+def drop_nulls(value: Any) -> Any:
+    """A ``null`` argument, at any depth, means the same as an absent one (OpenAI strict mode)."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value

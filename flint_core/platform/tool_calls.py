@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
-from flint_core.platform import registry, tool_schemas
+from flint_core.platform import registry, schema, tool_schemas
 from flint_core.platform.auth import Principal, authenticate
 from flint_core.platform.context import utcnow
 from flint_core.platform.request_logs import Transport
@@ -62,15 +62,6 @@ def tools_for(principal: Principal, fmt: str = "mcp") -> list[dict[str, Any]]:
     return [tool_schemas.tool(op, fmt) for op in registry.operations() if visible(principal, op)]
 
 
-def drop_nulls(value: Any) -> Any:
-    """A ``null`` argument, at any depth, means the same as an absent one (OpenAI strict mode)."""
-    if isinstance(value, dict):
-        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [drop_nulls(v) for v in value]
-    return value
-
-
 def schema_error(op: registry.Operation, arguments: dict[str, Any]) -> FlintError | None:
     """The first jsonschema violation as the Flint envelope (enum spellings are left to the operation,
     which also accepts lenient spellings such as lower case)."""
@@ -105,7 +96,7 @@ def call(db: Database, name: Any, arguments: Any, *, api_key: str | None, face: 
             raise FlintError("resource_missing", param="name", resource="tool", id=str(name))
         if not isinstance(arguments, dict):
             raise FlintError("parameter_invalid", param="arguments", detail="must be a JSON object")
-        arguments = drop_nulls(arguments)
+        arguments = schema.drop_nulls(arguments)
         rejected = schema_error(op, arguments)
     except FlintError as exc:
         rejected = exc
