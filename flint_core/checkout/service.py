@@ -1,5 +1,6 @@
 """Writing down a session's derived status (``record_status``), with its activity on the order and its
-event."""
+event; and the session as it was shown before that (``stored_session_view``), for the event's
+previous_attributes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
 from flint_core.checkout.status import current_status
 from flint_core.checkout.views import session_out
-from flint_core.orders.announce import as_json, child_event, order_json, stored_session_view
+from flint_core.orders.announce import Json, as_json, child_event, order_json
+from flint_core.orders.views import checkout_url
 from flint_core.platform.context import Context
 from flint_core.store.tables import CheckoutSession, Order
 
@@ -35,3 +37,13 @@ def record_status(ctx: Context, cs: CheckoutSession, order: Order, shown: dict[s
         child_event(ctx, f"checkout_session.{EVENT_NAMES[status]}", as_json(session_out(ctx, cs, order)), before,
                     order_json(ctx, order))
     return status
+
+
+def stored_session_view(ctx: Context, view: Json, cs: CheckoutSession) -> Json:
+    """A checkout session's rendering as it was while its stored status still held. Reads derive the new
+    status before it is written down, so a rendering taken just before the write already shows it.
+    Call it before changing anything on ``cs``."""
+    url = (ctx.settings.absolute_url(checkout_url(cs.checkout_session_id)) if cs.status == CheckoutSessionStatus.OPEN
+           else None)
+    return view | {"status": cs.status, "checkout_session_url": url,
+                   "available_actions": CHECKOUT_SESSION.actions_for(cs.status, ctx.can)}

@@ -12,11 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from flint_core.checkout.lifecycle import CHECKOUT_SESSION, CheckoutSessionStatus
-from flint_core.orders.views import OrderOut, checkout_url, order_out
+from flint_core.orders.views import OrderOut, order_out
 from flint_core.platform import outbox
 from flint_core.platform.context import Context
-from flint_core.store.tables import CheckoutSession, Order
+from flint_core.store.tables import Order
 
 Json = dict[str, Any]
 
@@ -62,11 +61,3 @@ def child_event(ctx: Context, event_type: str, obj: Json, before: Json | None, o
     outbox.emit(ctx, event_type, obj, previous_attributes=changed(before, obj), extra={"order": order})
 
 
-def stored_session_view(ctx: Context, view: Json, cs: CheckoutSession) -> Json:
-    """A checkout session's rendering as it was while its stored status still held. Reads derive the new
-    status before it is written down, so a rendering taken just before the write already shows it.
-    Call it before changing anything on ``cs``."""
-    url = (ctx.settings.absolute_url(checkout_url(cs.checkout_session_id)) if cs.status == CheckoutSessionStatus.OPEN
-           else None)
-    return view | {"status": cs.status, "checkout_session_url": url,
-                   "available_actions": CHECKOUT_SESSION.actions_for(cs.status, ctx.can)}
