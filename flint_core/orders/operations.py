@@ -28,7 +28,7 @@ from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.repricing import reprice
 from flint_core.orders.service import require_no_payment_in_flight
 from flint_core.orders.transitions import move_order
-from flint_core.orders.views import OrderOut, audit_snapshot, diff, legal, order_out
+from flint_core.orders.views import OrderOut, audit_snapshot, diff, legal, open_checkout_urls, order_out
 from flint_core.platform import previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
@@ -74,8 +74,9 @@ def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
 def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
     """List orders, newest first (`order_by=created_at` for oldest first). To find "Sarah's last order":
     search_customers(name="sarah"), then list_orders(customer_id=..., page_size=1)."""
-    stmt = scoped(ctx, Order).options(selectinload(Order.line_items), selectinload(Order.coupons),
-                                      selectinload(Order.service_charges))
+    stmt = scoped(ctx, Order).options(  # every relation order_out reads, one query each for the whole page
+        selectinload(Order.line_items), selectinload(Order.coupons), selectinload(Order.service_charges),
+        selectinload(Order.payment_intents), selectinload(Order.refunds))
     if params.customer_id:
         stmt = stmt.where(Order.customer_id == params.customer_id)
     if params.status:
@@ -83,7 +84,8 @@ def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
     stmt = created_between(stmt, Order.created_at, params)
     filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
     rows, token = paginate(ctx.session, stmt, Order.order_id, params, filters)
-    return Page[OrderOut](data=[order_out(ctx, o) for o in rows], next_page_token=token)
+    urls = open_checkout_urls(ctx, rows)
+    return Page[OrderOut](data=[order_out(ctx, o, checkout_urls=urls) for o in rows], next_page_token=token)
 
 
 def _before(ctx: Context, order: Order) -> tuple[dict[str, Any], dict[str, Any]]:

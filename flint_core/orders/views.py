@@ -129,17 +129,20 @@ def checkout_url(checkout_session_id: str) -> str:
     return f"/checkout/{checkout_session_id}"
 
 
-def _open_checkout_url(ctx: Context, order: Order) -> str | None:
-    """The newest session that can still take this order's payment (not past its expiry)."""
-    if order.status != OrderStatus.OPEN:
-        return None
-    session_id = ctx.session.scalar(
-        select(CheckoutSession.checkout_session_id)
-        .where(CheckoutSession.merchant_id == order.merchant_id, CheckoutSession.env_id == order.env_id,
-               CheckoutSession.order_id == order.order_id, CheckoutSession.status == CheckoutSessionStatus.OPEN,
+def open_checkout_urls(ctx: Context, orders: list[Order]) -> dict[str, str]:
+    """order_id -> the URL of its newest session that can still take its payment (OPEN, not past its
+    expiry), for the OPEN orders among ``orders``: one query for a whole page."""
+    open_orders = [order.order_id for order in orders if order.status == OrderStatus.OPEN]
+    if not open_orders:
+        return {}
+    rows = ctx.session.execute(
+        select(CheckoutSession.order_id, CheckoutSession.checkout_session_id)
+        .where(CheckoutSession.merchant_id == ctx.merchant_id, CheckoutSession.env_id == ctx.env_id,
+               CheckoutSession.order_id.in_(open_orders), CheckoutSession.status == CheckoutSessionStatus.OPEN,
                CheckoutSession.expires_at > ctx.now)
-        .order_by(CheckoutSession.checkout_session_id.desc()).limit(1))
-    return None if session_id is None else ctx.settings.absolute_url(checkout_url(session_id))
+        .order_by(CheckoutSession.checkout_session_id))
+    newest = {order_id: session_id for order_id, session_id in rows}  # ascending ids: the last one wins
+    return {order_id: ctx.settings.absolute_url(checkout_url(session_id)) for order_id, session_id in newest.items()}
 
 
 BLOCKED_IN_FLIGHT = frozenset({"update_order", "apply_coupon", "remove_coupon", "cancel_order", "pay_order",
@@ -158,7 +161,10 @@ def legal(ctx: Context, order: Order) -> Callable[[str], bool]:
         action in NEED_REFUNDABLE and not refundable) and not (voids and action == "cancel_order")
 
 
-def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
+def order_out(ctx: Context, order: Order, *, preview: bool = False,
+              checkout_urls: dict[str, str] | None = None) -> OrderOut:
+    """The order as every face returns it. ``checkout_urls``: open_checkout_urls of the page it is part of
+    (a list renders its orders with one query for their sessions); absent, this order's own are read."""
     def m(amount: int) -> MoneyOut:
         return MoneyOut.of(amount, order.currency)
 
@@ -203,7 +209,8 @@ def order_out(ctx: Context, order: Order, *, preview: bool = False) -> OrderOut:
             taxable_money=m(t["taxable"]), tax_money=m(t["tax"])) for t in order.tax_breakdown],
         payment_intent_ids=[] if preview else [pi.payment_intent_id for pi in order.payment_intents],
         refund_ids=[] if preview else [r.refund_id for r in order.refunds],
-        checkout_session_url=None if preview else _open_checkout_url(ctx, order),
+        checkout_session_url=None if preview else (
+            checkout_urls if checkout_urls is not None else open_checkout_urls(ctx, [order])).get(order.order_id),
         last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
         available_actions=[] if preview else ORDER.actions_for(order.status, legal(ctx, order)),
         version=order.version, created_at=None if preview else order.created_at,

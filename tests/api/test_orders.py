@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from flint_core.platform.settings import Settings
 from flint_server import create_server
@@ -641,3 +642,41 @@ def test_an_order_that_names_no_currency_is_in_the_default_currency(api: Api, db
         key = {"Authorization": f"Bearer {api.key}"}
         assert yen.post("/v1/orders/preview", json=body, headers=key).json()["currency"] == "JPY"
         assert yen.get("/v1/whoami", headers=key).json()["default_currency"] == "JPY"
+
+
+def _selects_while(db: Any, call: Any) -> int:
+    """How many SELECT statements the database runs during ``call()``."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engines = {db.read_engine, db.write_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    return sum(1 for statement in seen if statement.lstrip().upper().startswith("SELECT"))
+
+
+def test_a_page_of_orders_reads_each_relation_once_whatever_its_size(api: Api, db: Any) -> None:
+    """No N+1: a page of 5 and a page of 40 orders (paid, refunded, with open checkout sessions) run the same
+    number of SELECTs, one per relation the order shows."""
+    for i in range(40):
+        order = api.ok("POST", "/v1/orders", {"currency": "USD", "line_items": [line("Tea", 450, 2)]})
+        if i % 2:
+            api.ok("POST", f"/v1/orders/{order['order_id']}/pay", {"payment_source": "tok_visa"})
+            if i % 4 == 1:
+                api.ok("POST", "/v1/refunds", {"order_id": order["order_id"], "amount_money": usd(100)})
+        elif i % 4 == 0:
+            api.ok("POST", "/v1/checkout_sessions", {"order_id": order["order_id"], "success_url": "/done"})
+    small = _selects_while(db, lambda: api.ok("GET", "/v1/orders", params={"page_size": 5}))
+    page = {}
+    large = _selects_while(db, lambda: page.update(api.ok("GET", "/v1/orders", params={"page_size": 40})))
+    assert small == large
+    urls = [o["checkout_session_url"] for o in page["data"] if o["checkout_session_url"]]
+    assert len(urls) == 10 and all(url.startswith(BASE_URL + "/checkout/cs_") for url in urls)
+    assert sum(1 for o in page["data"] if o["settlement_amounts"]["refunded_money"]["amount"]) == 10
