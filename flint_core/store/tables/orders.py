@@ -56,9 +56,10 @@ class Order(Scoped, Base):
     coupons: Mapped[list[OrderCoupon]] = relationship(order_by="OrderCoupon.position", cascade="all, delete-orphan")
     service_charges: Mapped[list[OrderServiceCharge]] = relationship(order_by="OrderServiceCharge.position",
                                                                      cascade="all, delete-orphan")
-    __table_args__ = (Index("ix_orders_scope", "merchant_id", "env_id", "created_at"),
-                      Index("ix_orders_customer", "merchant_id", "env_id", "customer_id"),
-                      Index("ix_orders_status", "merchant_id", "env_id", "status"))
+    # list_orders pages by order_id within a scope (and a status or a customer): each index ends with it
+    __table_args__ = (Index("ix_orders_scope", "merchant_id", "env_id", "order_id"),
+                      Index("ix_orders_customer", "merchant_id", "env_id", "customer_id", "order_id"),
+                      Index("ix_orders_status", "merchant_id", "env_id", "status", "order_id"))
 
 
 class OrderPart(Scoped):
