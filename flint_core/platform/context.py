@@ -64,10 +64,9 @@ class Context:
         return self.principal.env_id
 
     def processor(self) -> PaymentProcessor:
-        """The card processor of the caller's environment (processors.select)."""
+        """The card processor of the caller's environment."""
         assert self.db is not None
-        return processor_for(self.db, self.env_id, stripe_api_key=self.settings.stripe_api_key,
-                             crash_after_call=self.settings.simulator_crash_after_call)
+        return processor_of(self.db, self.env_id, self.settings)
 
     def can(self, operation_name: str) -> bool:
         """True when the operation exists and the calling key's scopes allow it."""
@@ -97,6 +96,13 @@ class Context:
             object_type=object_type, object_id=object_id, sequence=(last or 0) + 1, type=activity_type,
             occurred_at=self.now, actor=self.principal.api_key_id if self.principal else "system", face=self.face,
             request_id=self.request_id, delta=delta))
+
+
+def processor_of(db: Database, env_id: str, settings: Settings) -> PaymentProcessor:
+    """The card processor of an environment under these settings (processors.select): what a request's
+    context and a job acting without one both use."""
+    return processor_for(db, env_id, stripe_api_key=settings.stripe_api_key,
+                         crash_after_call=settings.simulator_crash_after_call)
 
 
 def system_context(session: Session, merchant_id: str, env_id: str, *, operation: str, settings: Settings,

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flint_core.platform import queue
-from flint_core.platform.context import system_context, utcnow
+from flint_core.platform.context import processor_of, system_context, utcnow
 from flint_core.processors.base import ProcessorError
-from flint_core.processors.select import processor_for
 from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.refunds.settlement import record_result
 from flint_core.store.tables import PaymentIntent, Refund
@@ -51,8 +50,7 @@ def settle_refund(claim: queue.Claim) -> None:
         return
     _, merchant_id, env_id, amount, created_at, refund_ref, charge_ref = row
     again = now + queue.poll_delay(now - created_at)
-    processor = processor_for(db, env_id, stripe_api_key=claim.settings.stripe_api_key,
-                              crash_after_call=claim.settings.simulator_crash_after_call)
+    processor = processor_of(db, env_id, claim.settings)
     try:  # outside any transaction: the processor may be slow
         result = (processor.refund_status(reference=refund_ref) if refund_ref else
                   processor.refund(key=f"{refund_id}:refund", reference=charge_ref or "", amount=amount))
