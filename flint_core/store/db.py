@@ -1,9 +1,12 @@
 """Engines, transactions and migrations.
 
-SQLite (the embedded default) runs in WAL mode. Its write transactions start with ``BEGIN IMMEDIATE`` so
-concurrent writers queue on the database lock (``busy_timeout``) instead of failing when a read lock
-upgrades; read transactions use a plain deferred ``BEGIN`` and never block writers. PostgreSQL uses one
-engine for both and relies on row locks (``SELECT ... FOR UPDATE``) and unique constraints.
+SQLite (the embedded default) runs in WAL mode. Its write transactions start with ``BEGIN IMMEDIATE``, and
+within one process they first take the file's writer lock (:class:`_WriterConnection`): writers queue in
+memory and each starts the moment the previous one commits, instead of colliding on SQLite's lock and
+sleeping in its busy handler (which backs off up to 100 ms: the long tail of a busy server). The busy
+timeout still arbitrates between processes (`flint serve` and `flint worker`). Read transactions use a
+plain deferred ``BEGIN`` and never wait for writers. PostgreSQL uses one engine for both and relies on
+row locks (``SELECT ... FOR UPDATE``) and unique constraints.
 
 Row locks can deadlock, and connections can drop: :func:`is_transient` recognises the failures that the
 same work gets past by simply running again, and :meth:`Database.run` (or :func:`retry_transient`) runs a
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,23 +42,84 @@ log = logging.getLogger("flint.db")
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 # How many times a transaction runs before a transient failure is given up on (and answered as retryable).
 ATTEMPTS = 4
+BUSY_TIMEOUT_SECONDS = 30  # SQLite: how long a writer waits for the database (in process, then its busy timeout)
+_WRITER_LOCKS: dict[str, threading.Lock] = {}  # one per SQLite file in this process
+_WRITER_LOCKS_GUARD = threading.Lock()
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
-                           max_overflow=20)
+def _writer_lock(url: str) -> threading.Lock:
+    database = make_url(url).database or ":memory:"
+    path = database if database == ":memory:" else str(Path(database).resolve())
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(path, threading.Lock())
+
+
+class _WriterConnection(sqlite3.Connection):
+    """An SQLite connection whose write transactions hold the file's in-process writer lock from ``BEGIN
+    IMMEDIATE`` until COMMIT or ROLLBACK (or the connection closing, if a failure skipped both). A writer
+    that waited :data:`BUSY_TIMEOUT_SECONDS` for the lock goes on without it and meets SQLite's own busy
+    timeout: a stuck holder makes it fail as a transient error, never wait forever."""
+
+    writer: threading.Lock | None = None
+    holding = False
+
+    def begin_immediate(self) -> None:
+        assert self.writer is not None
+        self.holding = self.writer.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self.holding:
+            self.holding = False
+            self.writer.release()  # type: ignore[union-attr]
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+
+def _sqlite_engine(url: str, *, write: bool) -> Engine:
+    connect_args: dict[str, object] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}
+    if write:
+        connect_args["factory"] = _WriterConnection
+    engine = create_engine(url, connect_args=connect_args, pool_size=20, max_overflow=20)
+    writer = _writer_lock(url) if write else None
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        if writer is not None:
+            dbapi_connection.writer = writer
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+        for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}", "foreign_keys=ON",
+                       "synchronous=NORMAL"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql(begin)
+        if writer is not None:
+            conn.connection.dbapi_connection.begin_immediate()
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -106,8 +171,8 @@ class Database:
         self.url = url or DEFAULT_URL
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         if self.is_sqlite:
-            self.read_engine = _sqlite_engine(self.url, "BEGIN")
-            self.write_engine = _sqlite_engine(self.url, "BEGIN IMMEDIATE")
+            self.read_engine = _sqlite_engine(self.url, write=False)
+            self.write_engine = _sqlite_engine(self.url, write=True)
         else:
             self.read_engine = self.write_engine = create_engine(self.url, pool_size=20, max_overflow=20,
                                                                  pool_pre_ping=True)
