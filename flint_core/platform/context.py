@@ -7,6 +7,7 @@ every domain only read them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,11 +46,16 @@ class Context:
     db: Database | None = field(default=None, repr=False)
     touched: set[str] = field(default_factory=set)  # ids of the objects this request changed (request logs)
     checkpointed: bool = False  # a checkpoint committed: the operation can no longer be rerun from scratch
+    # What must commit with the request's first commit (the runtime spends its rate-limit budget here, so a
+    # request refused for its budget is refused before it calls the processor). Raising aborts it.
+    before_first_commit: Callable[[], None] | None = field(default=None, repr=False)
 
     def checkpoint(self) -> None:
         """Commit what the operation did so far: it survives whatever happens next (a processor call,
         a crash). Operations that call the outside world use this to persist their recovery point first;
         the rest of the operation runs in a new transaction."""
+        if not self.checkpointed and self.before_first_commit is not None:
+            self.before_first_commit()
         self.checkpointed = True  # before the commit: one that fails may still have happened
         self.session.commit()
 
@@ -77,7 +83,8 @@ class Context:
         """How a preview reports the error the real call would raise: the envelope's ``error`` object."""
         return error.envelope(self.request_id, public_url=self.settings.public_url)["error"] if error else None
 
-    def record(self, object_type: str, object_id: str, activity_type: str, delta: dict[str, Any]) -> None:
+    def record(self, object_type: str, object_id: str, activity_type: str, delta: dict[str, Any], *,
+               created: bool = False) -> None:
         """Write the activity of a mutation, in the mutation's transaction, as the object's next ``sequence``.
 
         The caller holds the object's row lock (``SELECT ... FOR UPDATE``; on SQLite every write transaction
@@ -86,9 +93,10 @@ class Context:
         can take max + 1 before this one commits: sequence order is the order the changes were applied in,
         and each delta's ``before`` is the previous activity's ``after``. ``occurred_at`` is the request's
         start and cannot order them: a request that waited for the lock started before the one it waited
-        for finished. A caller without the lock fails on the unique index instead of forking the chain."""
+        for finished. A caller without the lock fails on the unique index instead of forking the chain. An
+        object ``created`` by this request has no earlier activity: its first is sequence 1, with no query."""
         self.touched.add(object_id)
-        last = self.session.scalar(select(func.max(Activity.sequence)).where(
+        last = None if created else self.session.scalar(select(func.max(Activity.sequence)).where(
             Activity.merchant_id == self.merchant_id, Activity.env_id == self.env_id,
             Activity.object_id == object_id, Activity.object_type == object_type))
         self.session.add(Activity(

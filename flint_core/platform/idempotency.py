@@ -1,14 +1,16 @@
 """Idempotency keys (API.md section 3): claim before executing, store the response in the SAME
 transaction as the effects, replay it byte for byte.
 
-Because the effects and the stored response commit together, a process that dies mid-request leaves
-only an unanswered claim; once its lease lapses the key can be executed again, and nothing ran twice.
+The claim, the effects and the stored response commit together, so a process that dies mid-request
+leaves nothing, or (after a checkpoint) an unanswered claim; once its lease lapses the key can be executed
+again, and nothing ran twice.
 A claim also carries the claiming request's id: an executor whose claim was taken over can no longer
 commit (``complete`` finds no row), so at most one execution of a key ever commits.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -42,37 +44,44 @@ def fingerprint(operation: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
 
 
-def claim(db: Database, *, merchant_id: str, env_id: str, key: str, operation: str, fingerprint: str,
+def claim(session: Session, *, merchant_id: str, env_id: str, key: str, operation: str, fingerprint: str,
           request_id: str, now: datetime, lease: timedelta) -> Replay | None:
-    """Claim ``key`` for this request. Returns None when claimed (go ahead), a Replay of the stored
-    response, or raises idempotency_key_reused / idempotency_request_in_progress. A claim older than
-    ``lease`` (``Settings.idempotency_lease_seconds``), still unanswered, was abandoned by a dead process."""
+    """Claim ``key`` for this request in the caller's transaction, the one that runs the operation: the
+    claim commits with the effects and the answer (or with the operation's first checkpoint). Returns None
+    when claimed (go ahead), a Replay of the stored response, or raises idempotency_key_reused /
+    idempotency_request_in_progress. A concurrent request with the same key waits for this transaction
+    (on the unique index, or SQLite's writer lock) and then finds its answer. A claim older than ``lease``
+    (``Settings.idempotency_lease_seconds``), still unanswered, was committed by a checkpoint of a process
+    that died."""
     values = dict(merchant_id=merchant_id, env_id=env_id, key=key, operation=operation, fingerprint=fingerprint,
                   request_id=request_id, locked_at=now, created_at=now)
-
-    def claim_in(session: Session) -> Replay | None:
-        insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)
-        session.execute(insert(IdempotencyRecord).values(**values).on_conflict_do_nothing())
-        record = session.scalar(select(IdempotencyRecord).with_for_update().where(
-            IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
-            IdempotencyRecord.key == key))
-        assert record is not None
-        if record.request_id == request_id:
-            return None
-        expired = record.created_at <= now - WINDOW
-        if not expired and (record.operation != operation or record.fingerprint != fingerprint):
-            raise FlintError("idempotency_key_reused", param="idempotency_key", operation=record.operation)
-        if not expired and record.status_code is not None:
-            return Replay(record.status_code, record.response_body or "")
-        if not expired and record.locked_at is not None and record.locked_at > now - lease:
-            raise FlintError("idempotency_request_in_progress", param="idempotency_key")
-        # Expired, or abandoned by a dead process: take the key over.
-        for name, value in values.items():
-            setattr(record, name, value)
-        record.status_code = record.response_body = None
+    insert = _insert(session.bind.dialect.name)  # type: ignore[union-attr]
+    if session.execute(insert, values).first() is not None:  # a new key: claimed, nothing more to read
         return None
+    record = session.scalar(select(IdempotencyRecord).with_for_update().where(
+        IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
+        IdempotencyRecord.key == key))
+    assert record is not None
+    if record.request_id == request_id:
+        return None
+    expired = record.created_at <= now - WINDOW
+    if not expired and (record.operation != operation or record.fingerprint != fingerprint):
+        raise FlintError("idempotency_key_reused", param="idempotency_key", operation=record.operation)
+    if not expired and record.status_code is not None:
+        return Replay(record.status_code, record.response_body or "")
+    if not expired and record.locked_at is not None and record.locked_at > now - lease:
+        raise FlintError("idempotency_request_in_progress", param="idempotency_key")
+    # Expired, or abandoned by a dead process: take the key over.
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.status_code = record.response_body = None
+    return None
 
-    return db.run(claim_in)  # rerun-safe: a claim this request already holds is simply found again
+
+@functools.cache
+def _insert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(IdempotencyRecord).on_conflict_do_nothing().returning(IdempotencyRecord.id)
 
 
 def storable(body: str) -> str:

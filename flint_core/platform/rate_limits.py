@@ -6,8 +6,9 @@ request in microseconds; a request is admitted when pushing the TAT one interval
 ``burst`` intervals ahead of now. Admission is ONE statement for all of a request's buckets, an upsert whose DO
 UPDATE only fires when the request fits (``INSERT .. ON CONFLICT DO UPDATE .. WHERE .. RETURNING``):
 the conflict row locks serialise concurrent workers on PostgreSQL, and SQLite write transactions are
-serialised anyway. If any bucket is over budget the transaction rolls back, so a refused request
-costs no budget.
+serialised anyway. The runtime spends in the request's own transaction, as late as it can (just before
+its first commit), so the bucket rows stay locked only for a moment. If any bucket is over budget the
+transaction rolls back, so a refused request costs no budget and has no effect.
 
 Budgets (see docs/rate-limits.md): per API key, per merchant and mode (all of a merchant's sandboxes
 share the test budget), and per client address for calls made without a key (``create_merchant``).
@@ -128,19 +129,14 @@ def _admit_statement(dialect: str, count: int) -> Any:
     """ONE statement spending one request from ``count`` buckets, built once per dialect and count.
 
     Each bucket row is upserted with its own interval and capacity (from the ``req`` values); the DO
-    UPDATE only fires when the request fits, and RETURNING lists the buckets that admitted it. On
-    PostgreSQL the statement also turns off ``synchronous_commit`` for its transaction (``set_config``
-    in a CTE, saving a round trip): a database crash may forget the last moment of budget use, which is
-    harmless, and requests do not wait for an fsync of bookkeeping."""
-    pg = dialect == "postgresql"
+    UPDATE only fires when the request fits, and RETURNING lists the buckets that admitted it."""
     rows = ", ".join(f"(CAST(:key{i} AS VARCHAR(120)), CAST(:first{i} AS BIGINT), CAST(:capacity{i} AS BIGINT))"
                      for i in range(count))
-    start = "GREATEST(b.tat_us, :now)" if pg else "max(b.tat_us, :now)"  # a two-argument max is scalar in SQLite
+    start = "GREATEST(b.tat_us, :now)" if dialect == "postgresql" else "max(b.tat_us, :now)"  # scalar max in SQLite
     step = "(excluded.tat_us - :now)"  # the new row's tat is now + interval: the bucket's interval
-    source = ("FROM req, (SELECT set_config('synchronous_commit', 'off', true)) AS relax" if pg
-              else "FROM req WHERE true")  # SQLite needs a WHERE before ON CONFLICT in INSERT .. SELECT
+    # (SQLite needs a WHERE before ON CONFLICT in INSERT .. SELECT)
     return text(f"""WITH req(key, first_us, capacity_us) AS (VALUES {rows})
-INSERT INTO rate_limit_buckets AS b (key, tat_us) SELECT req.key, req.first_us {source}
+INSERT INTO rate_limit_buckets AS b (key, tat_us) SELECT req.key, req.first_us FROM req WHERE true
 ON CONFLICT (key) DO UPDATE SET tat_us = {start} + {step}
 WHERE {start} + {step} - :now <= (SELECT req.capacity_us FROM req WHERE req.key = excluded.key)
 RETURNING key, tat_us""")

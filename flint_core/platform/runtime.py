@@ -1,8 +1,16 @@
 """Running an operation: the one path every face takes (HTTP, MCP, tool calls).
 
-``invoke`` authenticates, checks the scope, validates the arguments with the operation's input model,
-claims the idempotency key, runs the handler in one transaction together with its activity rows and the
-stored response, and returns the response as JSON text. Faces only translate transport details.
+``invoke`` authenticates, checks the scope, validates the arguments with the operation's input model and
+runs the handler, then answers with JSON text. Faces only translate transport details.
+
+A write runs in ONE transaction: authentication, the idempotency claim, the operation's effects with
+their activities and events, the stored answer, the rate-limit spend and the request log commit together.
+A read runs in a read transaction (no write lock), then spends its budget and writes its log in a short
+bookkeeping transaction (on PostgreSQL, in the read transaction itself). The budget is spent last (just
+before the first commit), so a request refused for its budget rolls back with no effect, and the bucket
+rows are locked only for a moment. A request refused before it ran (a bad argument, a missing scope) is
+logged and charged; a write whose operation failed is rolled back, then its answer, log and charge commit
+in a small transaction of their own.
 
 Each of those transactions runs again when the database fails it transiently (a deadlock, a serialization
 failure, a lost connection: ``store.db.is_transient``), except an operation that already committed a
@@ -14,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -28,6 +37,7 @@ from flint_core.platform import idempotency, limits, rate_limits, registry, requ
 from flint_core.platform.auth import Principal, authenticate
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.registry import Operation
+from flint_core.platform.schema import Output
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.settings import Settings
 from flint_core.platform.validation import translate
@@ -90,7 +100,7 @@ def dumps(payload: Any) -> str:
 
 
 def serialize(result: BaseModel) -> str:
-    return dumps(result.model_dump(mode="json"))
+    return dumps(result.as_json() if isinstance(result, Output) else result.model_dump(mode="json"))
 
 
 def parse(op: Operation, arguments: dict[str, Any]) -> BaseModel:
@@ -125,160 +135,262 @@ def invoke(db: Database, name: str | None, arguments: dict[str, Any], *, api_key
     request_id = request_id or ids.new_id("request")
     entry = request_logs.Entry(request_id=request_id, face=face, operation=name, transport=transport,
                                arguments=arguments, idempotency_key=idempotency_key, now=utcnow())
-    outcome = _invoke(db, entry, arguments, api_key=api_key, idempotency_key=idempotency_key, settings=settings,
-                      rejected=rejected)
+    op = registry.get(name) if name else None
+    if op is None and rejected is None:
+        rejected = FlintError("route_not_found", method="CALL", path=name)
+    call = _Call(db, entry, op, arguments, api_key, idempotency_key, settings, rejected)
+    outcome = call.write() if op is not None and rejected is None and not op.safety.read_only else call.read()
     if not entry.logged:
         request_logs.write(db, entry, outcome.status, outcome.body, outcome.replayed)
     return replace(outcome, quota=entry.quota) if entry.quota is not None else outcome
 
 
-def _admit(db: Database, entry: request_logs.Entry, api_key: str | None, settings: Settings) -> Principal | None:
-    """Authenticate the key and spend its rate-limit budgets in ONE write transaction (a refusal rolls
-    it back). Calls without a key are budgeted per client address when the face knows it."""
-    budgets = settings.rate_limits
-    client = entry.transport.client if entry.transport else None
-    if api_key is None and (client is None or not budgets.per_client.enabled):
-        return None
+@dataclass
+class _Call:
+    """One request on its way through ``invoke``."""
 
-    def admit(session: Session) -> Principal | None:
-        if api_key is None:
-            entry.quota = rate_limits.take(session, rate_limits.client_buckets(budgets, client or ""), entry.now)
-            return None
-        principal = entry.principal = authenticate(session, api_key, entry.now)
-        entry.quota = rate_limits.take(session, rate_limits.key_buckets(
-            budgets, api_key_id=principal.api_key_id, merchant_id=principal.merchant_id, mode=principal.mode),
-            entry.now)
-        return principal
+    db: Database
+    entry: request_logs.Entry
+    op: Operation | None
+    arguments: dict[str, Any]
+    api_key: str | None
+    idempotency_key: str | None
+    settings: Settings
+    rejected: FlintError | None
+    principal: Principal | None = None
+    spent: bool = False
 
-    try:
-        return db.run(admit)
-    except rate_limits.RateLimited as exc:
-        entry.quota = exc.quota
-        raise exc.error() from None
+    @property
+    def request_id(self) -> str:
+        return self.entry.request_id
 
+    def answer(self, exc: FlintError) -> Outcome:
+        return error_outcome(exc, self.request_id, self.settings)
 
-def _invoke(db: Database, entry: request_logs.Entry, arguments: dict[str, Any], *, api_key: str | None,
-            idempotency_key: str | None, settings: Settings, rejected: FlintError | None) -> Outcome:
-    request_id, now, name = entry.request_id, entry.now, entry.operation
-    op = registry.get(name) if name else None
-    try:
-        if op is None and rejected is None:
-            raise FlintError("route_not_found", method="CALL", path=name)
-        principal = None
+    # -- the steps every request takes ------------------------------------------------------------------
+
+    def authenticate(self, session: Session) -> None:
+        """Who is calling. An error the face found wins over the key's (the request is answered with it)."""
         try:
-            if api_key:
-                principal = _admit(db, entry, api_key, settings)
-            elif op is not None and op.auth == "key":
+            if self.api_key:
+                self.principal = self.entry.principal = authenticate(session, self.api_key, self.entry.now)
+            elif self.op is not None and self.op.auth == "key" and self.rejected is None:
                 raise FlintError("missing_api_key")
-            elif rejected is None:
-                _admit(db, entry, None, settings)  # keyless (create_merchant, public docs): the client's budget
-        except FlintError as exc:
-            # an error the face found wins over the key's, except a refusal for being over budget
-            if rejected is None or exc.spec.type == "rate_limit_error":
+        except FlintError:
+            if self.rejected is None:
                 raise
-        except Exception as exc:  # the database failed the admission (after its retries)
-            log.exception("admitting %s failed (request %s)", name, request_id)
-            return error_outcome(unexpected_error(exc, request_id), request_id, settings)
-        # The scope before any judgement of the arguments, on every face: a key never learns how to call
-        # an operation it may not call (docs/authentication.md).
+
+    def judge(self) -> BaseModel:
+        """The operation's arguments, once the caller may call it: the scope before any judgement of the
+        arguments, on every face (a key never learns how to call an operation it may not call)."""
+        op, principal = self.op, self.principal
         if principal is not None and op is not None and not principal.has_scope(op.scope):
             raise FlintError("missing_scope", scope=op.scope, operation=op.name)
-        if rejected is not None:
-            raise rejected
+        if self.rejected is not None:
+            raise self.rejected
         assert op is not None
         if principal is not None:
-            limits.check_operation(principal.limits, op, arguments)
-        params = parse(op, arguments)
-        if idempotency_key is not None and not op.safety.read_only:
-            idempotency.validate_key(idempotency_key)
-    except FlintError as exc:
-        return error_outcome(exc, request_id, settings)
+            limits.check_operation(principal.limits, op, self.arguments)
+        params = parse(op, self.arguments)
+        if self.idempotency_key is not None and not op.safety.read_only:
+            idempotency.validate_key(self.idempotency_key)
+        return params
 
-    key = idempotency_key if not op.safety.read_only else None
-    scope = (principal.merchant_id, principal.env_id) if principal else PUBLIC_SCOPE
-    claim = dict(merchant_id=scope[0], env_id=scope[1], key=key, request_id=request_id)
-    if key is not None:
+    def spend(self, session: Session, *, refuse: bool = True) -> None:
+        """Spend the request from its rate-limit budgets, in ``session`` (raises RateLimited when over budget
+        and ``refuse``; the transaction must then roll back). Keyless calls spend the client's budget."""
+        if self.spent:
+            return
+        budgets, client = self.settings.rate_limits, self.entry.transport.client if self.entry.transport else None
+        if self.principal is not None:
+            buckets = rate_limits.key_buckets(budgets, api_key_id=self.principal.api_key_id,
+                                              merchant_id=self.principal.merchant_id, mode=self.principal.mode)
+        elif self.api_key is None and client is not None and self.rejected is None:
+            buckets = rate_limits.client_buckets(budgets, client)
+        else:
+            return
         try:
-            replay = idempotency.claim(db, operation=op.name, now=now, fingerprint=idempotency.fingerprint(
-                op.name, params.model_dump(mode="json")), **claim,
-                lease=timedelta(seconds=settings.idempotency_lease_seconds))
-        except FlintError as exc:
-            return error_outcome(exc, request_id, settings)
-        except Exception as exc:  # the database failed the claim (after its retries): no claim was made
-            log.exception("claiming the idempotency key of %s failed (request %s)", name, request_id)
-            return error_outcome(unexpected_error(exc, request_id), request_id, settings)
-        if replay is not None:
-            entry.attribute_signup(replay.body)
-            return Outcome(replay.status, replay.body, replayed=True)
+            self.entry.quota = rate_limits.take(session, buckets, self.entry.now)
+        except rate_limits.RateLimited as exc:
+            self.entry.quota = exc.quota
+            if refuse:
+                raise
+        self.spent = True
 
-    touched_before = set(entry.touched)
-    ctx: Context | None = None
-    committing = False
+    def log(self, session: Session, outcome: Outcome) -> Outcome:
+        request_logs.add(session, self.entry, outcome.status, outcome.body, outcome.replayed)
+        return outcome
 
-    def attempt() -> Outcome:
-        nonlocal ctx, committing
-        committing = False
-        entry.touched.clear()  # what a rolled-back attempt touched is not what this request did
-        entry.touched.update(touched_before)
-        entry.logged = False
-        with db.session(write=not op.safety.read_only) as session:
-            ctx = Context(session=session, principal=principal, operation=op, request_id=request_id, face=entry.face,
-                          now=now, idempotency_key=key, settings=settings, db=db, touched=entry.touched)
-            outcome = Outcome(200, serialize(op.handler(ctx, params)))
-            if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
-                                                            **claim):
-                raise FlintError("idempotency_request_in_progress", param="idempotency_key")
-            entry.attribute_signup(outcome.body)
-            if not op.safety.read_only:
-                request_logs.add(session, entry, outcome.status, outcome.body)
-            elif not db.is_sqlite:  # a SQLite read transaction must not write; on PostgreSQL it can
-                request_logs.relax_commit(session)
-                request_logs.add(session, entry, outcome.status, outcome.body)
-            committing = True
-            session.commit()
+    # -- reads ------------------------------------------------------------------------------------------
+
+    def read(self) -> Outcome:
+        """A read, or a request refused before it ran: a read transaction (no write lock), then the
+        bookkeeping, in that same transaction on PostgreSQL, in a short write transaction on SQLite."""
+
+        def attempt() -> Outcome:
+            self.spent = False
+            with self.db.session(write=False) as session:
+                self.authenticate(session)
+                outcome = self.run_read(session)
+                if not self.db.is_sqlite:
+                    self.settle(session, outcome)
+                session.commit()  # a preview's record (previews.issue) is the one thing a read may write
+            if self.db.is_sqlite:
+                self.db.run(lambda bookkeeping: self.settle(bookkeeping, outcome))
             return outcome
 
-    def rerun_is_harmless() -> bool:
-        # A checkpoint committed work and was followed by a call to the outside world (the processor): a
-        # rerun would make that call again; the client's retry with the same key resumes it instead. A
-        # COMMIT whose connection broke may have happened: a rerun is harmless only when the stored answer
-        # fences it (idempotency.complete finds the key answered) or the operation writes nothing.
-        if ctx is not None and ctx.checkpointed:
-            return False
-        return not committing or key is not None or op.safety.read_only
+        try:
+            return retry_transient(attempt)
+        except rate_limits.RateLimited as exc:  # what the attempt logged rolled back with it
+            self.entry.logged = False
+            return self.answer(exc.error())
+        except FlintError as exc:  # authentication
+            self.entry.logged = False
+            return self.answer(exc)
+        except Exception as exc:
+            self.entry.logged = False
+            log.exception("%s failed (request %s)", self.entry.operation, self.request_id)
+            return self.answer(unexpected_error(exc, self.request_id))
 
-    try:
-        return retry_transient(attempt, may_retry=rerun_is_harmless)
-    except FlintError as exc:
-        entry.logged = False  # the operation's transaction (and any log in it) rolled back
-        outcome = error_outcome(exc, request_id, settings)
-        if key is not None and exc.http_status < 500 and exc.spec.type not in UNSTORED:
-            # Execution began: its (rolled back) failure is the key's answer from now on.
-            def store_failure(session: Session) -> None:
-                idempotency.complete(session, status=outcome.status, body=outcome.body, **claim)
-                request_logs.add(session, entry, outcome.status, outcome.body)
+    def run_read(self, session: Session) -> Outcome:
+        try:
+            params = self.judge()
+        except FlintError as exc:
+            return self.answer(exc)
+        assert self.op is not None
+        ctx = Context(session=session, principal=self.principal, operation=self.op, request_id=self.request_id,
+                      face=self.entry.face, now=self.entry.now, settings=self.settings, db=self.db,
+                      touched=self.entry.touched)
+        try:
+            return Outcome(200, serialize(self.op.handler(ctx, params)))
+        except FlintError as exc:
+            return self.answer(exc)
 
-            try:
-                db.run(store_failure)
-            except Exception:  # the answer stands; the unanswered claim lapses with its lease
-                entry.logged = False
-                log.exception("storing the answer of %s failed (request %s)", name, request_id)
-        elif key is not None:
-            _release(db, claim)
+    def settle(self, session: Session, outcome: Outcome) -> Outcome:
+        """Spend the budget and log the request, in ``session``. A read's transaction writes only this
+        bookkeeping: its commit need not wait for the disk (``relax_commit``)."""
+        if self.op is None or self.op.safety.read_only or self.rejected is not None:
+            request_logs.relax_commit(session)
+        self.spend(session)
+        self.entry.attribute_signup(outcome.body)
+        return self.log(session, outcome)
+
+    # -- writes -----------------------------------------------------------------------------------------
+
+    def write(self) -> Outcome:
+        """A write: one transaction from authentication to the request log."""
+        op = self.op
+        assert op is not None
+        key = self.idempotency_key
+        claim = dict(merchant_id=PUBLIC_SCOPE[0], env_id=PUBLIC_SCOPE[1], key=key, request_id=self.request_id)
+        touched_before = set(self.entry.touched)
+        ctx: Context | None = None
+        committing = False
+
+        def attempt() -> Outcome:
+            nonlocal ctx, committing
+            ctx, committing, self.spent = None, False, False
+            self.entry.touched.clear()  # what a rolled-back attempt touched is not what this request did
+            self.entry.touched.update(touched_before)
+            self.entry.logged = False
+            with self.db.session(write=True) as session:
+                self.authenticate(session)
+
+                def settle(outcome: Outcome) -> Outcome:
+                    nonlocal committing
+                    self.settle(session, outcome)
+                    committing = True
+                    session.commit()
+                    return outcome
+
+                try:
+                    params = self.judge()
+                    if self.principal is not None:
+                        claim.update(merchant_id=self.principal.merchant_id, env_id=self.principal.env_id)
+                    if key is not None:
+                        claim.update(operation=op.name, lease=timedelta(seconds=self.settings.idempotency_lease_seconds),
+                                     fingerprint=idempotency.fingerprint(op.name, params.model_dump(mode="json")))
+                    replay = key and idempotency.claim(session, now=self.entry.now, **claim)
+                except FlintError as exc:  # refused before it ran: charged and logged
+                    return settle(self.answer(exc))
+                if replay:
+                    return settle(Outcome(replay.status, replay.body, replayed=True))
+                ctx = Context(session=session, principal=self.principal, operation=op, request_id=self.request_id,
+                              face=self.entry.face, now=self.entry.now, idempotency_key=key, settings=self.settings,
+                              db=self.db, touched=self.entry.touched, before_first_commit=lambda: self.spend(session))
+                outcome = Outcome(200, serialize(op.handler(ctx, params)))
+                if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
+                                                                **_held(claim)):
+                    raise FlintError("idempotency_request_in_progress", param="idempotency_key")
+                return settle(outcome)
+
+        def rerun_is_harmless() -> bool:
+            # A checkpoint committed work and was followed by a call to the outside world (the processor): a
+            # rerun would make that call again; the client's retry with the same key resumes it instead. A
+            # COMMIT whose connection broke may have happened: a rerun is harmless only when the stored answer
+            # fences it (idempotency.complete finds the key answered) or the operation writes nothing.
+            if ctx is not None and ctx.checkpointed:
+                return False
+            return not committing or key is not None
+
+        try:
+            return retry_transient(attempt, may_retry=rerun_is_harmless)
+        except rate_limits.RateLimited as exc:  # spent before anything committed: nothing happened
+            self.entry.logged = False
+            return self.answer(exc.error())
+        except FlintError as exc:
+            self.entry.logged = False
+            if ctx is None:  # authentication
+                return self.answer(exc)
+            return self.failed(exc, claim if key is not None else None, checkpointed=ctx.checkpointed)
+        except Exception as exc:
+            self.entry.logged = False
+            log.exception("operation %s failed (request %s)", op.name, self.request_id)
+            checkpointed = ctx is not None and ctx.checkpointed
+            if key is not None and (checkpointed or committing):
+                _release(self.db, claim)
+            return self.answer(unexpected_error(exc, self.request_id, checkpointed=checkpointed))
+
+    def failed(self, exc: FlintError, claim: dict[str, Any] | None, *, checkpointed: bool) -> Outcome:
+        """The operation raised: its transaction rolled back (to its last checkpoint). Its answer becomes the
+        key's (execution began: API.md section 3), and the request is charged and logged, in one small
+        transaction; an answer that may pass another time (a 5xx, a missing permission) is not stored."""
+        outcome = self.answer(exc)
+        store = claim is not None and exc.http_status < 500 and exc.spec.type not in UNSTORED
+
+        def record(session: Session) -> None:
+            self.spent = checkpointed  # a checkpoint committed the spend
+            self.spend(session, refuse=False)
+            if store:
+                assert claim is not None
+                try:
+                    mine = idempotency.claim(session, now=self.entry.now, **claim) is None
+                except FlintError:  # another request took the key meanwhile: its answer is the key's
+                    mine = False
+                if mine:
+                    idempotency.complete(session, status=outcome.status, body=outcome.body, **_held(claim))
+            self.log(session, outcome)
+
+        try:
+            self.db.run(record)
+        except Exception:  # the answer stands; a claim committed by a checkpoint lapses with its lease
+            self.entry.logged = False
+            log.exception("storing the answer of %s failed (request %s)", self.entry.operation, self.request_id)
+        if claim is not None and checkpointed and not store:
+            _release(self.db, claim)
         return outcome
-    except Exception as exc:
-        entry.logged = False
-        log.exception("operation %s failed (request %s)", name, request_id)
-        if key is not None:
-            _release(db, claim)
-        checkpointed = ctx is not None and ctx.checkpointed
-        return error_outcome(unexpected_error(exc, request_id, checkpointed=checkpointed), request_id, settings)
+
+
+def _held(claim: dict[str, Any]) -> dict[str, Any]:
+    """The fields that name a claim (what ``complete`` and ``release`` match)."""
+    return {name: claim[name] for name in ("merchant_id", "env_id", "key", "request_id")}
 
 
 def _release(db: Database, claim: dict[str, Any]) -> None:
-    """Give the idempotency key back after a failure that is not its answer. If even that fails, the
-    request's answer stands: the claim stays until its lease lapses, then the key can be used again."""
+    """Give back a key whose claim committed (with a checkpoint, or a commit that may have happened) after a
+    failure that is not its answer. If even that fails, the request's answer stands: the claim stays until
+    its lease lapses, then the key can be used again."""
     try:
-        idempotency.release(db, **claim)
+        idempotency.release(db, **_held(claim))
     except Exception:
         log.exception("releasing idempotency key %r failed (request %s)", claim["key"], claim["request_id"])
