@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from flint_core.orders.views import OrderOut, order_out
 from flint_core.platform import outbox
 from flint_core.platform.context import Context
-from flint_core.store.tables import Order
+from flint_core.platform.schema import Output
+from flint_core.store.tables import Order, PaymentIntent, Refund
 
 Json = dict[str, Any]
 
 
-def as_json(model: BaseModel) -> Json:
-    """The object as the API serializes it (runtime.serialize dumps the same way)."""
-    return model.model_dump(mode="json")
+def as_json(model: Output) -> Json:
+    """The object as the API serializes it, rendered once (``Output.as_json``): the response shares it."""
+    return model.as_json()
 
 
 def changed(before: Json | None, after: Json) -> Json:
@@ -32,21 +34,37 @@ def changed(before: Json | None, after: Json) -> Json:
     return {key: before.get(key) for key, value in after.items() if before.get(key) != value}
 
 
-def current_order(ctx: Context, order: Order) -> OrderOut:
-    """The order as get_order would return it right now. Payments and refunds added in this transaction
-    are not yet in the order's (view-only) collections: flush and reload those first."""
-    ctx.session.flush()
-    ctx.session.expire(order, ["payment_intents", "refunds"])
-    return order_out(ctx, order)
+def current_order(ctx: Context, order: Order, *, checkout_urls: dict[str, str] | None = None) -> OrderOut:
+    """The order as get_order would return it right now. A payment or refund added in this transaction
+    joins the order's (view-only) collection only when it is read again: such a collection is reloaded,
+    the others are used as they are. ``checkout_urls``: as ``order_out`` takes them."""
+    stale = [name for name, model in _CHILDREN if _misses_one(ctx.session, order, name, model)]
+    if stale:
+        ctx.session.flush()
+        ctx.session.expire(order, stale)
+    return order_out(ctx, order, checkout_urls=checkout_urls)
+
+
+_CHILDREN = (("payment_intents", PaymentIntent), ("refunds", Refund))
+
+
+def _misses_one(session: Session, order: Order, name: str, model: type[PaymentIntent | Refund]) -> bool:
+    """Whether the loaded collection ``name`` lacks one of the order's ``model`` rows this session holds
+    (an unloaded one is read from the database, after a flush, when it is used)."""
+    if name in inspect(order).unloaded:
+        return False
+    held = {id(child) for child in getattr(order, name)}
+    return any(isinstance(obj, model) and obj.order_id == order.order_id and id(obj) not in held for obj in session)
 
 
 def order_json(ctx: Context, order: Order) -> Json:
     return as_json(current_order(ctx, order))
 
 
-def order_event(ctx: Context, event_type: str, order: Order, before: Json | None = None) -> OrderOut:
+def order_event(ctx: Context, event_type: str, order: Order, before: Json | None = None, *,
+                checkout_urls: dict[str, str] | None = None) -> OrderOut:
     """Emit an ``order.*`` event about ``order`` as it is now; returns that rendering for the response."""
-    out = current_order(ctx, order)
+    out = current_order(ctx, order, checkout_urls=checkout_urls)
     emit_order(ctx, event_type, as_json(out), before)
     return out
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from flint_core.coupons.service import redeem
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
@@ -93,11 +95,15 @@ def build_order(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Ord
     order.line_items = [new_line(ctx, order, item, i, f"line_items.{i}") for i, item in enumerate(params.line_items)]
     order.service_charges = new_service_charges(ctx, order, params.service_charges)
     order.coupons = []
+    # A new order has no payments or refunds: known, so rendering it reads neither.
+    set_committed_value(order, "payment_intents", [])
+    set_committed_value(order, "refunds", [])
     if params.tip is not None:
         order.tip = tip_of(order, params.tip)
-    if not preview:
-        ctx.session.add(order)
     for i, code in enumerate(params.coupon_codes):
         add_coupon(ctx, order, code, f"coupon_codes.{i}", count=not preview)
     reprice(ctx, order)
+    if not preview:  # added once priced: its rows are inserted in one flush, never inserted then updated,
+        ctx.session.add(order)  # and before any row that refers to it (a checkout session, a payment)
+        ctx.session.flush()
     return order

@@ -48,10 +48,11 @@ def create_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
     With `checkout_flow: "HOSTED"` the order also gets a hosted checkout session (needs the checkout:write
     scope too): send the buyer to `checkout_session_url`, then check that the order is PAID."""
     order = build_order(ctx, params, preview=False)
-    ctx.record("order", order.order_id, "ORDER_CREATED", diff({}, audit_snapshot(order)))
+    ctx.record("order", order.order_id, "ORDER_CREATED", diff({}, audit_snapshot(order)), created=True)
     if params.checkout_flow is CheckoutFlow.HOSTED:
         flows.CHECKOUT_FLOWS[CheckoutFlow.HOSTED](ctx, order, params)
-    return order_event(ctx, "order.created", order)
+        return order_event(ctx, "order.created", order)
+    return order_event(ctx, "order.created", order, checkout_urls={})  # no flow: no checkout session
 
 
 @operation("preview_order", http="POST /v1/orders/preview", scope="orders:read", safety=READ_ONLY,

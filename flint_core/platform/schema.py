@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     StringConstraints,
@@ -93,6 +94,14 @@ class Input(BaseModel):
 
 class Output(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    _json: dict[str, Any] | None = PrivateAttr(default=None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The object as the API returns it, rendered once: an event's payload and the response (the body and
+        the stored idempotent answer) share it. Outputs are built whole and never changed afterwards."""
+        if self._json is None:
+            self._json = self.model_dump(mode="json")
+        return self._json
 
 
 def _currency(value: Any) -> str:
