@@ -22,3 +22,9 @@ def create_server(db: Database | None = None, *, settings: Settings = Settings()
     app.router.lifespan_context = mcp.wrap_lifespan(app.router.lifespan_context)
     app.router.add_route(MCP_PATH, mcp, include_in_schema=False)
     return app
+
+
+def server_from_handoff() -> FastAPI:
+    """A worker process of `flint serve --workers N`: the same server, with the settings its parent made."""
+    settings = Settings.from_handoff()
+    return create_server(Database(settings.database_url), settings=settings)

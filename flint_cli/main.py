@@ -13,6 +13,7 @@ from typing import Any
 from flint_cli.access_log import redact_access_log
 from flint_core import (
     DEFAULT_PUBLIC_URL,
+    HANDOFF,
     Database,
     RateLimits,
     Settings,
@@ -22,6 +23,9 @@ from flint_core import (
     queue,
     utcnow,
 )
+
+
+WORKER_START_SECONDS = 60  # how long a `flint serve --workers N` process may take to answer its first health check
 
 
 def settings_for(command: str, **flags: Any) -> Settings:
@@ -74,7 +78,6 @@ def serve(args: argparse.Namespace) -> None:
         print(f"Warning: the URLs Flint returns start with {public_url}, which only this machine can reach; set "
               "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
     print(flush=True)
-    app = create_server(db, settings=settings)
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
         prepare_jobs(db, settings)
@@ -82,7 +85,13 @@ def serve(args: argparse.Namespace) -> None:
                          kwargs={"interval": args.job_interval, "concurrency": args.job_concurrency}).start()
     redact_access_log()
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        if args.workers == 1:
+            uvicorn.run(create_server(db, settings=settings), host=args.host, port=args.port, log_level=args.log_level)
+        else:  # worker processes share the socket; this one supervises them (and runs the jobs)
+            os.environ[HANDOFF] = settings.handoff()
+            # (a worker that loads Flint on a busy machine can take longer than uvicorn's 5 s health check)
+            uvicorn.run("flint_server:server_from_handoff", factory=True, workers=args.workers, host=args.host,
+                        port=args.port, log_level=args.log_level, timeout_worker_healthcheck=WORKER_START_SECONDS)
     finally:
         stop.set()
 
@@ -167,6 +176,9 @@ def main(argv: list[str] | None = None) -> None:
                               "every URL Flint returns starts with it (default $FLINT_PUBLIC_URL or "
                               "http://HOST:PORT)")
     p_serve.add_argument("--log-level", default="info")
+    p_serve.add_argument("--workers", type=_positive(int), default=1,
+                         help="server processes (default 1). More help on PostgreSQL; SQLite takes one writer at a "
+                              "time, which one process already keeps busy")
     defaults = RateLimits()
     for budget, limit in (("key", defaults.per_key), ("merchant", defaults.per_merchant),
                           ("client", defaults.per_client)):

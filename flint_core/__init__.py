@@ -22,7 +22,7 @@ from flint_core.platform.registry import Operation
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.runtime import Outcome, error_outcome, invoke, run_as_system
 from flint_core.platform.schema import OPENAPI_ONLY
-from flint_core.platform.settings import DEFAULT_PUBLIC_URL, Settings
+from flint_core.platform.settings import DEFAULT_PUBLIC_URL, HANDOFF, Settings
 from flint_core.platform.validation import dotted
 from flint_core.processors import recovery
 from flint_core.processors.base import Failure
@@ -35,7 +35,7 @@ __all__ = [
     "registry", "Operation", "invoke", "run_as_system", "Outcome", "error_outcome", "tool_calls", "tool_schemas",
     "Transport", "FlintError", "dotted", "OPENAPI_ONLY", "StateMachine",
     # configuration and storage
-    "Settings", "DEFAULT_PUBLIC_URL", "Budget", "RateLimits", "Database", "database", "bootstrap", "queue",
+    "Settings", "DEFAULT_PUBLIC_URL", "HANDOFF", "Budget", "RateLimits", "Database", "database", "bootstrap", "queue",
     "housekeeping",
     # what faces present
     "errors", "ids", "money", "Money", "CurrencyError", "utcnow", "request_logs", "docs_index", "catalogs", "hosted",

@@ -19,8 +19,10 @@ A leaf: it imports nothing that runs operations, so everything may read it.
 
 from __future__ import annotations
 
+import base64
 import math
 import os
+import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -124,6 +126,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "simulator_crash_after_call": ("FLINT_SIMULATOR_CRASH_AFTER_CALL", _switch),
 }
 _BUDGETS = ("per_key", "per_merchant", "per_client")
+# Not a setting: how `flint serve --workers N` hands the settings it made to its worker processes.
+HANDOFF = "FLINT_SERVER_SETTINGS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,18 @@ class Settings:
             values["rate_limits"] = replace(values.get("rate_limits", RateLimits()), **budgets)
         values.update((name, value) for name, value in flags.items() if value is not None)
         return cls(**values)
+
+    def handoff(self) -> str:
+        """These settings as text for a process this one starts (`flint serve --workers N`): the value of
+        :data:`HANDOFF` in its environment, read back by :meth:`from_handoff`. Text from the parent process,
+        never from a user."""
+        return base64.b64encode(pickle.dumps(self)).decode()
+
+    @classmethod
+    def from_handoff(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        settings = pickle.loads(base64.b64decode(environ[HANDOFF]))  # noqa: S301 (our own parent wrote it)
+        assert isinstance(settings, cls)
+        return settings
 
     def absolute_url(self, url: str) -> str:
         """A path on this server as the URL to hand out; a URL that is already absolute (Stripe's 3D Secure

@@ -33,7 +33,7 @@ def start(url: str, port: int, *extra: str, env: dict[str, str] | None = None) -
         line = proc.stdout.readline()
         assert line, f"server exited early: {out}"
         out += line
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # worker processes (`--workers`) load Flint after this one printed
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)

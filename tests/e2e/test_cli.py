@@ -58,6 +58,25 @@ def test_serve_bootstraps_once_and_serves(tmp_path: Path) -> None:
         stop(proc)
 
 
+def test_serve_with_workers_runs_that_many_server_processes(tmp_path: Path) -> None:
+    """`--workers 2`: two processes share the port, each with the settings the command made (here a flag)."""
+    port = free_port()
+    proc, out = start(f"sqlite:///{tmp_path / 'flint.db'}", port, "--workers", "2", "--no-signup")
+    try:
+        key = re.search(r"(sk_test_[A-Za-z0-9]+)", out)
+        assert key, out
+        base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key.group(1)}"}
+        orders = [httpx.post(f"{base}/v1/orders", headers=headers, json=HOSTED_ORDER) for _ in range(6)]
+        assert [o.status_code for o in orders] == [200] * 6
+        signup = httpx.post(f"{base}/v1/merchants", json={"name": "x", "email": "x@example.com"})
+        assert signup.status_code == 403  # the workers got --no-signup from the command
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        servers = [pid for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(servers) == 2, children
+    finally:
+        stop(proc)
+
+
 def test_migrate_command(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     done = subprocess.run([*FLINT, "migrate", "--database-url", url], cwd=ROOT, capture_output=True, text=True,
