@@ -18,6 +18,7 @@ from flint_core import (
     Settings,
     bootstrap,
     database,
+    docs_index,
     housekeeping,
     queue,
     utcnow,
@@ -75,6 +76,7 @@ def serve(args: argparse.Namespace) -> None:
               "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
     print(flush=True)
     app = create_server(db, settings=settings)
+    docs_index.default_index().refresh()  # the docs search index, built now rather than by the first search
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
         prepare_jobs(db, settings)
