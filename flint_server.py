@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from flint_core import Database, Settings
+from flint_core import Database, Settings, docs_index
 from flint_http.app import create_app
 from flint_mcp.http import PATH as MCP_PATH
 from flint_mcp.http import McpHttpApp
@@ -27,4 +27,5 @@ def create_server(db: Database | None = None, *, settings: Settings = Settings()
 def server_from_handoff() -> FastAPI:
     """A worker process of `flint serve --workers N`: the same server, with the settings its parent made."""
     settings = Settings.from_handoff()
+    docs_index.default_index().refresh()  # the docs search index, built now rather than by the first search
     return create_server(Database(settings.database_url), settings=settings)

@@ -19,6 +19,7 @@ from flint_core import (
     Settings,
     bootstrap,
     database,
+    docs_index,
     housekeeping,
     queue,
     utcnow,
@@ -78,6 +79,7 @@ def serve(args: argparse.Namespace) -> None:
         print(f"Warning: the URLs Flint returns start with {public_url}, which only this machine can reach; set "
               "--public-url (or FLINT_PUBLIC_URL) to the address buyers and agents use", flush=True)
     print(flush=True)
+    docs_index.default_index().refresh()  # the docs search index, built now rather than by the first search
     stop = threading.Event()
     if not args.no_jobs:  # the job runner in-process (docs/jobs.md); `flint worker` runs it on its own
         prepare_jobs(db, settings)

@@ -7,16 +7,28 @@ heading (docs/errors.md has one per error code), so ``/docs/errors#order_not_ref
 
 Search is SQLite FTS5 (an in-memory database, independent of Flint's own) with BM25 over weighted
 columns, re-ranked so that exact identifiers win: searching ``order_not_refundable``, ``create_refund``
-or ``refundable_money`` finds the section whose heading, anchor or field table names it. The index is
-rebuilt whenever a file under the docs directory changes.
+or ``refundable_money`` finds the section whose heading, anchor or field table names it.
+
+The index is built once per process (``flint serve`` and ``flint mcp`` build it at start, anything else
+at its first read) and answers from memory: what re-ranking needs of a section (its heading's words and
+names, identifiers, code spans, snippet text) is worked out when it is built, and heading words are
+indexed by stem, so a query costs one FTS5 lookup, a few dictionary lookups per matching section and
+the snippets of the hits returned. It is rebuilt whenever a file under the docs directory is added,
+removed or changed (name, size or mtime): ``DocsIndex`` checks the files on every read, the process's
+``default_index()`` at most once a second.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import heapq
+import os
 import re
 import sqlite3
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +43,7 @@ _STOP = frozenset("a an and are as at be by can do does for from how i in is it 
                   "when where which who why with".split())
 # Column weights for bm25(): context (page title and parent headings), heading, defs (identifiers a
 # table row or list item starts with), code spans, examples (fenced code), prose.
-_WEIGHTS = (2.0, 10.0, 5.0, 3.0, 0.5, 1.0)
+_BM25_WEIGHTS = "2.0, 10.0, 5.0, 3.0, 0.5, 1.0"
 _FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1\s*$", re.M | re.S)
 _OBJECT_HEADING = re.compile(r"\bobject\b", re.I)
 _FIELD = re.compile(r"^[a-z][a-z0-9_]*(\[\])?$")
@@ -238,27 +250,173 @@ class Hit:
     snippet: str
 
 
-class DocsIndex:
-    """The pages of one docs directory and their search index, rebuilt when a file changes."""
+@dataclass(frozen=True)
+class _Facts:
+    """What re-ranking needs of one section, worked out once when the index is built."""
 
-    def __init__(self, directory: Path | str = DOCS_DIR, operations: dict[str, str] | None = None) -> None:
+    heading: str  # the heading's words, lower case, one space apart
+    heading_words: frozenset[str]
+    path_words: frozenset[str]  # the words of the page title and of every heading down to this one
+    names: frozenset[str]  # what the heading names: its words, code spans and anchor
+    defs: frozenset[str]
+    code: frozenset[str]  # code spans and defs
+    page_words: frozenset[str]  # the slug's words, singular ("holds-and-capture": hold, and, capture)
+    anchor_phrase: str
+    level: int
+    is_object: bool  # an object's reference ("The order object")
+    text: str  # the plain text a snippet is cut from (with its subsections when it is only a heading)
+
+    @classmethod
+    def of(cls, section: Section, page: Page) -> _Facts:
+        heading = " ".join(_WORD.findall(section.heading.lower()))
+        words = frozenset(heading.split())
+        defs = frozenset(d.lower().rstrip("[]") for d in section.defs)
+        text = _plain(section.markdown)
+        if len(text) < len(section.heading) + 40:  # a heading whose text is in its subsections
+            text = _plain(page.section_markdown(section.anchor) or section.markdown)
+        return cls(heading, words, frozenset(_WORD.findall(" ".join(section.path).lower())),
+                   frozenset(c.lower() for c in section.heading_code) | words | {section.anchor}, defs,
+                   frozenset(c.lower() for c in section.code) | defs,
+                   frozenset(w.rstrip("s") for w in section.slug.split("-")), section.anchor.replace("-", " "),
+                   section.level, bool(_OBJECT_HEADING.search(section.heading)), text)
+
+
+class _Alike:
+    """Strings by stem, so that the ones roughly the same as a query's (``_same``) are looked up instead
+    of compared one by one."""
+
+    def __init__(self, strings: set[str]) -> None:
+        self.by_stem: dict[str, set[str]] = {}
+        for string in strings:
+            self.by_stem.setdefault(_stem(string), set()).add(string)
+        self.longer: dict[str, set[str]] = {}  # a stem's first len-1 and len-2 letters -> the stem
+        for stem in self.by_stem:
+            for n in range(max(3, len(stem) - 2), len(stem)):
+                self.longer.setdefault(stem[:n], set()).add(stem)
+
+    def __call__(self, term: str) -> set[str]:
+        """``term`` and every string ``s`` with ``_same(term, s)``."""
+        stem = _stem(term)
+        found = {term}
+        for n in range(max(3, len(stem) - 2), len(stem) + 1):  # the same stem, or one up to 2 letters shorter
+            found.update(self.by_stem.get(stem[:n], ()))
+        for longer in self.longer.get(stem, ()) if len(stem) >= 3 else ():  # or one up to 2 letters longer
+            found.update(self.by_stem[longer])
+        return found
+
+
+class _Headings:
+    """Which sections have which words in their heading and in their heading path, and which sections a
+    whole query names: by heading (roughly: ``_same``) or by anchor read as words."""
+
+    def __init__(self, facts: list[_Facts]) -> None:
+        self.in_heading: dict[str, set[int]] = {}  # word -> the sections whose heading has it
+        self.in_path: dict[str, set[int]] = {}
+        self.by_heading: dict[str, set[int]] = {}
+        self.by_anchor: dict[str, set[int]] = {}
+        for i, f in enumerate(facts):
+            for word in f.heading_words:
+                self.in_heading.setdefault(word, set()).add(i)
+            for word in f.path_words:
+                self.in_path.setdefault(word, set()).add(i)
+            self.by_heading.setdefault(f.heading, set()).add(i)
+            self.by_anchor.setdefault(f.anchor_phrase, set()).add(i)
+        self.word_alike = _Alike(set(self.in_heading) | set(self.in_path))
+        self.heading_alike = _Alike(set(self.by_heading))
+
+    @staticmethod
+    def having(index: dict[str, set[int]], words: set[str]) -> set[int]:
+        return set().union(*(index[w] for w in words if w in index))
+
+    def named(self, phrase: str) -> set[int]:
+        """The sections whose heading is roughly ``phrase``, or whose anchor is it."""
+        return self.having(self.by_heading, self.heading_alike(phrase)) | self.by_anchor.get(phrase, set())
+
+    def counts(self, index: dict[str, set[int]], terms: list[str]) -> Counter[int]:
+        """For each section, how many of ``terms`` its words (in ``index``) have, roughly (``_same``)."""
+        found: Counter[int] = Counter()
+        for term in terms:
+            found.update(self.having(index, self.word_alike(term)))
+        return found
+
+
+class _Query:
+    """What re-ranking needs of a query, worked out once for every section it scores: the sections whose
+    heading is the query, and how many of its terms each section's heading and heading path have."""
+
+    def __init__(self, query: str, terms: list[str], headings: _Headings) -> None:
+        self.n = len(terms)
+        phrase = " ".join(_WORD.findall(query.lower()))
+        self.titled = headings.named(phrase) if phrase else set()
+        self.in_heading = headings.counts(headings.in_heading, terms)
+        self.in_path = headings.counts(headings.in_path, terms)
+        idents = [i.lower() for i in _IDENT.findall(query)]
+        self.names = idents or (terms if len(terms) == 1 else [])
+        # a snake_case name's parts ("create_order": create, order) in headings, and its long words, singular
+        self.parts: dict[str, tuple[int, Counter[int]]] = {}
+        self.part_words: dict[str, set[str]] = {}
+        for term in self.names:
+            if "_" in term:
+                parts = [p for p in term.split("_") if p]
+                self.parts[term] = (len(parts), headings.counts(headings.in_heading, parts))
+                self.part_words[term] = {w.rstrip("s") for w in term.split("_") if len(w) > 3}
+
+
+@dataclass(frozen=True)
+class _Built:
+    """One build of the index: the pages as read, and what searching them needs."""
+
+    signature: tuple[tuple[str, int, int], ...]
+    pages: dict[str, Page]
+    sections: list[Section]
+    facts: list[_Facts]
+    headings: _Headings
+    db: sqlite3.Connection
+
+
+class DocsIndex:
+    """The pages of one docs directory and their search index, built once and rebuilt when a file changes.
+
+    Every read (``pages``, ``page``, ``search``) first looks at the directory's ``*.md`` files (one ``stat``
+    each) unless it did so less than ``check_every`` seconds ago: with the default 0 a change is seen by
+    the next read; ``default_index()`` looks at most once a second, so an edited page is searched within
+    a second of saving it. ``refresh()`` looks now."""
+
+    def __init__(self, directory: Path | str = DOCS_DIR, operations: dict[str, str] | None = None,
+                 check_every: float = 0.0) -> None:
         """``operations`` maps operation names to their routes (``"POST /v1/refunds"``): a section that
         shows an operation's route is that operation's reference."""
         self.directory = Path(directory)
         self.operations = {name: route.lower() for name, route in (operations or {}).items()}
+        self.check_every = check_every
         self._lock = threading.RLock()
-        self._signature: tuple[tuple[str, int, int], ...] | None = None
-        self._pages: dict[str, Page] = {}
-        self._sections: list[Section] = []
-        self._db: sqlite3.Connection | None = None
+        self._built: _Built | None = None
+        self._checked = 0.0  # time.monotonic() of the last look at the files
 
     def refresh(self) -> None:
         """Re-read the pages and rebuild the index if any file was added, removed or changed."""
         with self._lock:
-            files = sorted(self.directory.glob("*.md")) if self.directory.is_dir() else []
-            signature = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-            if signature != self._signature:
+            signature = self._signature()
+            if self._built is None or signature != self._built.signature:
                 self._build(signature)
+            self._checked = time.monotonic()
+
+    def _signature(self) -> tuple[tuple[str, int, int], ...]:
+        """Name, mtime and size of every ``*.md`` file in the directory."""
+        try:
+            with os.scandir(self.directory) as entries:
+                stats = [(e.name, e.stat()) for e in entries if e.name.endswith(".md") and e.is_file()]
+        except (FileNotFoundError, NotADirectoryError):
+            return ()
+        return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats))
+
+    def _current(self) -> _Built:
+        built = self._built
+        if built is None or time.monotonic() - self._checked >= self.check_every:
+            self.refresh()
+            built = self._built
+        assert built is not None
+        return built
 
     def _build(self, signature: tuple[tuple[str, int, int], ...]) -> None:
         texts = {name[:-3]: (self.directory / name).read_text(encoding="utf-8") for name, _, _ in signature}
@@ -274,23 +432,22 @@ class DocsIndex:
             (i, " ".join(s.path[:-1] or s.path), f"{s.heading} {s.anchor}", " ".join(s.defs), " ".join(s.code),
              "\n".join(m.group(0) for m in _FENCE.finditer(s.markdown)), _expand(_plain(_FENCE.sub(" ", s.markdown))))
             for i, s in enumerate(sections)])
-        if self._db is not None:
-            self._db.close()
-        self._db, self._pages, self._sections, self._signature = db, pages, sections, signature
+        facts = [_Facts.of(s, pages[s.slug]) for s in sections]
+        old, self._built = self._built, _Built(signature, pages, sections, facts, _Headings(facts), db)
+        if old is not None:
+            old.db.close()
 
     def pages(self) -> list[Page]:
         """Every page, by slug (index first)."""
-        self.refresh()
-        return sorted(self._pages.values(), key=lambda p: (p.slug != "index", p.slug))
+        return sorted(self._current().pages.values(), key=lambda p: (p.slug != "index", p.slug))
 
     def page(self, slug: str) -> Page | None:
-        self.refresh()
-        return self._pages.get(slug)
+        return self._current().pages.get(slug)
 
     def search(self, query: str, limit: int = 5) -> list[Hit]:
         """The best sections for a query, best first: BM25 over the weighted columns, then boosts for
         identifiers (error codes, field and operation names) named by a section's heading, anchor or
-        field table."""
+        field table. Every section that matches is re-ranked."""
         terms = query_terms(query)
         if not terms:
             return []
@@ -298,52 +455,41 @@ class DocsIndex:
                                                for t in terms if "_" in t.strip("_")]
         if len(terms) > 1:
             clauses.append(f'"{" ".join(terms)}"')
-        with self._lock:
-            self.refresh()
-            assert self._db is not None
-            rows = self._db.execute(
-                f"SELECT rowid, bm25(chunks, {', '.join(map(str, _WEIGHTS))}) FROM chunks WHERE chunks MATCH ? "
-                "ORDER BY rank LIMIT 1000", (" OR ".join(clauses),)).fetchall()
-            sections, pages = self._sections, self._pages
-        query_facts = (terms, [i.lower() for i in _IDENT.findall(query)], " ".join(_WORD.findall(query.lower())))
-        scored = sorted((-round(-bm25 + _boost(sections[rowid], *query_facts, self.operations), 3), rowid)
-                        for rowid, bm25 in rows)
-        hits = []
-        for score, rowid in scored[:limit]:
-            section = sections[rowid]
-            text = section.markdown
-            if len(_plain(text)) < len(section.heading) + 40:  # a heading whose text is in its subsections
-                text = pages[section.slug].section_markdown(section.anchor) or text
-            hits.append(Hit(section, -score, snippet(_plain(text), terms)))
-        return hits
+        self._current()
+        with self._lock:  # one connection for every thread, which a rebuild (under this lock) closes
+            built = self._built
+            assert built is not None
+            rows = built.db.execute(f"SELECT rowid, bm25(chunks, {_BM25_WEIGHTS}) FROM chunks WHERE chunks MATCH ?",
+                                    (" OR ".join(clauses),)).fetchall()
+        facts, q = built.facts, _Query(query, terms, built.headings)
+        best = heapq.nsmallest(limit, ((-round(-bm25 + _boost(i, facts[i], q, self.operations), 3), i)
+                                       for i, bm25 in rows))
+        return [Hit(built.sections[i], -score, snippet(facts[i].text, terms)) for score, i in best]
 
 
-def _boost(section: Section, terms: list[str], idents: list[str], phrase: str, operations: dict[str, str]) -> float:
+def _boost(i: int, section: _Facts, q: _Query, operations: dict[str, str]) -> float:
     """Exact identifiers first: the section a heading, anchor or field table names, then code spans."""
-    heading = " ".join(_WORD.findall(section.heading.lower()))
-    names = {c.lower() for c in section.heading_code} | set(heading.split()) | {section.anchor}
-    defs = {d.lower().rstrip("[]") for d in section.defs}
-    code = {c.lower() for c in section.code} | defs
-    page_words = {w.rstrip("s") for w in section.slug.split("-")}
     boost = 0.0
-    if phrase and (_same(phrase, heading) or phrase == section.anchor.replace("-", " ")):
+    if i in q.titled:
         boost += 35 if section.level == 1 else 30  # "refunds": the Refunds page before a "Refunds" section
     # FTS5's idf is table-wide, so words on most pages ("key", "order") weigh nothing there: count them
     # here when the section's own heading (or a parent heading) has them.
-    boost += 6 * _overlap(terms, heading.split()) + 2 * _overlap(terms, _WORD.findall(" ".join(section.path).lower()))
-    for term in idents or (terms if len(terms) == 1 else []):
-        if term in names:  # more when the name is most of the heading: "create_refund" over "Retrying create_refund"
-            boost += 4 + 11 * min(1.0, len(term) / max(len(heading), 1))
-        if term in defs:
-            boost += 10 if _OBJECT_HEADING.search(section.heading) and term not in operations else 6
-        elif term in code:
+    boost += 6 * (q.in_heading.get(i, 0) / q.n) + 2 * (q.in_path.get(i, 0) / q.n)
+    for term in q.names:
+        # more when the name is most of the heading: "create_refund" over "Retrying create_refund"
+        if term in section.names:
+            boost += 4 + 11 * min(1.0, len(term) / max(len(section.heading), 1))
+        if term in section.defs:
+            boost += 10 if section.is_object and term not in operations else 6
+        elif term in section.code:
             boost += 2
-        if term in operations and operations[term] in code:
+        if term in operations and operations[term] in section.code:
             boost += 8
-        if "_" in term:  # create_order: "Creating an order"
-            boost += 6 * _overlap([p for p in term.split("_") if p], heading.split())
-        if "_" in term and {w.rstrip("s") for w in term.split("_") if len(w) > 3} & page_words:
-            boost += 3  # get_order: a section of the orders page before one of the benchmarks page
+        if term in q.parts:  # create_order: "Creating an order"
+            n, in_heading = q.parts[term]
+            boost += 6 * (in_heading.get(i, 0) / n) if n else 0.0
+            if q.part_words[term] & section.page_words:
+                boost += 3  # get_order: a section of the orders page before one of the benchmarks page
     return boost
 
 
@@ -356,22 +502,19 @@ def _stem(word: str) -> str:
 
 def _same(a: str, b: str) -> bool:
     """Roughly the same word: ``item``/``items``, ``refund``/``refunding``, ``retry``/``retries``."""
-    if a == b:
-        return True
-    short, long = sorted((_stem(a), _stem(b)), key=len)
+    return a == b or _stems_alike(_stem(a), _stem(b))
+
+
+def _stems_alike(a: str, b: str) -> bool:
+    """One stem starts the other (at least 3 letters), which is at most 2 letters longer."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= 3 and long.startswith(short) and len(long) - len(short) <= 2
-
-
-def _overlap(terms: list[str], words: list[str]) -> float:
-    """The share of ``terms`` found among ``words``."""
-    return sum(any(_same(t, w) for w in words) for t in terms) / len(terms)
 
 
 def snippet(text: str, terms: list[str], width: int = 220) -> str:
     """About ``width`` characters of ``text`` around the first match, matches in **bold**."""
-    pattern = re.compile(r"(?<!\w)(?:%s)\w*" % "|".join(map(re.escape, sorted(terms, key=len, reverse=True))), re.I)
-    exact = [m for t in terms if "_" in t and (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text, re.I))]
-    match = exact[0] if exact else pattern.search(text)
+    pattern, exact = _snippet_patterns(tuple(terms))
+    match = next((m for p in exact if (m := p.search(text))), None) or pattern.search(text)
     first = match.start() if match else 0
     start = max(0, first - width // 3)
     if start:
@@ -381,6 +524,13 @@ def snippet(text: str, terms: list[str], width: int = 220) -> str:
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > first else end
     piece = pattern.sub(lambda m: f"**{m.group(0)}**", text[start:end])
     return ("…" if start else "") + piece + ("…" if end < len(text) else "")
+
+
+@functools.lru_cache(maxsize=256)
+def _snippet_patterns(terms: tuple[str, ...]) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
+    """Words starting with a term; and each snake_case term as a whole word (shown first when found)."""
+    pattern = re.compile(r"(?<!\w)(?:%s)\w*" % "|".join(map(re.escape, sorted(terms, key=len, reverse=True))), re.I)
+    return pattern, [re.compile(rf"(?<!\w){re.escape(t)}(?!\w)", re.I) for t in terms if "_" in t]
 
 
 def _index_descriptions(index_markdown: str) -> dict[str, str]:
@@ -400,5 +550,6 @@ def default_index() -> DocsIndex:
         if _DEFAULT is None:
             from flint_core.platform import registry
 
-            _DEFAULT = DocsIndex(operations={op.name: f"{op.method} {op.path}" for op in registry.operations()})
+            _DEFAULT = DocsIndex(operations={op.name: f"{op.method} {op.path}" for op in registry.operations()},
+                                 check_every=1.0)
         return _DEFAULT

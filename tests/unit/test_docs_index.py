@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flint_core.agent_docs.docs_index import DocsIndex, default_index, github_slug, parse_page, query_terms, snippet
+from flint_core.agent_docs.docs_index import (DocsIndex, _same, default_index, github_slug, parse_page, query_terms,
+                                              snippet)
 from flint_core.kernel.errors import CATALOG
 from flint_core.platform import registry
 
@@ -134,6 +135,34 @@ def test_queries_are_never_fts_syntax(docs_dir: Path) -> None:
     assert index.search("   ") == [] and index.search("?!") == []
     assert query_terms("How do I refund a line item?") == ["refund", "line", "item"]
     assert query_terms("the") == ["the"]
+
+
+def test_queries_of_underscores_only_find_what_they_can(docs_dir: Path) -> None:
+    index = DocsIndex(docs_dir)
+    for query in ("_", "___", "_ _", "a__b"):
+        assert isinstance(index.search(query), list)  # no ZeroDivisionError for a name without parts
+
+
+def test_an_index_that_checks_less_often_sees_changes_on_refresh(docs_dir: Path) -> None:
+    index = DocsIndex(docs_dir, check_every=3600)
+    assert index.search("chargeback") == []
+    (docs_dir / "disputes.md").write_text("# Disputes\n\n## Chargebacks\n\nA chargeback is a dispute.\n")
+    assert index.search("chargeback") == [] and index.page("disputes") is None  # not looked at yet
+    index.refresh()
+    assert index.search("chargeback", 1)[0].section.url == "/docs/disputes#chargebacks"
+
+
+def test_words_looked_up_by_stem_are_the_words_compared_one_by_one() -> None:
+    headings = default_index()._current().headings
+    words = set(headings.in_heading) | set(headings.in_path)
+    probes = words | {w + s for w in words for s in ("s", "es", "ed", "ing", "ies")} | {w[:-1] for w in words} \
+        | {w[:-2] for w in words} | {"", "a", "ab", "abc"}
+    for probe in probes:
+        assert headings.word_alike(probe) & words == {w for w in words if _same(probe, w)}, probe
+    for heading in set(headings.by_heading):
+        for probe in (heading, heading + "s", heading[:-1]):
+            assert headings.heading_alike(probe) & set(headings.by_heading) == \
+                {h for h in headings.by_heading if _same(probe, h)}, probe
 
 
 def test_snippets_show_the_match() -> None:
