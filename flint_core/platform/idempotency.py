@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -81,7 +81,7 @@ def claim(session: Session, *, merchant_id: str, env_id: str, key: str, operatio
 @functools.cache
 def _insert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(IdempotencyRecord).on_conflict_do_nothing().returning(IdempotencyRecord.id)
+    return insert(IdempotencyRecord.__table__).on_conflict_do_nothing().returning(IdempotencyRecord.__table__.c.id)
 
 
 def storable(body: str) -> str:
@@ -106,13 +106,18 @@ def complete(session: Session, *, merchant_id: str, env_id: str, key: str, reque
     """Store the response; False if this request no longer holds the claim (then roll back): another
     request took it over, or it is answered already (a rerun after a commit that did happen although its
     connection broke must not execute the key a second time)."""
-    result = session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.env_id == env_id,
-               IdempotencyRecord.key == key, IdempotencyRecord.request_id == request_id,
-               IdempotencyRecord.status_code.is_(None))
-        .values(status_code=status, response_body=storable(body), locked_at=None))
+    result = session.execute(_COMPLETE, dict(b_merchant_id=merchant_id, b_env_id=env_id, b_key=key,
+                                             b_request_id=request_id, status_code=status, response_body=storable(body)))
     return result.rowcount == 1
+
+
+_RECORDS = IdempotencyRecord.__table__.c
+# Core statements, compiled once: a write stores its answer on every request with a key
+_COMPLETE = (update(IdempotencyRecord.__table__)
+             .where(_RECORDS.merchant_id == bindparam("b_merchant_id"), _RECORDS.env_id == bindparam("b_env_id"),
+                    _RECORDS.key == bindparam("b_key"), _RECORDS.request_id == bindparam("b_request_id"),
+                    _RECORDS.status_code.is_(None))
+             .values(locked_at=None))  # status_code and response_body: bound at execution
 
 
 def release(db: Database, *, merchant_id: str, env_id: str, key: str, request_id: str) -> None:
