@@ -43,13 +43,17 @@ DOCS_QUERIES = [
 
 
 def count_selects() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="flint-bench-selects-") as scratch:
+        return _count_selects(f"sqlite:///{scratch}/bench.db")
+
+
+def _count_selects(url: str) -> dict[str, Any]:
     from fastapi.testclient import TestClient
     from sqlalchemy import Engine, event
 
     from flint_core.store.db import Database
     from flint_server import create_server
 
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='flint-bench-selects-')}/bench.db"
     db = Database(url)
     db.migrate()
     client = TestClient(create_server(db, settings=_roomy_settings()), base_url="http://127.0.0.1:8000")
@@ -75,6 +79,7 @@ def count_selects() -> dict[str, Any]:
     page = _ok(client.get("/v1/orders", params={"page_size": 50}))
     event.remove(Engine, "before_cursor_execute", record)
     assert len(page["data"]) == 50, len(page["data"])
+    db.dispose()
     return {"selects": statements.count("SELECT"), "statements": len(statements)}
 
 
