@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test install browser migrate bench clean
+.PHONY: serve test install browser wrk migrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,13 @@ migrate: install
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
-	$(BIN)/python bench/bench_orders.py
-	$(BIN)/python bench/bench_webhooks.py
+# The load generator of bench/run.py (docs/benchmarks.md), installed like chromium above; without it the
+# rows it drives print the reason and the others still run.
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || echo "warning: could not install wrk; the rows measured with it will fail"
+
+bench: install wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) flint.db flint.db-wal flint.db-shm

@@ -1,7 +1,9 @@
 """Webhook deliveries per second the job runner sustains, as a ratio against a baseline measured in the
 same run.
 
-    .venv/bin/python bench/bench_webhooks.py [--n 2000] [--concurrency 1,4,16] [--database-url URL]
+    .venv/bin/python bench/bench_webhooks.py [--n 2000] [--concurrency 1,4,16] [--database-url URL] [--repo PATH]
+
+``--repo PATH`` measures another checkout's code (run it with that checkout's Python; bench/run.py does).
 
 A receiver on 127.0.0.1 (ThreadingHTTPServer, HTTP/1.1 keep-alive, in its own process so it does not
 compete with the runner for the GIL) answers 200 at once. One merchant has one endpoint subscribed to `*`.
@@ -30,7 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# the checkout under test comes first on the import path, whichever checkout this file belongs to
+_REPO = sys.argv[sys.argv.index("--repo") + 1] if "--repo" in sys.argv else str(Path(__file__).resolve().parents[1])
+sys.path.insert(0, _REPO)
 
 import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
@@ -173,6 +177,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="deliveries per round (default 2000)")
     parser.add_argument("--concurrency", default="1,4,16", help="run_forever concurrency settings (default 1,4,16)")
     parser.add_argument("--database-url", default=None, help="default: a fresh temporary SQLite file")
+    parser.add_argument("--repo", default=None, help="the checkout whose code is measured (default: this one)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     migrate(url)
