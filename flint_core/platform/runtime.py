@@ -209,8 +209,9 @@ class _Call:
             buckets = rate_limits.client_buckets(budgets, client)
         else:
             return
-        try:
-            self.entry.quota = rate_limits.take(session, buckets, self.entry.now)
+        try:  # judged at the clock now: requests spend in the order they commit, and one that waited for a lock
+            # behind later spenders must not be judged at the earlier moment it started
+            self.entry.quota = rate_limits.take(session, buckets, utcnow())
         except rate_limits.RateLimited as exc:
             self.entry.quota = exc.quota
             if refuse:
