@@ -12,11 +12,11 @@ from flint_core.checkout.status import current_status
 from flint_core.orders.service import balances
 from flint_core.orders.views import checkout_url
 from flint_core.platform.context import Context
-from flint_core.platform.schema import MoneyOut, Output
+from flint_core.platform.schema import MoneyOut, Resource
 from flint_core.store.tables import CheckoutSession, Order
 
 
-class CheckoutSessionOut(Output):
+class CheckoutSessionOut(Resource):
     object: Literal["checkout_session"] = Field("checkout_session", description="Always `checkout_session`.")
     checkout_session_id: str = Field(description="Id, `cs_...`.")
     order_id: str = Field(description="The order the page collects payment for.")

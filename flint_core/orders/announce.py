@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from flint_core.orders.views import OrderOut, order_out
 from flint_core.platform import outbox
 from flint_core.platform.context import Context
-from flint_core.platform.schema import Output
+from flint_core.platform.schema import Resource
 from flint_core.store.tables import Order, PaymentIntent, Refund
 
 Json = dict[str, Any]
 
 
-def as_json(model: Output) -> Json:
+def as_json(model: Resource) -> Json:
     """The object as the API serializes it, rendered once (``Output.as_json``): the response shares it."""
     return model.as_json()
 

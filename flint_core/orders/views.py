@@ -14,7 +14,7 @@ from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.service import balances
 from flint_core.payments.lifecycle import IN_FLIGHT, PaymentStatus
 from flint_core.platform.context import Context
-from flint_core.platform.schema import MoneyOut, Output
+from flint_core.platform.schema import MoneyOut, Output, Resource
 from flint_core.store.tables import CheckoutSession, Order
 
 
@@ -92,7 +92,7 @@ class TaxBreakdownOut(Output):
     tax_money: MoneyOut = Field(description="Tax at this rate, rounded once.")
 
 
-class OrderOut(Output):
+class OrderOut(Resource):
     object: Literal["order"] = Field("order", description="Always `order`.")
     order_id: str | None = Field(description="Id, `ord_...` (null in a preview).")
     preview: bool = Field(False, description="True when returned by preview_order: nothing was stored.")

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from flint_core.payments.lifecycle import PAYMENT_INTENT
 from flint_core.platform.context import Context
-from flint_core.platform.schema import MoneyOut, Output
+from flint_core.platform.schema import MoneyOut, Output, Resource
 from flint_core.store.tables import PaymentIntent
 
 
@@ -19,7 +19,7 @@ class PaymentMethodOut(Output):
     last4: str | None = Field(description="Last four digits of the card.")
 
 
-class PaymentIntentOut(Output):
+class PaymentIntentOut(Resource):
     object: Literal["payment_intent"] = Field("payment_intent", description="Always `payment_intent`.")
     payment_intent_id: str = Field(description="Id, `pi_...`.")
     order_id: str = Field(description="The order it pays.")

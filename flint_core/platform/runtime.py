@@ -37,7 +37,7 @@ from flint_core.platform import idempotency, limits, rate_limits, registry, requ
 from flint_core.platform.auth import Principal, authenticate
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.registry import Operation
-from flint_core.platform.schema import Output
+from flint_core.platform.schema import Resource
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.settings import Settings
 from flint_core.platform.validation import translate
@@ -100,7 +100,7 @@ def dumps(payload: Any) -> str:
 
 
 def serialize(result: BaseModel) -> str:
-    return dumps(result.as_json() if isinstance(result, Output) else result.model_dump(mode="json"))
+    return dumps(result.as_json() if isinstance(result, Resource) else result.model_dump(mode="json"))
 
 
 def parse(op: Operation, arguments: dict[str, Any]) -> BaseModel:

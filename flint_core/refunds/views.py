@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from flint_core.platform.schema import MoneyOut, Output
+from flint_core.platform.schema import MoneyOut, Output, Resource
 from flint_core.store.tables import Refund
 
 
@@ -18,7 +18,7 @@ class RefundLineOut(Output):
     tax_money: MoneyOut = Field(description="The tax part of amount_money.")
 
 
-class RefundOut(Output):
+class RefundOut(Resource):
     object: Literal["refund"] = Field("refund", description="Always `refund`.")
     refund_id: str = Field(description="Id, `re_...`.")
     order_id: str = Field(description="The order refunded.")
