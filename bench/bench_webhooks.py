@@ -49,7 +49,6 @@ from flint_core.store.db import Database, migrate  # noqa: E402
 from flint_core.store.tables import Event, Job, WebhookDelivery  # noqa: E402
 from flint_core.webhooks import fanout, signing  # noqa: E402
 
-
 BATCH = 500
 
 

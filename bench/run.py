@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from load import Target, WrkResult, flows_per_second, paired_latency_ms, wrk
 from seed import clone_orders
 from servers import BENCH_DIR, Checkout, Server, postgres_answers, start_flint, start_noop

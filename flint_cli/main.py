@@ -25,7 +25,6 @@ from flint_core import (
     utcnow,
 )
 
-
 WORKER_START_SECONDS = 60  # how long a `flint serve --workers N` process may take to answer its first health check
 
 

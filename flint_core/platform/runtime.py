@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -37,8 +36,8 @@ from flint_core.platform import idempotency, limits, rate_limits, registry, requ
 from flint_core.platform.auth import Principal, authenticate
 from flint_core.platform.context import Context, utcnow
 from flint_core.platform.registry import Operation
-from flint_core.platform.schema import Resource
 from flint_core.platform.request_logs import Transport
+from flint_core.platform.schema import Resource
 from flint_core.platform.settings import Settings
 from flint_core.platform.validation import translate
 from flint_core.store.db import Database, is_transient, retry_transient
@@ -309,7 +308,8 @@ class _Call:
                     if self.principal is not None:
                         claim.update(merchant_id=self.principal.merchant_id, env_id=self.principal.env_id)
                     if key is not None:
-                        claim.update(operation=op.name, lease=timedelta(seconds=self.settings.idempotency_lease_seconds),
+                        lease = timedelta(seconds=self.settings.idempotency_lease_seconds)
+                        claim.update(operation=op.name, lease=lease,
                                      fingerprint=idempotency.fingerprint(op.name, params.model_dump(mode="json")))
                     replay = key and idempotency.claim(session, now=self.entry.now, **claim)
                 except FlintError as exc:  # refused before it ran: charged and logged

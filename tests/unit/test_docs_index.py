@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from flint_core.agent_docs.docs_index import (DocsIndex, _same, default_index, github_slug, parse_page, query_terms,
-                                              snippet)
+from flint_core.agent_docs.docs_index import (
+    DocsIndex,
+    _same,
+    default_index,
+    github_slug,
+    parse_page,
+    query_terms,
+    snippet,
+)
 from flint_core.kernel.errors import CATALOG
 from flint_core.platform import registry
 
