@@ -8,7 +8,7 @@ signs up a merchant, then times sequential requests from one keep-alive httpx cl
 call) vs `tools/call create_order` (a fresh idempotency_key argument each call). MCP is measured on both
 protocols of the streamable HTTP transport: the 2025-11-25 wire (an `initialize` handshake first, then
 plain JSON-RPC POSTs) and the 2026-07-28 wire (every POST self-contained, the envelope in `_meta`).
-Rounds are interleaved (REST, MCP, REST, ...) so a noisy machine hits both faces alike; the ratio printed
+The faces take turns call by call (REST, MCP, MCP, REST, ...) so a noisy machine hits them alike; the ratio printed
 is the median MCP latency over the median REST latency, pooled over all rounds.
 """
 
@@ -143,11 +143,14 @@ def main() -> None:
         for cases in faces.values():  # warm up every path
             for call in cases.values():
                 sample(30, call)
-        samples = {(op, face): [] for op, cases in faces.items() for face in cases}
+        samples: dict[tuple[str, str], list[float]] = {(op, face): [] for op, cases in faces.items() for face in cases}
         for _ in range(args.rounds):
             for op, cases in faces.items():
-                for face, call in cases.items():
-                    samples[(op, face)] += sample(args.n, call)
+                order = list(cases.items())
+                for i in range(args.n):  # call by call, the faces taking turns (and turns about going first)
+                    shift = i % len(order)
+                    for face, call in order[shift:] + order[:shift]:
+                        samples[(op, face)] += sample(1, call)
         print(f"{'operation':<14}{'face':<16}{'median ms':>10}{'p90 ms':>9}{'÷ REST':>8}")
         for op, cases in faces.items():
             rest_median = statistics.median(samples[(op, "REST")])
