@@ -5,9 +5,9 @@
   server instance serves every key.
 - Requests without a valid key are refused with a 401 and the Flint error envelope (plus
   ``WWW-Authenticate``). Most are refused here, before the MCP server sees them. A ``tools/call`` with a
-  key is the exception: the call authenticates its key anyway (``runtime.invoke``, in the same worker
-  thread and transaction as the rest of its admission), so checking it here too cost a second
-  database transaction and thread hop on every call. Instead the call reports a refused key
+  key is the exception: the call authenticates its key anyway (``runtime.invoke`` admits every request,
+  key and rate-limit budgets together), so checking it here too cost every call a database transaction
+  and a worker-thread hop of their own. Instead the call reports a refused key
   (:class:`DeferredAuth`) and the answer is swapped for the same 401 before anything is sent.
 - DNS-rebinding protection stays on: 127.0.0.1, localhost and [::1] on any port are allowed, and
   ``Settings.mcp_allowed_hosts`` / ``mcp_allowed_origins`` (``FLINT_MCP_ALLOWED_HOSTS`` /
