@@ -9,12 +9,16 @@ required on writes), not schemas derived from Python signatures. A call goes thr
 The key is fixed per server on stdio and in memory (``api_key=...``) and read from each HTTP request's
 ``Authorization`` header on streamable HTTP, so one server serves every key and ``tools/list`` shows
 only what the calling key may use.
+
+Tools are defined once per server (their schemas derived once per process, in ``tool_schemas``), and a
+call's result reuses the operation's JSON text: parsed once for ``structuredContent``, sent as is for the
+text content.
 """
 
 from __future__ import annotations
 
 import json
-from functools import partial
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -24,7 +28,18 @@ from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from flint_core import Database, FlintError, Settings, Transport, ids, registry, tool_calls, tool_schemas
+from flint_core import (
+    Database,
+    FlintError,
+    Outcome,
+    Settings,
+    Transport,
+    error_outcome,
+    ids,
+    registry,
+    tool_calls,
+    tool_schemas,
+)
 from flint_mcp import prompts, resources
 from flint_mcp.summary import summarize, summarize_error
 
@@ -58,6 +73,21 @@ def mcp_tool(op: registry.Operation) -> types.Tool:
                       annotations=types.ToolAnnotations.model_validate(spec["annotations"]), meta=tool_meta(op))
 
 
+DEFERRED_AUTH = "flint_mcp_deferred_auth"
+
+
+@dataclass
+class DeferredAuth:
+    """Set by the streamable HTTP app (``scope["state"][DEFERRED_AUTH]``) on a ``tools/call`` it let
+    through without checking the key first. The call checks it (``runtime.invoke`` authenticates every
+    request) and says so (``checked``); if the key is refused the app answers with ``refusal``, the 401
+    the HTTP gate sends, instead of a tool result. A request the MCP server answers without calling the
+    tool (malformed params, a protocol error) has its key checked by the app before that answer goes out."""
+
+    checked: bool = False
+    refusal: Outcome | None = None
+
+
 def _auth_error(exc: FlintError, settings: Settings) -> MCPError:
     return MCPError(types.INVALID_REQUEST, f"{exc.spec.code}: {exc.message}",
                     exc.envelope(None, public_url=settings.public_url))
@@ -79,6 +109,24 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         state = getattr(ctx.request, "scope", {}).get("state", {})
         return state.get("request_id") or ids.new_id("request")
 
+    def deferred_auth_of(ctx: ServerRequestContext[Any]) -> DeferredAuth | None:
+        state = getattr(ctx.request, "scope", {}).get("state", {})
+        return state.get(DEFERRED_AUTH)
+
+    def refusal(outcome: Outcome, key: str | None, request_id: str) -> Outcome | None:
+        """A failed call's answer when its key is refused. A 401 is exactly that (only authentication
+        answers one); any other error may be one the face found first (an unknown tool, a schema
+        violation: invoke answers those even for a bad key), so the key is checked on its own."""
+        if outcome.status == 401:
+            return outcome
+        try:
+            tool_calls.principal_of(db, key)
+        except FlintError as exc:
+            return error_outcome(exc, request_id, settings)
+        except Exception:  # the database failed this check: the call's own answer stands
+            return None
+        return None
+
     def transport_of(ctx: ServerRequestContext[Any]) -> Transport:
         """Request logs record MCP tool calls as method ``tools/call`` on path ``/mcp`` (streamable HTTP,
         with the client's address) or ``stdio`` (stdio and in-process sessions)."""
@@ -98,21 +146,26 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
                                             if tool_calls.visible(who, op)], cache_scope="private")
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-        request_id = request_id_of(ctx)
-        outcome = await anyio.to_thread.run_sync(partial(
-            tool_calls.call, db, params.name, params.arguments or {}, api_key=key_of(ctx), face="mcp",
-            request_id=request_id, settings=settings, transport=transport_of(ctx)))
+        request_id, key, deferred, transport = request_id_of(ctx), key_of(ctx), deferred_auth_of(ctx), transport_of(ctx)
+
+        def run() -> Outcome:  # one worker thread for the call and, on an error, the key's own check
+            outcome = tool_calls.call(db, params.name, params.arguments or {}, api_key=key, face="mcp",
+                                      request_id=request_id, settings=settings, transport=transport)
+            if deferred is not None:
+                if outcome.status >= 400:
+                    deferred.refusal = refusal(outcome, key, request_id)
+                deferred.checked = True  # a success: invoke authenticated the key
+            return outcome
+
+        outcome = await anyio.to_thread.run_sync(run)
         body = json.loads(outcome.body)
         meta: dict[str, Any] = {"request_id": request_id, "idempotent_replayed": outcome.replayed}
         if outcome.quota is not None:  # what the RateLimit-* headers say on HTTP
             meta["rate_limit"] = outcome.quota.as_meta()
-        if outcome.status >= 400:
-            text = summarize_error(body)
-            return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=outcome.body)],
-                                        structured_content=body, is_error=True, meta=meta)
-        text = summarize(body, replayed=outcome.replayed)
+        failed = outcome.status >= 400
+        text = summarize_error(body) if failed else summarize(body, replayed=outcome.replayed)
         return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=outcome.body)],
-                                    structured_content=body, meta=meta)
+                                    structured_content=body, is_error=failed, meta=meta)
 
     async def list_resources(ctx: ServerRequestContext[Any], params: Any) -> types.ListResourcesResult:
         docs = await anyio.to_thread.run_sync(lambda: resources.static_docs() + resources.page_docs())

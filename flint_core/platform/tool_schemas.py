@@ -5,11 +5,15 @@ The portable core is `type: object` at the top with the operation's fields, expl
 `required`, plain types, `items` on arrays, string `enum`s and a description on every property; no
 `$ref`, `anyOf`/`oneOf`/`allOf`, `const`, type arrays, `format` or `pattern` (constraints are stated in
 descriptions and enforced server-side). Write tools gain a REQUIRED `idempotency_key`.
+
+An operation's schemas are derived once per process (pydantic's JSON schema generation costs milliseconds
+for the larger models) and handed out as copies, so a caller may change what it gets.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -94,8 +98,19 @@ def portable(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
     return core
 
 
-def input_schema(op: Operation) -> dict[str, Any]:
-    """The portable input schema of a tool (the operation's fields, plus idempotency_key on writes)."""
+_DERIVED: dict[tuple[str, str], tuple[Operation, dict[str, Any]]] = {}
+
+
+def _derived(op: Operation, kind: str, derive: Callable[[Operation], dict[str, Any]]) -> dict[str, Any]:
+    """``derive(op)``, computed once per operation object (a registry reloaded in tests yields new ones).
+    The shared value: callers that keep or change it take a copy."""
+    hit = _DERIVED.get((op.name, kind))
+    if hit is None or hit[0] is not op:
+        hit = _DERIVED[(op.name, kind)] = (op, derive(op))
+    return hit[1]
+
+
+def _input_schema(op: Operation) -> dict[str, Any]:
     core = portable(op.input_model.model_json_schema())
     if not op.safety.read_only:
         core["properties"]["idempotency_key"] = dict(IDEMPOTENCY_KEY)
@@ -103,8 +118,19 @@ def input_schema(op: Operation) -> dict[str, Any]:
     return core
 
 
+def shared_input_schema(op: Operation) -> dict[str, Any]:
+    """:func:`input_schema` without the copy, for readers that never change it (argument validation)."""
+    return _derived(op, "input", _input_schema)
+
+
+def input_schema(op: Operation) -> dict[str, Any]:
+    """The portable input schema of a tool (the operation's fields, plus idempotency_key on writes)."""
+    return copy.deepcopy(shared_input_schema(op))
+
+
 def output_schema(op: Operation) -> dict[str, Any]:
-    return portable(op.output_model.model_json_schema(mode="serialization"), output=True)
+    return copy.deepcopy(_derived(op, "output", lambda op: portable(
+        op.output_model.model_json_schema(mode="serialization"), output=True)))
 
 
 def safety_block(op: Operation) -> dict[str, Any]:

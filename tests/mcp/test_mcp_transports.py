@@ -155,6 +155,58 @@ def test_mcp_endpoint_over_plain_http(client: Any, api: Api) -> None:
     assert client.get("/v1/nope").json()["error"]["code"] == "route_not_found"
 
 
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+               "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
+               "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+def raw_tool_call(client: Any, key: str | None, version: str, name: str, arguments: Any) -> Any:
+    """One tools/call POST on either protocol: 2025-11-25 (plain JSON-RPC after a handshake) or
+    2026-07-28 (self-contained: the envelope in _meta, the method and tool name in headers)."""
+    headers = MCP_HEADERS | {"Mcp-Protocol-Version": version} | ({"Authorization": f"Bearer {key}"} if key else {})
+    params: dict[str, Any] = {"name": name, "arguments": arguments}
+    if version == "2026-07-28":
+        params["_meta"] = MODERN_META
+        headers |= {"Mcp-Method": "tools/call", "Mcp-Name": name}
+    return client.post("/mcp", json={"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params},
+                       headers=headers)
+
+
+@pytest.mark.parametrize("version", ["2025-11-25", "2026-07-28"])
+def test_a_tool_call_with_a_refused_key_is_a_401(client: Any, api: Api, version: str) -> None:
+    """A tools/call is not checked by the HTTP gate first (the call authenticates its key itself), yet a
+    refused key still gets the gate's 401, whatever else is wrong with the call, and does nothing."""
+    order_id = api.ok("POST", "/v1/orders", WORKED_EXAMPLE)["order_id"]
+    doomed = api.ok("POST", "/v1/api_keys", {"scopes": ["orders:write"]})
+    api.ok("POST", f"/v1/api_keys/{doomed['api_key_id']}/revoke", {})
+    before = len(api.ok("GET", "/v1/request_logs", params={"face": "mcp"})["data"])
+    calls = [("get_order", {"order_id": order_id}),  # fine but for the key
+             ("create_order", dict(WORKED_EXAMPLE, idempotency_key=new_key())),
+             ("create_order", {"currency": "USD"}),  # a schema violation the face finds before invoke
+             ("no_such_tool", {}),
+             ("get_order", ["not", "an", "object"])]
+    for key, code in ((None, "missing_api_key"), ("sk_test_nope", "invalid_api_key"),
+                      (doomed["secret"], "api_key_revoked")):
+        for name, arguments in calls:
+            refused = raw_tool_call(client, key, version, name, arguments)
+            assert refused.status_code == 401, (key, name, refused.text)
+            assert refused.headers["WWW-Authenticate"] == 'Bearer realm="flint"'
+            assert refused.headers["Flint-Should-Retry"] == "false"
+            error = refused.json()["error"]
+            assert (error["type"], error["code"]) == ("authentication_error", code), (key, name)
+            assert error["request_id"] == refused.headers["Request-Id"]
+    assert len(api.ok("GET", "/v1/orders")["data"]) == 1  # nothing was created
+    assert len(api.ok("GET", "/v1/request_logs", params={"face": "mcp"})["data"]) == before
+    # with a good key, a failed call stays a tool error and a malformed one a JSON-RPC error
+    for name, arguments in calls[2:4]:
+        failed = raw_tool_call(client, api.key, version, name, arguments)
+        assert failed.status_code == 200 and failed.json()["result"]["isError"] is True, failed.text
+    malformed = raw_tool_call(client, api.key, version, *calls[4])
+    assert malformed.status_code != 401 and malformed.json()["error"]["code"] == -32602, malformed.text
+    done = raw_tool_call(client, api.key, version, "get_order", {"order_id": order_id})
+    assert done.status_code == 200 and done.json()["result"]["structuredContent"]["order_id"] == order_id
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_streamable_http_against_flint_serve(tmp_path: Path, mode: str) -> None:
     url = f"sqlite:///{tmp_path / 'serve.db'}"
