@@ -372,9 +372,11 @@ def measure_webhooks(run: Run) -> None:
     done = subprocess.run(command, capture_output=True, text=True, cwd=run.workdir)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
-    ratios = {int(c): float(x) for c, x in re.findall(r"concurrency (\d+)\s+\d+ deliveries/s\s+x\s*([\d.]+)",
-                                                      done.stdout)}
-    baseline = float(re.search(r"baseline\)\s+(\d+) deliveries/s", done.stdout).group(1))  # type: ignore[union-attr]
+    rows = re.findall(r"concurrency (\d+)\s+(\d+)/s\s+\d+/s\s+x\s*([\d.]+)", done.stdout)  # baseline, runner, ratio
+    if not rows:
+        raise RuntimeError(f"no figures in the output of bench_webhooks.py:\n{done.stdout[-2000:]}")
+    ratios = {int(c): float(x) for c, _, x in rows}
+    baseline = statistics.median(float(b) for _, b, _ in rows)  # each round measures its own baseline
     spread = ", ".join(f"c{c} {x:.2f}" for c, x in ratios.items())
     run.results["webhooks"] = Result(f"{min(ratios.values()):.2f}–{max(ratios.values()):.2f} ({spread}; "
                                      f"loop {baseline:.0f}/s)", {"ratios": ratios, "baseline_per_second": baseline,
