@@ -1,8 +1,9 @@
 """Request logs: one row per request on every face (``request_logs`` + ``request_log_objects``).
 
 ``runtime.invoke`` builds an :class:`Entry` as the request goes (caller, touched ids, rate-limit state)
-and writes it once the outcome is known: inside the operation's own transaction when that transaction
-commits (a successful write, or any read on PostgreSQL), else in one short transaction of its own.
+and adds it once the outcome is known, to the request's own transaction (a write, a refusal, a replay, a
+read on PostgreSQL) or to a read's bookkeeping transaction on SQLite; a request refused for its budget or
+its key, or whose transaction failed, is written in one short transaction of its own (:func:`write`).
 Writing a log never fails the request: a failure is logged and swallowed. Requests that cannot be
 attributed to a merchant (no key, an unknown key, public docs calls) are not stored.
 
