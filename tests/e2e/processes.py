@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 FLINT = [sys.executable, "-m", "flint_cli.main"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +50,18 @@ def start(url: str, port: int, *extra: str, env: dict[str, str] | None = None) -
 def stop(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def postgres_schema_url(schema: str) -> str:
+    """FLINT_TEST_DATABASE_URL with a fresh, empty schema of its own on its search path: processes that poll
+    the database (workers) never see the rows of the other tests sharing it. Skips without PostgreSQL."""
+    base = os.environ.get("FLINT_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        pytest.skip("set FLINT_TEST_DATABASE_URL to a PostgreSQL database to run this test on it")
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)

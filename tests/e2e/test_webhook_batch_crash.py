@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from flint_core.platform import queue
 from flint_core.platform.context import utcnow
@@ -30,6 +29,7 @@ from flint_core.platform.settings import Settings
 from flint_core.store.db import Database, migrate
 from flint_core.store.tables import Job, WebhookDelivery
 from flint_core.webhooks import fanout
+from tests.e2e.processes import postgres_schema_url
 from tests.webhook_receiver import receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,19 +41,7 @@ ACCEPTED_BEFORE_KILL = 2
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'flint.db'}"
-    else:
-        base = os.environ.get("FLINT_TEST_DATABASE_URL", "")
-        if not base.startswith("postgresql"):
-            pytest.skip("set FLINT_TEST_DATABASE_URL to a PostgreSQL database to run this test on it")
-        engine = create_engine(base)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
-            hide_password=False)
+    url = postgres_schema_url(SCHEMA) if request.param == "postgresql" else f"sqlite:///{tmp_path / 'flint.db'}"
     migrate(url)
     yield url
 

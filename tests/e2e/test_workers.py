@@ -18,14 +18,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from flint_core.platform import housekeeping, queue
 from flint_core.platform.context import utcnow
 from flint_core.store.db import Database, migrate
 from flint_core.store.tables import Job
-from tests.e2e.processes import free_port, start, stop
+from tests.e2e.processes import free_port, postgres_schema_url, start, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 EFFECT, BLOCKING = "test_worker_effect", "test_worker_blocking"
@@ -55,23 +54,9 @@ def _blocking(claim: queue.Claim) -> None:
         claim.finish(session)
 
 
-def _postgres_url() -> str:
-    base = os.environ.get("FLINT_TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        pytest.skip("set FLINT_TEST_DATABASE_URL to a PostgreSQL database to run the two-worker tests on it")
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    # a schema of its own: the workers never see the jobs of the other tests sharing this database
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    url = _postgres_url() if request.param == "postgresql" else f"sqlite:///{tmp_path / 'flint.db'}"
+    url = postgres_schema_url(SCHEMA) if request.param == "postgresql" else f"sqlite:///{tmp_path / 'flint.db'}"
     migrate(url)
     database = Database(url)
     EFFECTS.create(database.write_engine)
