@@ -154,7 +154,7 @@ def conventions() -> list[str]:
         "key) explains any code.",
         "- **Idempotency**: keys are scoped to (merchant, mode or sandbox, key) for 24 hours. Same key, same "
         "request: the first response, byte for byte. Same key, other request: 422 `idempotency_key_reused`. "
-        "Same key while the first runs: 409 `idempotency_request_in_progress` (retry with the same key). "
+        "Same key while the first runs: it waits and gets the first response, or, while the first is calling the card processor, 409 `idempotency_request_in_progress` (retry with the same key). "
         "5xx responses and requests rejected before running (401, 403, 429, validation) are not stored, so "
         "the same key runs again ([idempotency](/docs/idempotency)).", "",
     ]
