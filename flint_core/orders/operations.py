@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import selectinload
-
 from flint_core.coupons import service as coupon_service
 from flint_core.coupons.inputs import code_key
 from flint_core.kernel.errors import FlintError, not_found
-from flint_core.orders import flows
+from flint_core.orders import flows, reads
 from flint_core.orders.announce import order_event, order_json
 from flint_core.orders.build import add_coupon, build_order, check_line_count, new_line, new_service_charges, tip_of
 from flint_core.orders.inputs import (
@@ -28,11 +26,11 @@ from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.repricing import reprice
 from flint_core.orders.service import require_no_payment_in_flight
 from flint_core.orders.transitions import move_order
-from flint_core.orders.views import OrderOut, audit_snapshot, diff, legal, open_checkout_urls, order_out
+from flint_core.orders.views import OrderOut, audit_snapshot, diff, legal, order_out
 from flint_core.platform import previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
-from flint_core.platform.queries import created_between, fetch, merge_metadata, scoped
+from flint_core.platform.queries import created_between, fetch, merge_metadata
 from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, RELEASES_MONEY, WRITE, operation
 from flint_core.store.tables import Customer, Order
 
@@ -67,7 +65,10 @@ def preview_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
            summary="Fetch an order with its line items, computed amounts and available actions.")
 def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
     """Fetch an order. Read `status` and `available_actions` before acting on it; never guess ids."""
-    return order_out(ctx, fetch(ctx, Order, params.order_id, resource="order"))
+    found = reads.load_orders(ctx, reads.scoped(ctx).where(reads.COLUMNS.order_id == params.order_id))
+    if not found:
+        raise not_found("order", params.order_id, "order_id")
+    return order_out(ctx, found[0], checkout_urls=reads.checkout_urls(ctx, found))
 
 
 @operation("list_orders", http="GET /v1/orders", scope="orders:read", safety=READ_ONLY,
@@ -75,17 +76,16 @@ def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
 def list_orders(ctx: Context, params: ListOrdersInput) -> Page[OrderOut]:
     """List orders, newest first (`order_by=created_at` for oldest first). To find "Sarah's last order":
     search_customers(name="sarah"), then list_orders(customer_id=..., page_size=1)."""
-    stmt = scoped(ctx, Order).options(  # every relation order_out reads, one query each for the whole page
-        selectinload(Order.line_items), selectinload(Order.coupons), selectinload(Order.service_charges),
-        selectinload(Order.payment_intents), selectinload(Order.refunds))
+    columns, stmt = reads.COLUMNS, reads.scoped(ctx)
     if params.customer_id:
-        stmt = stmt.where(Order.customer_id == params.customer_id)
+        stmt = stmt.where(columns.customer_id == params.customer_id)
     if params.status:
-        stmt = stmt.where(Order.status == params.status.value)
-    stmt = created_between(stmt, Order.created_at, params)
+        stmt = stmt.where(columns.status == params.status.value)
+    stmt = created_between(stmt, columns.created_at, params)
     filters = params.model_dump(mode="json", exclude={"page_size", "page_token", "order_by"})
-    rows, token = paginate(ctx.session, stmt, Order.order_id, params, filters)
-    urls = open_checkout_urls(ctx, rows)
+    rows, token = paginate(ctx.session, stmt, columns.order_id, params, filters,
+                           load=lambda page: reads.load_orders(ctx, page))
+    urls = reads.checkout_urls(ctx, rows)
     return Page[OrderOut](data=[order_out(ctx, o, checkout_urls=urls) for o in rows], next_page_token=token)
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from flint_core.kernel.errors import FlintError
@@ -31,12 +32,14 @@ def _filters_hash(filters: dict[str, Any], ascending: bool) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[Any], params: ListInput,
-             filters: dict[str, Any]) -> tuple[list[Any], str]:
-    """Run ``stmt`` one page at a time; returns the rows and the next page token ("" on the last page)."""
+def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[Any] | ColumnElement[Any],
+             params: ListInput, filters: dict[str, Any], *,
+             load: Callable[[Select[Any]], Sequence[Any]] | None = None) -> tuple[list[Any], str]:
+    """Run ``stmt`` one page at a time; returns the rows and the next page token ("" on the last page).
+    ``load`` runs the page's statement (default: ``session.scalars``, for a statement of ORM objects)."""
     size = min(params.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)  # ListInput refused negative sizes
     ascending = params.order_by == "created_at"
-    binding = _filters_hash({"list": key.class_.__tablename__, **filters}, ascending)
+    binding = _filters_hash({"list": key.expression.table.name, **filters}, ascending)
     if params.page_token:
         try:
             token = json.loads(base64.urlsafe_b64decode(params.page_token.encode() + b"=="))
@@ -47,7 +50,7 @@ def paginate(session: Session, stmt: Select[Any], key: InstrumentedAttribute[Any
         if token_binding != binding or not isinstance(after, key.type.python_type):
             raise FlintError("invalid_page_token", param="page_token")
         stmt = stmt.where(key > after if ascending else key < after)
-    rows = list(session.scalars(stmt.order_by(key.asc() if ascending else key.desc()).limit(size + 1)))
+    rows = list((load or session.scalars)(stmt.order_by(key.asc() if ascending else key.desc()).limit(size + 1)))
     if len(rows) <= size:
         return rows, ""
     rows = rows[:size]

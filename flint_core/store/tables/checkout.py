@@ -16,7 +16,7 @@ class CheckoutSession(Scoped, Base):
 
     __tablename__ = "checkout_sessions"
     checkout_session_id: Mapped[str] = mapped_column(Id, primary_key=True)
-    order_id: Mapped[str] = mapped_column(Id, ForeignKey("orders.order_id"), index=True)
+    order_id: Mapped[str] = mapped_column(Id, ForeignKey("orders.order_id"))
     status: Mapped[str] = mapped_column(String(16))  # OPEN | COMPLETE | EXPIRED | CANCELED
     success_url: Mapped[str] = mapped_column(String(2048))
     cancel_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
@@ -27,4 +27,6 @@ class CheckoutSession(Scoped, Base):
                                                           nullable=True)
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_checkout_sessions_status", "status", "expires_at"),)
+    # an order's newest session first (what an order shows as its checkout_session_url), without a sort
+    __table_args__ = (Index("ix_checkout_sessions_status", "status", "expires_at"),
+                      Index("ix_checkout_sessions_order", "order_id", "checkout_session_id"))
