@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
@@ -96,14 +96,22 @@ class Context:
         for finished. A caller without the lock fails on the unique index instead of forking the chain. An
         object ``created`` by this request has no earlier activity: its first is sequence 1, with no query."""
         self.touched.add(object_id)
-        last = None if created else self.session.scalar(select(func.max(Activity.sequence)).where(
-            Activity.merchant_id == self.merchant_id, Activity.env_id == self.env_id,
-            Activity.object_id == object_id, Activity.object_type == object_type))
+        last = None
+        if not created:
+            self.session.flush()  # this transaction's own earlier activities of the object count
+            last = self.session.scalar(_LAST_SEQUENCE, {"merchant_id": self.merchant_id, "env_id": self.env_id,
+                                                        "object_id": object_id, "object_type": object_type})
         self.session.add(Activity(
             activity_id=ids.new_id("activity"), merchant_id=self.merchant_id, env_id=self.env_id,
             object_type=object_type, object_id=object_id, sequence=(last or 0) + 1, type=activity_type,
             occurred_at=self.now, actor=self.principal.api_key_id if self.principal else "system", face=self.face,
             request_id=self.request_id, delta=delta))
+
+
+_activities = Activity.__table__
+_LAST_SEQUENCE = select(func.max(_activities.c.sequence)).where(  # a Core statement, built once
+    _activities.c.merchant_id == bindparam("merchant_id"), _activities.c.env_id == bindparam("env_id"),
+    _activities.c.object_id == bindparam("object_id"), _activities.c.object_type == bindparam("object_type"))
 
 
 def processor_of(db: Database, env_id: str, settings: Settings) -> PaymentProcessor:
