@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from flint_core.accounts.inputs import (
     CreateApiKeyInput,
@@ -62,6 +62,12 @@ def create_merchant(ctx: Context, params: CreateMerchantInput) -> MerchantSignup
                           api_key=api_key_out(ctx, key, secret))
 
 
+_merchants = Merchant.__table__
+# What whoami shows of the merchant: every request of an agent's first step, so a Core statement built once.
+_MERCHANT = select(_merchants.c.merchant_id, _merchants.c.name, _merchants.c.email, _merchants.c.created_at).where(
+    _merchants.c.merchant_id == bindparam("merchant_id"))
+
+
 @operation("whoami", http="GET /v1/whoami", scope=None, safety=READ_ONLY,
            summary="Who am I: the calling key's merchant, mode, sandbox, scopes and limits.")
 def whoami(ctx: Context, params: WhoamiInput) -> Whoami:
@@ -69,8 +75,7 @@ def whoami(ctx: Context, params: WhoamiInput) -> Whoami:
     (test or live) and which scopes you hold."""
     principal = ctx.principal
     assert principal is not None
-    merchant = ctx.session.get(Merchant, principal.merchant_id)
-    assert merchant is not None
+    merchant = ctx.session.execute(_MERCHANT, {"merchant_id": principal.merchant_id}).one()
     return Whoami(merchant=merchant_out(merchant), mode=principal.mode, sandbox_id=principal.sandbox_id,
                   api_key_id=principal.api_key_id, kind=principal.kind.upper(),
                   scopes=[s for s in SCOPES if principal.has_scope(s)], limits=principal.limits,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
+from sqlalchemy import Row
 
 from flint_core.accounts.lifecycle import API_KEY
 from flint_core.platform.context import Context
@@ -21,7 +22,7 @@ class MerchantOut(Output):
     created_at: datetime = Field(description="When the merchant signed up.")
 
 
-def merchant_out(merchant: Merchant) -> MerchantOut:
+def merchant_out(merchant: Merchant | Row[Any]) -> MerchantOut:
     return MerchantOut(merchant_id=merchant.merchant_id, name=merchant.name, email=merchant.email,
                        created_at=merchant.created_at)
 

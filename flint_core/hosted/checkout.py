@@ -24,7 +24,7 @@ from flint_core.kernel.errors import FlintError
 from flint_core.kernel.money import Money
 from flint_core.kernel.text import has_control_character
 from flint_core.orders.announce import as_json
-from flint_core.orders.service import balances, in_flight
+from flint_core.orders.service import balances, in_flight, lock_order
 from flint_core.orders.views import checkout_url
 from flint_core.payments.lifecycle import PaymentStatus
 from flint_core.payments.views import PaymentIntentOut
@@ -136,7 +136,7 @@ def _lock(session: Session, checkout_session_id: str) -> tuple[CheckoutSession, 
                               .where(CheckoutSession.checkout_session_id == checkout_session_id))
     if order_id is None:
         return None
-    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    order = lock_order(session, order_id)
     cs = session.get(CheckoutSession, checkout_session_id, with_for_update=True, populate_existing=True)
     assert order is not None and cs is not None
     return cs, order

@@ -3,12 +3,18 @@ statuses of a page of orders, what it is owed and can refund."""
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import pricing
+from flint_core.orders.lifecycle import OrderStatus
 from flint_core.payments.lifecycle import IN_FLIGHT
 from flint_core.platform.context import Context
 from flint_core.platform.queries import scoped
-from flint_core.store.tables import Order, PaymentIntent
+from flint_core.store.tables import Order, OrderLineItem, PaymentIntent, Refund
 
 
 def in_flight(order: Order) -> PaymentIntent | None:
@@ -23,10 +29,33 @@ def require_no_payment_in_flight(order: Order) -> None:
                          suggested_actions=["get_payment_intent"])
 
 
-def lock_order(ctx: Context, order_id: str) -> Order:
-    order = ctx.session.get(Order, order_id, with_for_update=True, populate_existing=True)
-    assert order is not None
+def lock_order(session: Session, order_id: str) -> Order:
+    """The order under its row lock, as the database has it now (callers commit in between: a checkpoint
+    before the processor, a hosted page's handlers). Its row, and every part another request may have
+    changed since this session loaded it, are read again: its line items (refunds move their refunded
+    quantities), its payments and its refunds, in one query each, over the objects already loaded (a
+    plain reload would keep their stale values). Its coupons and service charges change only while it is
+    OPEN with no payment in flight; in any other state they are kept as loaded."""
+    order = session.identity_map.get(identity_key(Order, order_id))
+    if order is None:
+        order = session.get(Order, order_id, with_for_update=True)
+        assert order is not None
+    else:
+        session.refresh(order, _ORDER_COLUMNS, with_for_update=True)
+    for name, query in _CHANGING_PARTS:
+        set_committed_value(order, name, session.scalars(query, {"order_id": order_id}).all())
+    if order.status == OrderStatus.OPEN and in_flight(order) is None:
+        session.expire(order, ["coupons", "service_charges"])
     return order
+
+
+_ORDER_COLUMNS = [attr.key for attr in inspect(Order).column_attrs]
+_CHANGING_PARTS = tuple(
+    (name, select(model).where(model.order_id == bindparam("order_id")).order_by(key)
+     .execution_options(populate_existing=True))
+    for name, model, key in (("line_items", OrderLineItem, OrderLineItem.position),
+                             ("payment_intents", PaymentIntent, PaymentIntent.payment_intent_id),
+                             ("refunds", Refund, Refund.refund_id)))
 
 
 def order_statuses(ctx: Context, order_ids: set[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flint_core.orders.announce import as_json, child_event, emit_order, order_json
 from flint_core.orders.lifecycle import OrderStatus
+from flint_core.orders.service import lock_order
 from flint_core.orders.transitions import move_order
 from flint_core.payments.lifecycle import PAYMENT_INTENT, PaymentStatus
 from flint_core.payments.views import payment_intent_out
@@ -21,9 +22,7 @@ def lock(ctx: Context, pi_id: str) -> tuple[PaymentIntent, Order]:
     """Re-read a payment intent and its order under row locks (after a checkpoint)."""
     pi = ctx.session.get(PaymentIntent, pi_id, with_for_update=True, populate_existing=True)
     assert pi is not None
-    order = ctx.session.get(Order, pi.order_id, with_for_update=True, populate_existing=True)
-    assert order is not None
-    return pi, order
+    return pi, lock_order(ctx.session, pi.order_id)
 
 
 def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeResult, action: str) -> None:

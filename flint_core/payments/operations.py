@@ -148,7 +148,7 @@ def void_payment(ctx: Context, params: VoidPaymentInput) -> PaymentIntentOut:
     refunded. Cannot be undone; pay_order again to collect."""
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
     if params.preview_id is not None:
-        order = lock_order(ctx, pi.order_id)
+        order = lock_order(ctx.session, pi.order_id)
         previews.confirm(ctx, params.preview_id, "void_payment", previews.fingerprint("void_payment", params),
                          pi.payment_intent_id, order.version)
     PAYMENT_INTENT.require(pi.status, "void_payment", pi.payment_intent_id, ctx.can)

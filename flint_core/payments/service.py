@@ -62,7 +62,7 @@ def release_holds(ctx: Context, order: Order) -> Order:
     for pi in [p for p in order.payment_intents if p.status == PaymentStatus.REQUIRES_CAPTURE]:
         pi_id, reference = pi.payment_intent_id, pi.processor_reference or ""
         call(ctx, pi_id, "void", lambda: processor.void(key=f"{pi_id}:void", reference=reference))
-    return lock_order(ctx, order.order_id)
+    return lock_order(ctx.session, order.order_id)
 
 
 flows.HOLD_RELEASERS.append(release_holds)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flint_core.kernel import ids
 from flint_core.orders.announce import as_json, child_event, emit_order, order_json
+from flint_core.orders.service import lock_order
 from flint_core.orders.transitions import move_order
 from flint_core.platform.context import Context
 from flint_core.processors.base import RefundOutcome, RefundResult
@@ -58,9 +59,8 @@ def record_result(ctx: Context, refund_id: str, result: RefundResult) -> Refund:
     refund.processor_reference = result.reference
     if refund.status != RefundStatus.PENDING or result.status is RefundOutcome.PENDING:
         return refund
-    order = ctx.session.get(Order, refund.order_id, with_for_update=True, populate_existing=True)
-    pi = ctx.session.get(PaymentIntent, refund.payment_intent_id, with_for_update=True, populate_existing=True)
-    assert order is not None and pi is not None
+    order = lock_order(ctx.session, refund.order_id)
+    pi = next(pi for pi in order.payment_intents if pi.payment_intent_id == refund.payment_intent_id)
     refund_before, order_before = as_json(refund_out(refund, order.status)), order_json(ctx, order)
     refund.updated_at = ctx.now
     if result.status is RefundOutcome.SUCCEEDED:

@@ -6,8 +6,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from flint_core.platform import queue
+from flint_core.platform import queue, runtime
 from flint_core.platform.context import utcnow
+from flint_core.processors.simulator import Simulator
 from flint_core.refunds import jobs as refund_jobs
 from tests.api.helpers import concurrently, new_order, paid_order, pay, settlement
 from tests.conftest import Api, line, usd
@@ -116,6 +117,32 @@ def test_failed_refund_gives_the_money_back(api: Api, db: Any) -> None:
     assert got["line_items"][0]["refunded_quantity"] == 0
     activity = api.ok("GET", f"/v1/orders/{order['order_id']}/activities")["data"][0]
     assert activity["type"] == "REFUND_FAILED" and activity["actor"] == "system" and activity["face"] == "system"
+
+
+def test_a_refund_records_its_result_over_the_order_as_it_is_then(api: Api, db: Any, monkeypatch: Any) -> None:
+    """Another refund of the same order commits while the first waits for the processor: the first then
+    records its result over the order as the database has it (both refunds' units), not as it loaded the
+    order before its checkpoint."""
+    order = paid_order(api, {"currency": "USD", "line_items": [line("Coffee", 450, 3)]})
+    one_coffee = {"order_id": order["order_id"], "line_items": [
+        {"line_item_id": order["line_items"][0]["line_item_id"], "quantity": 1}]}
+    answer = Simulator.refund
+
+    def refund_beside_a_rival(self: Simulator, **call: Any) -> Any:
+        monkeypatch.setattr(Simulator, "refund", answer)  # the rival's own call goes straight through
+        rival = runtime.invoke(db, "create_refund", one_coffee, api_key=api.key, face="http",
+                               idempotency_key="the-rival")
+        assert rival.status == 200, rival.body
+        return answer(self, **call)
+
+    monkeypatch.setattr(Simulator, "refund", refund_beside_a_rival)
+    first = api.ok("POST", "/v1/refunds", one_coffee)
+    succeeded = api.ok("GET", "/v1/events", params={"type": "refund.succeeded", "object_id": first["refund_id"]})
+    [event] = succeeded["data"]
+    assert [li["refunded_quantity"] for li in event["data"]["order"]["line_items"]] == [2]
+    assert len(event["data"]["order"]["refund_ids"]) == 2
+    got = api.ok("GET", f"/v1/orders/{order['order_id']}")
+    assert [li["refunded_quantity"] for li in got["line_items"]] == [2] and len(got["refund_ids"]) == 2
 
 
 def test_20_concurrent_refunds_never_exceed_what_was_paid(api: Api, app: Any) -> None:
