@@ -3,19 +3,33 @@ one (one conditional UPDATE, so concurrent applications never exceed the limit);
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any
+
+from sqlalchemy import Row, bindparam, or_, select, update
 
 from flint_core.coupons.inputs import code_key
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.platform.context import Context
-from flint_core.platform.queries import scoped
+from flint_core.platform.queries import row_columns
 from flint_core.store.tables import Coupon, Order
 
+_coupons = Coupon.__table__
+# Every order with a coupon takes these two steps: Core statements, built once.
+_BY_CODE = select(*row_columns(Coupon)).where(
+    _coupons.c.merchant_id == bindparam("merchant_id"), _coupons.c.env_id == bindparam("env_id"),
+    _coupons.c.code_key == bindparam("code_key"))
+_COUNT_ONE = update(_coupons).where(
+    _coupons.c.coupon_id == bindparam("b_coupon_id"),
+    or_(_coupons.c.max_redemptions.is_(None), _coupons.c.times_redeemed < _coupons.c.max_redemptions)).values(
+    times_redeemed=_coupons.c.times_redeemed + 1)
 
-def redeem(ctx: Context, order: Order, code: str, param: str, *, count: bool = True) -> Coupon:
+
+def redeem(ctx: Context, order: Order, code: str, param: str, *, count: bool = True) -> Row[Any]:
     """Check that ``code`` may be applied to ``order`` and count one redemption, atomically
-    (``count=False`` checks only, for previews: the limit is judged on the current count)."""
-    coupon = ctx.session.scalar(scoped(ctx, Coupon).where(Coupon.code_key == code_key(code)))
+    (``count=False`` checks only, for previews: the limit is judged on the current count). Returns the
+    coupon's row as it was read."""
+    coupon = ctx.session.execute(_BY_CODE, {"merchant_id": ctx.merchant_id, "env_id": ctx.env_id,
+                                            "code_key": code_key(code)}).one_or_none()
     if coupon is None:
         raise not_found("coupon", code, param)
     if not coupon.active:
@@ -37,12 +51,7 @@ def redeem(ctx: Context, order: Order, code: str, param: str, *, count: bool = T
             raise FlintError("coupon_redemption_limit_reached", param=param, code=coupon.code,
                              max_redemptions=coupon.max_redemptions)
         return coupon
-    counted = ctx.session.execute(
-        update(Coupon)
-        .where(Coupon.coupon_id == coupon.coupon_id,
-               (Coupon.max_redemptions.is_(None)) | (Coupon.times_redeemed < Coupon.max_redemptions))
-        .values(times_redeemed=Coupon.times_redeemed + 1)
-        .execution_options(synchronize_session=False))
+    counted = ctx.session.execute(_COUNT_ONE, {"b_coupon_id": coupon.coupon_id})
     if counted.rowcount != 1:
         raise FlintError("coupon_redemption_limit_reached", param=param, code=coupon.code,
                          max_redemptions=coupon.max_redemptions)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Select, String, bindparam, case, inspect, literal_column, select, union_all
+from sqlalchemy import Row, Select, String, bindparam, case, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from flint_core.checkout.lifecycle import CheckoutSessionStatus
 from flint_core.orders.lifecycle import OrderStatus
 from flint_core.orders.views import checkout_url
 from flint_core.platform.context import Context
+from flint_core.platform.queries import row_columns
 from flint_core.store.tables import (
     CheckoutSession,
     Order,
@@ -45,18 +46,13 @@ class LoadedOrder:
         return getattr(self.row, name)
 
 
-def _columns(model: type) -> list[Any]:
-    """The model's table columns, each labeled with its attribute name (``metadata`` as ``metadata_``)."""
-    return [prop.columns[0].label(prop.key) for prop in inspect(model).column_attrs]
-
-
 _orders, _sessions = Order.__table__, CheckoutSession.__table__
 # The newest session of an OPEN order that can still take its payment (OPEN, not past its expiry).
 _OPEN_SESSION = case((_orders.c.status == OrderStatus.OPEN, select(_sessions.c.checkout_session_id).where(
     _sessions.c.order_id == _orders.c.order_id, _sessions.c.status == CheckoutSessionStatus.OPEN,
     _sessions.c.expires_at > bindparam("now", type_=_sessions.c.expires_at.type))
     .order_by(_sessions.c.checkout_session_id.desc()).limit(1).scalar_subquery())).label("open_checkout_session_id")
-ORDERS = select(*_columns(Order), _OPEN_SESSION)  # where, order and limit: the caller's
+ORDERS = select(*row_columns(Order), _OPEN_SESSION)  # where, order and limit: the caller's
 COLUMNS = _orders.c  # to filter ORDERS by (ORM attributes would turn it into an ORM statement)
 
 
@@ -67,7 +63,7 @@ def scoped(ctx: Context) -> Select[Any]:
 
 def _part_query(model: type) -> Select[Any]:
     table = model.__table__  # type: ignore[attr-defined]
-    return (select(*_columns(model)).where(table.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    return (select(*row_columns(model)).where(table.c.order_id.in_(bindparam("order_ids", expanding=True)))
             .order_by(table.c.order_id, table.c.position))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
@@ -89,29 +89,29 @@ class Context:
 
         The caller holds the object's row lock (``SELECT ... FOR UPDATE``; on SQLite every write transaction
         holds the database's write lock), taken before it read what it changes. So every earlier activity of
-        the object is committed or this transaction's own (flushed by the query below), and no other writer
+        the object is committed or this transaction's own (each is written at once), and no other writer
         can take max + 1 before this one commits: sequence order is the order the changes were applied in,
         and each delta's ``before`` is the previous activity's ``after``. ``occurred_at`` is the request's
         start and cannot order them: a request that waited for the lock started before the one it waited
         for finished. A caller without the lock fails on the unique index instead of forking the chain. An
         object ``created`` by this request has no earlier activity: its first is sequence 1, with no query."""
         self.touched.add(object_id)
-        last = None
-        if not created:
-            self.session.flush()  # this transaction's own earlier activities of the object count
-            last = self.session.scalar(_LAST_SEQUENCE, {"merchant_id": self.merchant_id, "env_id": self.env_id,
-                                                        "object_id": object_id, "object_type": object_type})
-        self.session.add(Activity(
-            activity_id=ids.new_id("activity"), merchant_id=self.merchant_id, env_id=self.env_id,
-            object_type=object_type, object_id=object_id, sequence=(last or 0) + 1, type=activity_type,
-            occurred_at=self.now, actor=self.principal.api_key_id if self.principal else "system", face=self.face,
-            request_id=self.request_id, delta=delta))
+        scope = {"merchant_id": self.merchant_id, "env_id": self.env_id, "object_id": object_id,
+                 "object_type": object_type}
+        last = None if created else self.session.scalar(_LAST_SEQUENCE, scope)
+        self.session.execute(_INSERT_ACTIVITY, scope | {
+            "activity_id": ids.new_id("activity"), "sequence": (last or 0) + 1, "type": activity_type,
+            "occurred_at": self.now, "actor": self.principal.api_key_id if self.principal else "system",
+            "face": self.face, "request_id": self.request_id, "delta": delta})
 
 
 _activities = Activity.__table__
-_LAST_SEQUENCE = select(func.max(_activities.c.sequence)).where(  # a Core statement, built once
+# Activities are only ever inserted, and read back here only for the sequence: Core statements, built once.
+# Each is written at once, so the next one of the same object in this transaction counts it.
+_LAST_SEQUENCE = select(func.max(_activities.c.sequence)).where(
     _activities.c.merchant_id == bindparam("merchant_id"), _activities.c.env_id == bindparam("env_id"),
     _activities.c.object_id == bindparam("object_id"), _activities.c.object_type == bindparam("object_type"))
+_INSERT_ACTIVITY = insert(_activities)
 
 
 def processor_of(db: Database, env_id: str, settings: Settings) -> PaymentProcessor:

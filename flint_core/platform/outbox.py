@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
@@ -83,6 +84,9 @@ def timestamp(moment: datetime) -> str:
     return _DATETIME.dump_python(moment, mode="json")
 
 
+_INSERT = insert(Event.__table__)
+
+
 def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attributes: dict[str, Any] | None = None,
          order_id: str | None = None, extra: dict[str, Any] | None = None) -> Event:
     """Record ``event_type`` about ``obj`` (the resource exactly as the API returns it) in ctx's transaction.
@@ -97,11 +101,12 @@ def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attribu
     payload = {"event_id": event_id, "object": "event", "type": event_type, "created_at": timestamp(ctx.now),
                "request_id": ctx.request_id, "livemode": ctx.principal is not None and ctx.principal.mode == "live",
                "data": {"object": obj, "previous_attributes": previous_attributes or {}, **(extra or {})}}
-    event = Event(event_id=event_id, merchant_id=ctx.merchant_id, env_id=ctx.env_id, type=event_type,
-                  object_type=spec.object_type, object_id=object_id, order_id=order_id or obj.get("order_id"),
-                  request_id=ctx.request_id, payload=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
-                  created_at=ctx.now)
-    ctx.session.add(event)
+    row = dict(event_id=event_id, merchant_id=ctx.merchant_id, env_id=ctx.env_id, type=event_type,
+               object_type=spec.object_type, object_id=object_id, order_id=order_id or obj.get("order_id"),
+               request_id=ctx.request_id, payload=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+               created_at=ctx.now)
+    ctx.session.execute(_INSERT, row)  # an event is only ever inserted: a Core statement, no unit of work
+    event = Event(**row)  # what the subscribers read (not added to the session: the row is written)
     for react in SUBSCRIBERS:
         react(ctx.session, event, ctx.now)
     return event

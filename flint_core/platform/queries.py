@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Label, Select, inspect, select
 
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.platform.context import Context
@@ -17,6 +17,12 @@ def scoped(ctx: Context, model: type[M]) -> Select[tuple[M]]:
     """``SELECT model`` limited to the caller's merchant and environment."""
     return select(model).where(model.merchant_id == ctx.merchant_id,  # type: ignore[attr-defined]
                                model.env_id == ctx.env_id)  # type: ignore[attr-defined]
+
+
+def row_columns(model: type) -> list[Label[Any]]:
+    """The model's table columns, each labeled with its attribute name (``metadata`` as ``metadata_``): a
+    Core select of them gives rows that read like the model's objects, without the ORM's cost per row."""
+    return [prop.columns[0].label(prop.key) for prop in inspect(model).column_attrs]
 
 
 def created_between(stmt: Select[Any], column: Any, params: Any) -> Select[Any]:

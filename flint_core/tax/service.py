@@ -5,19 +5,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
 from flint_core.platform.context import Context
-from flint_core.platform.queries import scoped
+from flint_core.platform.queries import row_columns
 from flint_core.store.tables import TaxRate
 from flint_core.tax import rules as tax
 from flint_core.tax.views import rule_of
 
+_rates = TaxRate.__table__
+# Every order priced reads these: a Core statement, built once.
+_ACTIVE = (select(*row_columns(TaxRate))
+           .where(_rates.c.merchant_id == bindparam("merchant_id"), _rates.c.env_id == bindparam("env_id"),
+                  _rates.c.active.is_(True))
+           .order_by(_rates.c.tax_rate_id))
+
 
 def merchant_rules(ctx: Context) -> list[tax.TaxRule]:
     """The environment's active rules, oldest first (later rules win ties)."""
-    rates = ctx.session.scalars(scoped(ctx, TaxRate).where(TaxRate.active.is_(True)).order_by(TaxRate.tax_rate_id))
+    rates = ctx.session.execute(_ACTIVE, {"merchant_id": ctx.merchant_id, "env_id": ctx.env_id})
     return [rule_of(rate, order) for order, rate in enumerate(rates)]
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
+from sqlalchemy import Row
 
 from flint_core.platform.schema import Output
 from flint_core.store.tables import TaxRate
@@ -29,7 +30,7 @@ class TaxRateOut(Output):
     updated_at: datetime = Field(description="When it last changed.")
 
 
-def rule_of(rate: TaxRate, order: int = 0) -> tax.TaxRule:
+def rule_of(rate: TaxRate | Row[Any], order: int = 0) -> tax.TaxRule:
     return tax.TaxRule(tax_rate_id=rate.tax_rate_id, name=rate.name, percentage=Decimal(rate.percentage),
                        tax_category=rate.tax_category, inclusive=rate.inclusive, country=rate.country,
                        region=rate.region, postal_prefix=rate.postal_prefix, active=rate.active, created_order=order)
