@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 from sqlalchemy import select
@@ -16,6 +16,9 @@ from flint_core.payments.lifecycle import IN_FLIGHT, PaymentStatus
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output, Resource
 from flint_core.store.tables import CheckoutSession, Order
+
+if TYPE_CHECKING:
+    from flint_core.orders.reads import LoadedOrder
 
 
 class LineItemOut(Output):
@@ -161,60 +164,66 @@ def legal(ctx: Context, order: Order) -> Callable[[str], bool]:
         action in NEED_REFUNDABLE and not refundable) and not (voids and action == "cancel_order")
 
 
-def order_out(ctx: Context, order: Order, *, preview: bool = False,
+def order_out(ctx: Context, order: Order | LoadedOrder, *, preview: bool = False,
               checkout_urls: dict[str, str] | None = None) -> OrderOut:
     """The order as every face returns it. ``checkout_urls``: open_checkout_urls of the page it is part of
-    (a list renders its orders with one query for their sessions); absent, this order's own are read."""
-    def m(amount: int) -> MoneyOut:
-        return MoneyOut.of(amount, order.currency)
+    (a list renders its orders with one query for their sessions); absent, this order's own are read.
+    Built as plain data and validated once, in one call (pydantic-core builds the ~45 nested objects
+    several times faster than Python constructing each)."""
+    currency = order.currency
+
+    def m(amount: int) -> dict[str, Any]:
+        return {"amount": amount, "currency": currency}
 
     paid = order.status not in (OrderStatus.OPEN, OrderStatus.AUTHORIZED, OrderStatus.CANCELED)
     latest = None if preview or not order.payment_intents else order.payment_intents[-1]
     failure = latest.failure if latest is not None and latest.status == PaymentStatus.FAILED else None
     settlement = balances(order)
     tip = order.tip
-    return OrderOut(
-        order_id=None if preview else order.order_id, preview=preview, status=order.status,
-        currency=order.currency, customer_id=order.customer_id, buyer_email=order.buyer_email,
-        line_items=[LineItemOut(
-            line_item_id=None if preview else li.line_item_id, item_id=li.item_id, sku=li.sku, name=li.name,
-            quantity=li.quantity, unit_price_money=m(li.unit_price), tax_category=li.tax_category,
-            gross_money=m(li.gross_amount), discount_money=m(li.discount_amount),
-            service_charge_money=m(li.service_charge_amount), tax_money=m(li.tax_amount),
-            total_money=m(li.total_amount), refunded_quantity=li.refunded_quantity or 0,
-            refundable_quantity=li.quantity - (li.refunded_quantity or 0) if paid else 0,
-            metadata=li.metadata_) for li in order.line_items],
-        coupons=[AppliedCouponOut(coupon_id=c.coupon_id, code=c.code, discount_money=m(c.discount_amount))
-                 for c in order.coupons],
-        service_charges=[ServiceChargeOut(
-            service_charge_id=None if preview else sc.service_charge_id, name=sc.name,
-            amount_money=None if sc.amount is None else m(sc.amount), percentage=sc.percentage,
-            taxable=sc.taxable, applied_money=m(sc.applied_amount), tax_money=m(sc.tax_amount))
+    return OrderOut.model_validate({
+        "order_id": None if preview else order.order_id, "preview": preview, "status": order.status,
+        "currency": currency, "customer_id": order.customer_id, "buyer_email": order.buyer_email,
+        "line_items": [{
+            "line_item_id": None if preview else li.line_item_id, "item_id": li.item_id, "sku": li.sku,
+            "name": li.name, "quantity": li.quantity, "unit_price_money": m(li.unit_price),
+            "tax_category": li.tax_category, "gross_money": m(li.gross_amount),
+            "discount_money": m(li.discount_amount), "service_charge_money": m(li.service_charge_amount),
+            "tax_money": m(li.tax_amount), "total_money": m(li.total_amount),
+            "refunded_quantity": li.refunded_quantity or 0,
+            "refundable_quantity": li.quantity - (li.refunded_quantity or 0) if paid else 0,
+            "metadata": li.metadata_} for li in order.line_items],
+        "coupons": [{"coupon_id": c.coupon_id, "code": c.code, "discount_money": m(c.discount_amount)}
+                    for c in order.coupons],
+        "service_charges": [{
+            "service_charge_id": None if preview else sc.service_charge_id, "name": sc.name,
+            "amount_money": None if sc.amount is None else m(sc.amount), "percentage": sc.percentage,
+            "taxable": sc.taxable, "applied_money": m(sc.applied_amount), "tax_money": m(sc.tax_amount)}
             for sc in order.service_charges],
-        tip=None if tip is None else TipOut(
-            amount_money=None if tip.get("amount") is None else m(tip["amount"]), percentage=tip.get("percentage"),
-            applied_money=m(order.tip_amount)),
-        tax_address=None if order.tax_address is None else TaxAddressOut(**order.tax_address),
-        pricing_amounts=PricingAmounts(
-            subtotal_money=m(order.subtotal_amount), discount_money=m(order.discount_amount),
-            service_charge_money=m(order.service_charge_amount), tax_money=m(order.tax_amount),
-            inclusive_tax_money=m(order.inclusive_tax_amount), tip_money=m(order.tip_amount),
-            total_money=m(order.total_amount)),
-        settlement_amounts=SettlementAmounts(
-            authorized_money=m(settlement.authorized), paid_money=m(settlement.paid),
-            refunded_money=m(settlement.refunded), outstanding_money=m(settlement.outstanding),
-            refundable_money=m(settlement.refundable)),
-        tax_breakdown=[TaxBreakdownOut(
-            jurisdiction=t["jurisdiction"], tax_rate_id=t["tax_rate_id"], rate=t["rate"], inclusive=t["inclusive"],
-            taxable_money=m(t["taxable"]), tax_money=m(t["tax"])) for t in order.tax_breakdown],
-        payment_intent_ids=[] if preview else [pi.payment_intent_id for pi in order.payment_intents],
-        refund_ids=[] if preview else [r.refund_id for r in order.refunds],
-        checkout_session_url=None if preview else (
+        "tip": None if tip is None else {
+            "amount_money": None if tip.get("amount") is None else m(tip["amount"]),
+            "percentage": tip.get("percentage"), "applied_money": m(order.tip_amount)},
+        "tax_address": order.tax_address,
+        "pricing_amounts": {
+            "subtotal_money": m(order.subtotal_amount), "discount_money": m(order.discount_amount),
+            "service_charge_money": m(order.service_charge_amount), "tax_money": m(order.tax_amount),
+            "inclusive_tax_money": m(order.inclusive_tax_amount), "tip_money": m(order.tip_amount),
+            "total_money": m(order.total_amount)},
+        "settlement_amounts": {
+            "authorized_money": m(settlement.authorized), "paid_money": m(settlement.paid),
+            "refunded_money": m(settlement.refunded), "outstanding_money": m(settlement.outstanding),
+            "refundable_money": m(settlement.refundable)},
+        "tax_breakdown": [{
+            "jurisdiction": t["jurisdiction"], "tax_rate_id": t["tax_rate_id"], "rate": t["rate"],
+            "inclusive": t["inclusive"], "taxable_money": m(t["taxable"]), "tax_money": m(t["tax"])}
+            for t in order.tax_breakdown],
+        "payment_intent_ids": [] if preview else [pi.payment_intent_id for pi in order.payment_intents],
+        "refund_ids": [] if preview else [r.refund_id for r in order.refunds],
+        "checkout_session_url": None if preview else (
             checkout_urls if checkout_urls is not None else open_checkout_urls(ctx, [order])).get(order.order_id),
-        last_payment_failure=failure, recovery_options=failure["recovery_options"] if failure else [],
-        available_actions=[] if preview else ORDER.actions_for(order.status, legal(ctx, order)),
-        version=order.version, created_at=None if preview else order.created_at,
-        updated_at=None if preview else order.updated_at, metadata=order.metadata_)
+        "last_payment_failure": failure, "recovery_options": failure["recovery_options"] if failure else [],
+        "available_actions": [] if preview else ORDER.actions_for(order.status, legal(ctx, order)),
+        "version": order.version, "created_at": None if preview else order.created_at,
+        "updated_at": None if preview else order.updated_at, "metadata": order.metadata_})
 
 
 def audit_snapshot(order: Order) -> dict[str, Any]:

@@ -191,9 +191,9 @@ class MoneyOut(Output):
 
     @classmethod
     def of(cls, amount: int, currency: str) -> MoneyOut:
-        """Money the server computed (an int in minor units, a known currency): built without validation,
-        which would only check what is true by construction, for the dozens a rendered order holds."""
-        return cls.model_construct(amount=amount, currency=currency)
+        """Money the server computed (an int in minor units, a known currency). Validated like any model:
+        pydantic-core checks two fields faster than ``model_construct`` skips them (a Python loop)."""
+        return cls(amount=amount, currency=currency)
 
 
 def lenient_enum(enum_cls: type[enum.Enum], description: str) -> Any:
