@@ -36,6 +36,7 @@ def lock_order(session: Session, order_id: str) -> Order:
     quantities), its payments and its refunds, in one query each, over the objects already loaded (a
     plain reload would keep their stale values). Its coupons and service charges change only while it is
     OPEN with no payment in flight; in any other state they are kept as loaded."""
+    session.flush()  # what this session changed is written first: the reads below replace loaded values
     order = session.identity_map.get(identity_key(Order, order_id))
     if order is None:
         order = session.get(Order, order_id, with_for_update=True)
