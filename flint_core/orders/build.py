@@ -4,8 +4,11 @@ part builders serve update_order too."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from sqlalchemy import Insert, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from flint_core.coupons.service import redeem
@@ -103,7 +106,30 @@ def build_order(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Ord
     for i, code in enumerate(params.coupon_codes):
         add_coupon(ctx, order, code, f"coupon_codes.{i}", count=not preview)
     reprice(ctx, order)
-    if not preview:  # added once priced: its rows are inserted in one flush, never inserted then updated,
-        ctx.session.add(order)  # and before any row that refers to it (a checkout session, a payment)
-        ctx.session.flush()
+    if not preview:  # written once priced (never inserted then updated), before any row that refers to it
+        insert_new(ctx.session, order)  # (a checkout session, a payment)
     return order
+
+
+def insert_new(session: Session, order: Order) -> None:
+    """Write a new order and its parts, one INSERT per table, then attach them to the session as if just
+    loaded: every value is known, so the unit of work (which costs more than the inserts) has nothing to
+    work out. Later changes to them are tracked and flushed as usual."""
+    parts = (*order.line_items, *order.coupons, *order.service_charges)
+    for part in parts:
+        part.order_id = order.order_id  # what the relationship would copy at a flush
+    for table, objects in ((Order, [order]), (OrderLineItem, order.line_items), (OrderCoupon, order.coupons),
+                           (OrderServiceCharge, order.service_charges)):
+        if objects:
+            statement, columns = _inserts(table)
+            session.execute(statement, [{column: getattr(obj, key) for column, key in columns} for obj in objects])
+    for obj in (order, *parts):
+        make_transient_to_detached(obj)
+    session.add(order)  # the parts follow by cascade: persistent, nothing pending
+
+
+@functools.cache
+def _inserts(model: type) -> tuple[Insert, list[tuple[str, str]]]:
+    """The model's INSERT and its (column, attribute) names, built once."""
+    mapper = inspect(model)
+    return mapper.local_table.insert(), [(prop.columns[0].key, prop.key) for prop in mapper.column_attrs]
