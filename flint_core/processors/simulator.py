@@ -12,7 +12,7 @@ import os
 import signal
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_faults = SimulatorFault.__table__
+_ARMED = select(_faults.c.remaining > 0).where(_faults.c.env_id == bindparam("env_id"))
+
+
 class Simulator:
     name = "simulator"
 
@@ -62,6 +66,9 @@ class Simulator:
 
     # -- faults ---------------------------------------------------------------------------------------
     def _take_fault(self) -> str | None:
+        with self.db.transaction(write=False) as session:  # faults are rare: look before taking the write lock
+            if not session.scalar(_ARMED, {"env_id": self.env_id}):
+                return None
         with self.db.transaction() as session:
             fault = session.get(SimulatorFault, self.env_id, with_for_update=True)
             if fault is None or fault.remaining <= 0:
