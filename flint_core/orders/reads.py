@@ -31,6 +31,21 @@ from flint_core.store.tables import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentSummary:
+    """What an order shows of a payment: its id, and its status and failure (available actions, last failure)."""
+
+    payment_intent_id: str
+    status: str
+    failure: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundSummary:
+    refund_id: str
+    status: str
+
+
 @dataclass(slots=True)
 class LoadedOrder:
     """An order row with its parts, under the attribute names of ``Order`` (what ``order_out`` reads)."""
@@ -39,8 +54,8 @@ class LoadedOrder:
     line_items: list[Row[Any]] = field(default_factory=list)
     coupons: list[Row[Any]] = field(default_factory=list)
     service_charges: list[Row[Any]] = field(default_factory=list)
-    payment_intents: list[Row[Any]] = field(default_factory=list)  # payment_intent_id, status, failure
-    refunds: list[Row[Any]] = field(default_factory=list)  # refund_id
+    payment_intents: list[PaymentSummary] = field(default_factory=list)
+    refunds: list[RefundSummary] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:  # the order's own columns
         return getattr(self.row, name)
@@ -79,27 +94,14 @@ _CHILDREN = union_all(
     .where(_refunds.c.order_id.in_(bindparam("order_ids", expanding=True)))).order_by("id")
 
 
-@dataclass(frozen=True, slots=True)
-class _PaymentRow:
-    payment_intent_id: str
-    status: str
-    failure: dict[str, Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _RefundRow:
-    refund_id: str
-    status: str
-
-
 def load_orders(ctx: Context, stmt: Select[Any]) -> list[LoadedOrder]:
     """The orders ``stmt`` (``ORDERS`` narrowed by the caller) selects, in its order, with their parts."""
     orders = [LoadedOrder(row) for row in ctx.session.execute(stmt, {"now": ctx.now})]
-    fill(ctx.session, orders)
+    _fill(ctx.session, orders)
     return orders
 
 
-def fill(session: Session, orders: list[LoadedOrder]) -> None:
+def _fill(session: Session, orders: list[LoadedOrder]) -> None:
     """Load the parts, payments and refunds of ``orders``: one query per relation for all of them."""
     if not orders:
         return
@@ -110,8 +112,8 @@ def fill(session: Session, orders: list[LoadedOrder]) -> None:
             getattr(by_id[part.order_id], name).append(part)
     for child in session.execute(_CHILDREN, ids):
         collection = getattr(by_id[child.order_id], child.kind)
-        collection.append(_PaymentRow(child.id, child.status, child.failure) if child.kind == "payment_intents"
-                          else _RefundRow(child.id, child.status))
+        collection.append(PaymentSummary(child.id, child.status, child.failure) if child.kind == "payment_intents"
+                          else RefundSummary(child.id, child.status))
 
 
 def checkout_urls(ctx: Context, orders: list[LoadedOrder]) -> dict[str, str]:
