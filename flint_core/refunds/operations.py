@@ -33,7 +33,7 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
     """Call this before create_refund, with the same parameters: it computes the refund exactly as
     create_refund would (amount, tax part, units, the order's status and amounts after) and changes
     nothing. `allowed: false` comes with the error create_refund would give."""
-    plan = plan_refund(ctx, params, lock=False)
+    plan = plan_refund(ctx, params, order_for(ctx, params, lock=False))
     order = plan.order
     if plan.error is None:
         plan.error = refund_limits.refund_refusal(ctx, plan.amount, order.currency)
@@ -58,12 +58,11 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
             pricing.settlement(order.total_amount, order.authorized_amount, order.paid_amount, refunded).refundable))
 
 
-def _reserved_by_this_key(ctx: Context, params: CreateRefundInput) -> Refund | None:
+def _reserved_by_this_key(ctx: Context, order: Order) -> Refund | None:
     """The refund an earlier attempt of this very request reserved (it died before answering), if any:
     a retry resumes it instead of refunding twice."""
     if ctx.idempotency_key is None:
         return None
-    order = order_for(ctx, params, lock=True)
     return next((r for r in order.refunds if r.idempotency_key == ctx.idempotency_key), None)
 
 
@@ -75,9 +74,10 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
     `amount_money` (tax part proportional), or neither for everything left. Never exceeds
     `refundable_money`. The refund is PENDING until the processor settles it (usually at once in test
     mode); a FAILED refund gives the money back to the order. Cannot be undone."""
-    refund = _reserved_by_this_key(ctx, params)
+    order = order_for(ctx, params, lock=True)
+    refund = _reserved_by_this_key(ctx, order)
     if refund is None:
-        plan = plan_refund(ctx, params, lock=True)
+        plan = plan_refund(ctx, params, order)
         if params.preview_id is not None:
             previews.confirm(ctx, params.preview_id, "create_refund", previews.fingerprint("create_refund", params),
                              plan.order.order_id, plan.order.version)
@@ -86,7 +86,7 @@ def create_refund(ctx: Context, params: CreateRefundInput) -> RefundOut:
         refund_limits.check_refund(ctx, plan.amount, plan.order.currency)
         refund = reserve(ctx, plan, params)
     elif refund.status != RefundStatus.PENDING:
-        return refund_out(refund, order_for(ctx, params, lock=False).status)
+        return refund_out(refund, order.status)
     refund_jobs.schedule_refund_settlement(ctx.session, refund.refund_id, ctx.now)  # committed before the call below
     pi = ctx.session.get(PaymentIntent, refund.payment_intent_id)
     assert pi is not None

@@ -48,9 +48,9 @@ def line_pricing(li: OrderLineItem) -> pricing.LinePricing:
                                li.inclusive_tax_amount, li.total_amount)
 
 
-def plan_refund(ctx: Context, params: RefundInput, *, lock: bool) -> Plan:
-    """Rule 7 for this request against the order as it is now. Errors go into the plan (for previews)."""
-    order = order_for(ctx, params, lock)
+def plan_refund(ctx: Context, params: RefundInput, order: Order) -> Plan:
+    """Rule 7 for this request against ``order`` (its ``order_for``) as it is now. Errors go into the plan
+    (for previews)."""
     plan = Plan(order)
     try:
         ORDER.require(order.status, "create_refund", order.order_id, legal(ctx, order))
