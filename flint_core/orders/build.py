@@ -118,10 +118,10 @@ def insert_new(session: Session, order: Order) -> None:
     parts = (*order.line_items, *order.coupons, *order.service_charges)
     for part in parts:
         part.order_id = order.order_id  # what the relationship would copy at a flush
-    for table, objects in ((Order, [order]), (OrderLineItem, order.line_items), (OrderCoupon, order.coupons),
+    for model, objects in ((Order, [order]), (OrderLineItem, order.line_items), (OrderCoupon, order.coupons),
                            (OrderServiceCharge, order.service_charges)):
         if objects:
-            statement, columns = _inserts(table)
+            statement, columns = _inserts(model)
             session.execute(statement, [{column: getattr(obj, key) for column, key in columns} for obj in objects])
     for obj in (order, *parts):
         make_transient_to_detached(obj)
