@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -26,6 +26,7 @@ from flint_core import (
     Outcome,
     Settings,
     Transport,
+    blocking,
     dotted,
     error_outcome,
     ids,
@@ -106,10 +107,11 @@ def make_endpoint(op: Operation, db: Database, settings: Settings) -> Callable[[
             arguments |= request.path_params
         except FlintError as exc:
             rejected = exc  # still authenticated, budgeted and logged by invoke
-        outcome = await run_in_threadpool(
-            invoke, db, op.name, arguments, api_key=bearer_key(request), face="http", request_id=request_id,
+        key = bearer_key(request)
+        outcome = await blocking.run(db, partial(
+            invoke, db, op.name, arguments, api_key=key, face="http", request_id=request_id,
             idempotency_key=request.headers.get("idempotency-key"), settings=settings,
-            transport=transport_of(request), rejected=rejected)
+            transport=transport_of(request), rejected=rejected), calls_out=blocking.may_call_out(op.name, key))
         return outcome_response(outcome)
 
     endpoint.__name__ = op.name
@@ -161,10 +163,10 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
         key = bearer_key(request)
         if key is None:
             return error_response(error, request.state.request_id, settings)
-        outcome = await run_in_threadpool(
+        outcome = await blocking.run(db, partial(
             invoke, db, None, dict(request.query_params), api_key=key, face="http",
             request_id=request.state.request_id, settings=settings, transport=transport_of(request),
-            rejected=error)
+            rejected=error))
         return outcome_response(outcome)
 
     @app.exception_handler(HTTPException)

@@ -13,10 +13,9 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from flint_core import Database, FlintError, Settings, Transport, error_outcome, tool_calls, tool_schemas
+from flint_core import Database, FlintError, Settings, Transport, blocking, error_outcome, tool_calls, tool_schemas
 from flint_http.bodies import read_json_object
 
 
@@ -38,7 +37,7 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
                                    detail=f"use one of {', '.join(tool_schemas.FORMATS)}"), request)
 
         try:
-            who = await run_in_threadpool(tool_calls.principal_of, db, key_of(request))
+            who = await blocking.run(db, partial(tool_calls.principal_of, db, key_of(request)))
         except FlintError as exc:
             return fail(exc, request)
         tools = tool_calls.tools_for(who, format)
@@ -55,10 +54,12 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
                 raise FlintError("unknown_parameter", param=unknown[0])
         except FlintError as exc:
             rejected = exc  # still authenticated, budgeted and logged
-        outcome = await run_in_threadpool(partial(
-            tool_calls.call, db, body.get("name"), body.get("arguments") or {}, api_key=key_of(request),
+        key, name = key_of(request), body.get("name")
+        outcome = await blocking.run(db, partial(
+            tool_calls.call, db, name, body.get("arguments") or {}, api_key=key,
             face="tool_call", request_id=request.state.request_id, settings=settings, rejected=rejected,
-            transport=Transport("POST", request.url.path, request.client.host if request.client else None)))
+            transport=Transport("POST", request.url.path, request.client.host if request.client else None)),
+            calls_out=blocking.may_call_out(name, key))
         if outcome.status < 400:  # {"result": ...}: the operation's JSON, wrapped without re-encoding it
             outcome = replace(outcome, body='{"result":' + outcome.body + "}")
         return respond(outcome)

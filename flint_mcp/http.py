@@ -21,16 +21,16 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from typing import Any
 
-import anyio.to_thread
 from mcp.server.streamable_http_manager import DEFAULT_MAX_REQUEST_BODY_SIZE, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from flint_core import Database, FlintError, Outcome, Settings, error_outcome, tool_calls
+from flint_core import Database, FlintError, Outcome, Settings, blocking, error_outcome, tool_calls
 from flint_mcp.server import DEFERRED_AUTH, DeferredAuth, build_server
 
 PATH = "/mcp"
@@ -93,7 +93,7 @@ class McpHttpApp:
                 await manager.handle_request(scope, receive, self._refusing(deferred, key, scope, receive, send))
                 return
         try:
-            await anyio.to_thread.run_sync(tool_calls.principal_of, self.db, key)
+            await blocking.run(self.db, partial(tool_calls.principal_of, self.db, key))
         except FlintError as exc:
             await self._refuse(error_outcome(exc, request_id, self.settings), scope, receive, send)
             return
@@ -107,7 +107,7 @@ class McpHttpApp:
         async def refusing(message: Message) -> None:
             if message["type"] == "http.response.start" and not deferred.checked:
                 try:
-                    await anyio.to_thread.run_sync(tool_calls.principal_of, self.db, key)
+                    await blocking.run(self.db, partial(tool_calls.principal_of, self.db, key))
                 except FlintError as exc:
                     deferred.refusal = error_outcome(exc, scope.get("state", {}).get("request_id"), self.settings)
                 deferred.checked = True

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from typing import Any
 
@@ -34,6 +35,7 @@ from flint_core import (
     Outcome,
     Settings,
     Transport,
+    blocking,
     error_outcome,
     ids,
     registry,
@@ -138,7 +140,7 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
 
     async def list_tools(ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
         try:
-            who = await anyio.to_thread.run_sync(tool_calls.principal_of, db, key_of(ctx))
+            who = await blocking.run(db, partial(tool_calls.principal_of, db, key_of(ctx)))
         except FlintError as exc:
             raise _auth_error(exc, settings) from None
         # private: the list depends on the key, so a client must not share it across keys
@@ -148,7 +150,7 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         request_id, key, deferred, transport = request_id_of(ctx), key_of(ctx), deferred_auth_of(ctx), transport_of(ctx)
 
-        def run() -> Outcome:  # one worker thread for the call and, on an error, the key's own check
+        def run() -> Outcome:  # the call and, on an error, the key's own check, run together
             outcome = tool_calls.call(db, params.name, params.arguments or {}, api_key=key, face="mcp",
                                       request_id=request_id, settings=settings, transport=transport)
             if deferred is not None:
@@ -157,7 +159,7 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
                 deferred.checked = True  # a success: invoke authenticated the key
             return outcome
 
-        outcome = await anyio.to_thread.run_sync(run)
+        outcome = await blocking.run(db, run, calls_out=blocking.may_call_out(params.name, key))
         body = json.loads(outcome.body)
         meta: dict[str, Any] = {"request_id": request_id, "idempotent_replayed": outcome.replayed}
         if outcome.quota is not None:  # what the RateLimit-* headers say on HTTP
