@@ -65,10 +65,10 @@ def preview_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
            summary="Fetch an order with its line items, computed amounts and available actions.")
 def get_order(ctx: Context, params: GetOrderInput) -> OrderOut:
     """Fetch an order. Read `status` and `available_actions` before acting on it; never guess ids."""
-    found = reads.load_orders(ctx, reads.scoped(ctx).where(reads.COLUMNS.order_id == params.order_id))
-    if not found:
+    order = reads.load_order(ctx, params.order_id)
+    if order is None:
         raise not_found("order", params.order_id, "order_id")
-    return order_out(ctx, found[0], checkout_urls=reads.checkout_urls(ctx, found))
+    return order_out(ctx, order, checkout_urls=reads.checkout_urls(ctx, [order]))
 
 
 @operation("list_orders", http="GET /v1/orders", scope="orders:read", safety=READ_ONLY,

@@ -76,6 +76,17 @@ def scoped(ctx: Context) -> Select[Any]:
     return ORDERS.where(COLUMNS.merchant_id == ctx.merchant_id, COLUMNS.env_id == ctx.env_id)
 
 
+# One order of the caller's: built once, so SQLAlchemy neither builds nor keys it again per call.
+_ONE = ORDERS.where(COLUMNS.merchant_id == bindparam("merchant_id"), COLUMNS.env_id == bindparam("env_id"),
+                    COLUMNS.order_id == bindparam("order_id"))
+
+
+def load_order(ctx: Context, order_id: str) -> LoadedOrder | None:
+    """The caller's order ``order_id`` with its parts, or None."""
+    found = _load(ctx, _ONE, {"merchant_id": ctx.merchant_id, "env_id": ctx.env_id, "order_id": order_id})
+    return found[0] if found else None
+
+
 def _part_query(model: type) -> Select[Any]:
     table = model.__table__  # type: ignore[attr-defined]
     return (select(*row_columns(model)).where(table.c.order_id.in_(bindparam("order_ids", expanding=True)))
@@ -96,7 +107,11 @@ _CHILDREN = union_all(
 
 def load_orders(ctx: Context, stmt: Select[Any]) -> list[LoadedOrder]:
     """The orders ``stmt`` (``ORDERS`` narrowed by the caller) selects, in its order, with their parts."""
-    orders = [LoadedOrder(row) for row in ctx.session.execute(stmt, {"now": ctx.now})]
+    return _load(ctx, stmt, {})
+
+
+def _load(ctx: Context, stmt: Select[Any], values: dict[str, Any]) -> list[LoadedOrder]:
+    orders = [LoadedOrder(row) for row in ctx.session.execute(stmt, {"now": ctx.now, **values})]
     _fill(ctx.session, orders)
     return orders
 
