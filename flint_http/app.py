@@ -39,6 +39,7 @@ from flint_http.checkout_pages import checkout_router
 from flint_http.docs_pages import docs_router
 from flint_http.landing import landing_router
 from flint_http.openapi import build_openapi
+from flint_http.routing import OperationRoutes
 from flint_http.simulator_pages import simulator_router
 from flint_http.skill_pages import skill_router
 from flint_http.tools import tools_router
@@ -147,9 +148,11 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app = FastAPI(title="Flint", version="1", summary="Order-first commerce API built for AI agents.",
                   docs_url=None, redoc_url=None)
     app.state.db = db
+    first = len(app.router.routes)
     for op in sorted(registry.operations(), key=_route_order):
         app.add_api_route(op.path, make_endpoint(op, db, settings), methods=[op.method], name=op.name,
                           include_in_schema=False)
+    app.router.routes[first:] = [OperationRoutes(app.router.routes[first:])]
     app.include_router(simulator_router(db))
     app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))

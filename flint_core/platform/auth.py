@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from flint_core.kernel import ids
@@ -77,10 +77,11 @@ _BY_HASH = select(_KEYS.api_key_id, _KEYS.merchant_id, _KEYS.env_id, _KEYS.mode,
                   _KEYS.revoked_at, _KEYS.expires_at).where(_KEYS.secret_hash == bindparam("hash"))
 
 
-def authenticate(session: Session, secret: str | None, now: datetime) -> Principal:
+def authenticate(db: Session | Connection, secret: str | None, now: datetime) -> Principal:
+    """The key's principal, read on ``db`` (a session, or its connection: a Core statement either way)."""
     if not secret:
         raise FlintError("missing_api_key")
-    key = session.execute(_BY_HASH, {"hash": hash_secret(secret)}).first()
+    key = db.execute(_BY_HASH, {"hash": hash_secret(secret)}).first()
     if key is None:
         raise FlintError("invalid_api_key")
     if key.revoked_at is not None:

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select, text
 
 from flint_core.kernel.errors import FlintError
 from flint_core.store.tables import RateLimitBucket
@@ -142,7 +141,7 @@ WHERE {start} + {step} - :now <= (SELECT req.capacity_us FROM req WHERE req.key 
 RETURNING key, tat_us""")
 
 
-def take(session: Session, buckets: list[tuple[str, str, Budget]], now: datetime) -> Quota | None:
+def take(connection: Connection, buckets: list[tuple[str, str, Budget]], now: datetime) -> Quota | None:
     """Spend one request from each (name, bucket key, budget), in the caller's transaction, in one
     statement. Returns the tightest bucket (fewest requests left) for the headers, or raises RateLimited
     with a bucket that refused; the caller's transaction must then roll back so the other buckets are
@@ -155,13 +154,13 @@ def take(session: Session, buckets: list[tuple[str, str, Budget]], now: datetime
     for i, (_, key, budget) in enumerate(active):
         values |= {f"key{i}": key, f"first{i}": now_us + budget.interval_us,
                    f"capacity{i}": budget.burst * budget.interval_us}
-    stmt = _admit_statement(session.bind.dialect.name, len(active))  # type: ignore[union-attr]
-    admitted = {key: tat for key, tat in session.execute(stmt, values)}
+    stmt = _admit_statement(connection.dialect.name, len(active))
+    admitted = {key: tat for key, tat in connection.execute(stmt, values)}
     tightest = None
     for name, key, budget in active:
         interval, capacity = budget.interval_us, budget.burst * budget.interval_us
         if key not in admitted:
-            stored = session.scalar(select(RateLimitBucket.tat_us).where(RateLimitBucket.key == key)) or now_us
+            stored = connection.scalar(select(RateLimitBucket.tat_us).where(RateLimitBucket.key == key)) or now_us
             ahead = max(stored, now_us) - now_us
             wait = ahead + interval - capacity  # until one more interval fits under the burst
             raise RateLimited(Quota(name, budget, remaining=0, reset_seconds=_ceil_seconds(ahead),

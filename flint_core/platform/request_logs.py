@@ -24,9 +24,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from flint_core.platform.auth import Principal
 from flint_core.processors.cards import CARD_LIKE, luhn_ok
@@ -203,7 +202,7 @@ class Entry:
         return row, objects
 
 
-def add(session: Session, entry: Entry, status: int, body: str, replayed: bool = False) -> None:
+def add(connection: Connection, entry: Entry, status: int, body: str, replayed: bool = False) -> None:
     """Write the log in the caller's transaction (commits with it). Duplicate request ids are ignored, and
     values are cut to the column sizes, so the statement cannot fail on the data."""
     try:
@@ -216,10 +215,10 @@ def add(session: Session, entry: Entry, status: int, body: str, replayed: bool =
     if built is None:
         return
     row, objects = built
-    log_insert, object_insert = _inserts(session.bind.dialect.name)  # type: ignore[union-attr]
-    session.execute(log_insert, row)
+    log_insert, object_insert = _inserts(connection.dialect.name)
+    connection.execute(log_insert, row)
     if objects:
-        session.execute(object_insert, objects)
+        connection.execute(object_insert, objects)
 
 
 @functools.cache
@@ -231,12 +230,12 @@ def _inserts(dialect: str) -> tuple[Any, Any]:
             insert(RequestLogObject.__table__).on_conflict_do_nothing())
 
 
-def relax_commit(session: Session) -> None:
+def relax_commit(connection: Connection) -> None:
     """Let this transaction's commit return before PostgreSQL flushes it to disk. For transactions that
     write only bookkeeping (a log row, a rate-limit bucket): a database crash may lose the last fraction
     of a second of those, never a change to the merchant's data, and the request does not wait for an fsync."""
-    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        session.execute(_ASYNC_COMMIT)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ASYNC_COMMIT)
 
 
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
@@ -248,12 +247,12 @@ def write(db: Database, entry: Entry, status: int, body: str, replayed: bool = F
         entry.logged = True
         return
 
-    def write_in(session: Session) -> None:
-        relax_commit(session)
-        add(session, entry, status, body, replayed)
+    def write_in(connection: Connection) -> None:
+        relax_commit(connection)
+        add(connection, entry, status, body, replayed)
 
     try:
-        db.run(write_in)
+        db.run_core(write_in)
     except Exception:
         log.exception("request log for %s could not be written", entry.request_id)
     entry.logged = True

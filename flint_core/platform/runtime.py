@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -168,11 +169,11 @@ class _Call:
 
     # -- the steps every request takes ------------------------------------------------------------------
 
-    def authenticate(self, session: Session) -> None:
+    def authenticate(self, connection: Connection) -> None:
         """Who is calling. An error the face found wins over the key's (the request is answered with it)."""
         try:
             if self.api_key:
-                self.principal = self.entry.principal = authenticate(session, self.api_key, self.entry.now)
+                self.principal = self.entry.principal = authenticate(connection, self.api_key, self.entry.now)
             elif self.op is not None and self.op.auth == "key" and self.rejected is None:
                 raise FlintError("missing_api_key")
         except FlintError:
@@ -195,8 +196,8 @@ class _Call:
             idempotency.validate_key(self.idempotency_key)
         return params
 
-    def spend(self, session: Session, *, refuse: bool = True) -> None:
-        """Spend the request from its rate-limit budgets, in ``session`` (raises RateLimited when over budget
+    def spend(self, connection: Connection, *, refuse: bool = True) -> None:
+        """Spend the request from its rate-limit budgets, in ``connection``'s transaction (raises RateLimited when over budget
         and ``refuse``; the transaction must then roll back). Keyless calls spend the client's budget."""
         if self.spent:
             return
@@ -210,15 +211,15 @@ class _Call:
             return
         try:  # judged at the clock now: requests spend in the order they commit, and one that waited for a lock
             # behind later spenders must not be judged at the earlier moment it started
-            self.entry.quota = rate_limits.take(session, buckets, utcnow())
+            self.entry.quota = rate_limits.take(connection, buckets, utcnow())
         except rate_limits.RateLimited as exc:
             self.entry.quota = exc.quota
             if refuse:
                 raise
         self.spent = True
 
-    def log(self, session: Session, outcome: Outcome) -> Outcome:
-        request_logs.add(session, self.entry, outcome.status, outcome.body, outcome.replayed)
+    def log(self, connection: Connection, outcome: Outcome) -> Outcome:
+        request_logs.add(connection, self.entry, outcome.status, outcome.body, outcome.replayed)
         return outcome
 
     # -- reads ------------------------------------------------------------------------------------------
@@ -230,13 +231,13 @@ class _Call:
         def attempt() -> Outcome:
             self.spent = False
             with self.db.session(write=False) as session:
-                self.authenticate(session)
+                self.authenticate(session.connection())
                 outcome = self.run_read(session)
                 if not self.db.is_sqlite:
-                    self.settle(session, outcome)
+                    self.settle(session.connection(), outcome)
                 session.commit()  # a preview's record (previews.issue) is the one thing a read may write
             if self.db.is_sqlite:
-                self.db.run(lambda bookkeeping: self.settle(bookkeeping, outcome))
+                self.db.run_core(lambda bookkeeping: self.settle(bookkeeping, outcome))
             return outcome
 
         try:
@@ -266,14 +267,14 @@ class _Call:
         except FlintError as exc:
             return self.answer(exc)
 
-    def settle(self, session: Session, outcome: Outcome) -> Outcome:
-        """Spend the budget and log the request, in ``session``. A read's transaction writes only this
+    def settle(self, connection: Connection, outcome: Outcome) -> Outcome:
+        """Spend the budget and log the request, in ``connection``'s transaction. A read's transaction writes only this
         bookkeeping: its commit need not wait for the disk (``relax_commit``)."""
         if self.op is None or self.op.safety.read_only or self.rejected is not None:
-            request_logs.relax_commit(session)
-        self.spend(session)
+            request_logs.relax_commit(connection)
+        self.spend(connection)
         self.entry.attribute_signup(outcome.body)
-        return self.log(session, outcome)
+        return self.log(connection, outcome)
 
     # -- writes -----------------------------------------------------------------------------------------
 
@@ -294,11 +295,11 @@ class _Call:
             self.entry.touched.update(touched_before)
             self.entry.logged = False
             with self.db.session(write=True) as session:
-                self.authenticate(session)
+                self.authenticate(session.connection())
 
                 def settle(outcome: Outcome) -> Outcome:
                     nonlocal committing
-                    self.settle(session, outcome)
+                    self.settle(session.connection(), outcome)
                     committing = True
                     session.commit()
                     return outcome
@@ -318,7 +319,7 @@ class _Call:
                     return settle(Outcome(replay.status, replay.body, replayed=True))
                 ctx = Context(session=session, principal=self.principal, operation=op, request_id=self.request_id,
                               face=self.entry.face, now=self.entry.now, idempotency_key=key, settings=self.settings,
-                              db=self.db, touched=self.entry.touched, before_first_commit=lambda: self.spend(session))
+                              db=self.db, touched=self.entry.touched, before_first_commit=lambda: self.spend(session.connection()))
                 outcome = Outcome(200, serialize(op.handler(ctx, params)))
                 if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
                                                                 **_held(claim)):
@@ -361,7 +362,7 @@ class _Call:
 
         def record(session: Session) -> None:
             self.spent = checkpointed  # a checkpoint committed the spend
-            self.spend(session, refuse=False)
+            self.spend(session.connection(), refuse=False)
             if store:
                 assert claim is not None
                 try:
@@ -370,7 +371,7 @@ class _Call:
                     mine = False
                 if mine:
                     idempotency.complete(session, status=outcome.status, body=outcome.body, **_held(claim))
-            self.log(session, outcome)
+            self.log(session.connection(), outcome)
 
         try:
             self.db.run(record)

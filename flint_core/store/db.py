@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, pool
+from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
@@ -195,6 +195,16 @@ class Database:
         def once() -> T:
             with self.transaction(write=write) as session:
                 return work(session)
+
+        return retry_transient(once)
+
+    def run_core(self, work: Callable[[Connection], T]) -> T:
+        """Like :meth:`run`, for work made of Core statements only: a write transaction on a plain
+        connection, without the ORM session's own bookkeeping (a request's budget and log)."""
+
+        def once() -> T:
+            with self.write_engine.begin() as connection:
+                return work(connection)
 
         return retry_transient(once)
 

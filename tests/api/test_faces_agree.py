@@ -5,17 +5,25 @@ input schema."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from flint_core.platform import registry, tool_schemas
+from flint_http.routing import OperationRoutes
 from flint_server import create_server
 from tests.conftest import Api
 from tests.mcp.helpers import memory_client
 
 OPERATIONS = registry.operations()
 REFERENCE = Path(__file__).resolve().parents[2] / "skill" / "flint" / "references" / "operations.md"
+
+
+def _routes(app: Any) -> Iterator[Any]:
+    """The app's routes, the operations' among them (one entry of the table: flint_http.routing)."""
+    for entry in app.routes:
+        yield from entry if isinstance(entry, OperationRoutes) else (entry,)
 
 
 async def _mcp_tools(db: Any, key: str) -> dict[str, Any]:
@@ -29,7 +37,7 @@ def test_every_operation_is_the_same_on_every_face(api: Api, app: Any, db: Any) 
     catalog = {tool["name"]: tool for tool in api.ok("GET", "/v1/tools")["data"]}
     mcp = asyncio.run(_mcp_tools(db, api.key))
     reference = REFERENCE.read_text()
-    routes = {route.name: route for route in app.routes if getattr(route, "methods", None)}
+    routes = {route.name: route for route in _routes(app) if getattr(route, "methods", None)}
     for op in registry.operations():
         schema, safety = tool_schemas.input_schema(op), tool_schemas.safety_block(op)
         # HTTP
@@ -64,7 +72,7 @@ def test_money_moving_operations_are_destructive_or_reversible() -> None:
 
 def test_every_operation_is_routed(db: Any) -> None:
     app = create_server(db)
-    routes = {(route.name, route.path, tuple(sorted(route.methods))) for route in app.routes
+    routes = {(route.name, route.path, tuple(sorted(route.methods))) for route in _routes(app)
               if getattr(route, "methods", None)}
     for op in OPERATIONS:
         assert (op.name, op.path, (op.method,)) in routes, op.name
