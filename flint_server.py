@@ -21,8 +21,7 @@ def create_server(db: Database | None = None, *, settings: Settings = Settings()
     mcp = McpHttpApp(app.state.db, settings)
     app.router.lifespan_context = mcp.wrap_lifespan(app.router.lifespan_context)
     app.router.add_route(MCP_PATH, mcp, include_in_schema=False)
-    # First in the routing table: /mcp is one exact path, and matching it after the ~80 API routes cost
-    # every MCP request a walk through all of their patterns.
+    # First in the routing table: /mcp is one exact path, matched before anything else is tried.
     app.router.routes.insert(0, app.router.routes.pop())
     return app
 

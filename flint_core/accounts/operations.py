@@ -75,7 +75,7 @@ def whoami(ctx: Context, params: WhoamiInput) -> Whoami:
     (test or live) and which scopes you hold."""
     principal = ctx.principal
     assert principal is not None
-    merchant = ctx.session.execute(_MERCHANT, {"merchant_id": principal.merchant_id}).one()
+    merchant = ctx.session.connection().execute(_MERCHANT, {"merchant_id": principal.merchant_id}).one()
     return Whoami(merchant=merchant_out(merchant), mode=principal.mode, sandbox_id=principal.sandbox_id,
                   api_key_id=principal.api_key_id, kind=principal.kind.upper(),
                   scopes=[s for s in SCOPES if principal.has_scope(s)], limits=principal.limits,
