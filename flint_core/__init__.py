@@ -32,7 +32,8 @@ from flint_core.store.db import Database
 
 __all__ = [
     # running operations
-    "registry", "Operation", "invoke", "run_as_system", "blocking", "Outcome", "error_outcome", "tool_calls", "tool_schemas",
+    "registry", "Operation", "invoke", "run_as_system", "blocking", "Outcome", "error_outcome", "tool_calls",
+    "tool_schemas",
     "Transport", "FlintError", "dotted", "OPENAPI_ONLY", "StateMachine",
     # configuration and storage
     "Settings", "DEFAULT_PUBLIC_URL", "HANDOFF", "Budget", "RateLimits", "Database", "database", "bootstrap", "queue",

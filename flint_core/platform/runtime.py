@@ -197,8 +197,9 @@ class _Call:
         return params
 
     def spend(self, connection: Connection, *, refuse: bool = True) -> None:
-        """Spend the request from its rate-limit budgets, in ``connection``'s transaction (raises RateLimited when over budget
-        and ``refuse``; the transaction must then roll back). Keyless calls spend the client's budget."""
+        """Spend the request from its rate-limit budgets, in ``connection``'s transaction (raises RateLimited
+        when over budget and ``refuse``; the transaction must then roll back). Keyless calls spend the
+        client's budget."""
         if self.spent:
             return
         budgets, client = self.settings.rate_limits, self.entry.transport.client if self.entry.transport else None
@@ -268,8 +269,8 @@ class _Call:
             return self.answer(exc)
 
     def settle(self, connection: Connection, outcome: Outcome) -> Outcome:
-        """Spend the budget and log the request, in ``connection``'s transaction. A read's transaction writes only this
-        bookkeeping: its commit need not wait for the disk (``relax_commit``)."""
+        """Spend the budget and log the request, in ``connection``'s transaction. A read's transaction writes
+        only this bookkeeping: its commit need not wait for the disk (``relax_commit``)."""
         if self.op is None or self.op.safety.read_only or self.rejected is not None:
             request_logs.relax_commit(connection)
         self.spend(connection)
