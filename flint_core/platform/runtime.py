@@ -320,7 +320,8 @@ class _Call:
                     return settle(Outcome(replay.status, replay.body, replayed=True))
                 ctx = Context(session=session, principal=self.principal, operation=op, request_id=self.request_id,
                               face=self.entry.face, now=self.entry.now, idempotency_key=key, settings=self.settings,
-                              db=self.db, touched=self.entry.touched, before_first_commit=lambda: self.spend(session.connection()))
+                              db=self.db, touched=self.entry.touched,
+                              before_first_commit=lambda: self.spend(session.connection()))
                 outcome = Outcome(200, serialize(op.handler(ctx, params)))
                 if key is not None and not idempotency.complete(session, status=outcome.status, body=outcome.body,
                                                                 **_held(claim)):
