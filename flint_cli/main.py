@@ -15,6 +15,7 @@ from flint_core import (
     DEFAULT_PUBLIC_URL,
     HANDOFF,
     Database,
+    FlintError,
     RateLimits,
     Settings,
     bootstrap,
@@ -22,6 +23,7 @@ from flint_core import (
     docs_index,
     housekeeping,
     queue,
+    toolsets,
     utcnow,
 )
 
@@ -143,6 +145,11 @@ def mcp(args: argparse.Namespace) -> None:
               "FLINT_DATABASE_URL) at the one `flint serve` uses (a relative SQLite path depends on the working "
               "directory), or run `flint migrate` on it first.", file=sys.stderr)
         sys.exit(2)
+    try:
+        selection = toolsets.selection(args.toolsets, "true" if args.read_only else None)
+    except FlintError as exc:
+        print(f"flint mcp: --toolsets: {exc.message}", file=sys.stderr)
+        sys.exit(2)
     print(f"flint mcp: database {database.describe(url)}", file=sys.stderr, flush=True)
     db = Database(url)
     key = settings.api_key
@@ -150,7 +157,7 @@ def mcp(args: argparse.Namespace) -> None:
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(2)
-    stdio.run(db, key or "", settings)
+    stdio.run(db, key or "", settings, selection)
 
 
 def _positive(kind: type) -> object:
@@ -213,6 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     p_mcp.add_argument("--public-url", default=None, metavar="URL",
                        help="the public URL of the `flint serve` that shares this database, for the URLs tools "
                             f"return (default $FLINT_PUBLIC_URL or {DEFAULT_PUBLIC_URL})")
+    p_mcp.add_argument("--toolsets", default=None, metavar="A,B",
+                       help="the toolsets to serve, comma-separated, `all`, or `default` and more (default: the "
+                            "default set; GET /v1/toolsets lists them)")
+    p_mcp.add_argument("--read-only", action="store_true", help="serve only the tools that change nothing")
     p_mcp.set_defaults(func=mcp)
     args = parser.parse_args(argv)
     args.database_url = args.database_url_sub or args.database_url

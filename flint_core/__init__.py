@@ -15,7 +15,17 @@ from flint_core.kernel import errors, ids, money
 from flint_core.kernel.errors import FlintError
 from flint_core.kernel.money import CurrencyError, Money
 from flint_core.kernel.state_machine import StateMachine
-from flint_core.platform import blocking, housekeeping, queue, registry, request_logs, tool_calls, tool_schemas
+from flint_core.platform import (
+    blocking,
+    housekeeping,
+    mcp_sessions,
+    queue,
+    registry,
+    request_logs,
+    tool_calls,
+    tool_schemas,
+    toolsets,
+)
 from flint_core.platform.context import utcnow
 from flint_core.platform.rate_limits import Budget, RateLimits
 from flint_core.platform.registry import Operation
@@ -33,7 +43,7 @@ from flint_core.store.db import Database
 __all__ = [
     # running operations
     "registry", "Operation", "invoke", "run_as_system", "blocking", "Outcome", "error_outcome", "tool_calls",
-    "tool_schemas",
+    "tool_schemas", "toolsets", "mcp_sessions",
     "Transport", "FlintError", "dotted", "OPENAPI_ONLY", "StateMachine",
     # configuration and storage
     "Settings", "DEFAULT_PUBLIC_URL", "HANDOFF", "Budget", "RateLimits", "Database", "database", "bootstrap", "queue",

@@ -158,7 +158,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(checkout_router(db, settings))
     app.include_router(docs_router(settings.public_url))
     app.include_router(landing_router(settings.public_url))
-    app.include_router(skill_router())
+    app.include_router(skill_router(public_url=settings.public_url))
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     async def refuse(request: Request, error: FlintError) -> Response:

@@ -186,10 +186,17 @@ def _tool_paths(input_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "/v1/tools": {"get": {
             "operationId": "list_tools", "tags": ["tools"],
             "summary": "List the operations this key may use as tool definitions in a provider's format.",
-            "description": "See /docs/tool-catalog. An unknown format or query parameter is 400.",
+            "description": "See /docs/tool-catalog. An unknown format, toolset or query parameter is 400.",
             "parameters": [{"name": "format", "in": "query", "required": False,
                             "description": "The provider format of each definition; default `mcp`.",
-                            "schema": {"type": "string", "enum": list(tool_schemas.FORMATS)}}],
+                            "schema": {"type": "string", "enum": list(tool_schemas.FORMATS)}},
+                           {"name": "toolsets", "in": "query", "required": False,
+                            "description": "Comma-separated toolsets (GET /v1/toolsets), `all`, or `default` (the "
+                                           "default set of MCP sessions); absent: every toolset.",
+                            "schema": {"type": "string"}},
+                           {"name": "read_only", "in": "query", "required": False,
+                            "description": "`true`: only the tools that change nothing.",
+                            "schema": {"type": "boolean"}}],
             "responses": _responses(tools)}},
         "/v1/tool_calls": {"post": {
             "operationId": "call_tool", "tags": ["tools"],

@@ -1,9 +1,10 @@
 """The tool catalog and the tool-call endpoint for LLM tool routers (API.md section 8).
 
-`GET /v1/tools?format=mcp|openai|anthropic|gemini` lists the operations the calling key may use as tool
-definitions; `POST /v1/tool_calls {"name", "arguments"}` runs the same operation as the HTTP route and
-the MCP tool. Arguments are checked against the exported schema (jsonschema) before the operation's own
-validation, so a router gets the same errors whatever it was told.
+`GET /v1/tools?format=...&toolsets=...&read_only=...` lists the operations the calling key may use as tool
+definitions, each exactly as its provider's SDK takes it (or Flint's own ``flint`` entry); `POST
+/v1/tool_calls {"name", "arguments"}` runs the same operation as the HTTP route and the MCP tool.
+Arguments are checked against the exported schema (jsonschema) before the operation's own validation, so
+a router gets the same errors whatever it was told.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from flint_core import Database, FlintError, Settings, Transport, blocking, error_outcome, tool_calls, tool_schemas
+from flint_core import (
+    Database,
+    FlintError,
+    Settings,
+    Transport,
+    blocking,
+    error_outcome,
+    tool_calls,
+    tool_schemas,
+    toolsets,
+)
 from flint_http.bodies import read_json_object
 
 
@@ -29,18 +40,19 @@ def tools_router(db: Database, settings: Settings, key_of: Any, respond: Any) ->
     async def list_tools(request: Request, format: str = "mcp") -> Response:  # noqa: A002
         # Refused like on every other route: a filter the catalog does not have (`?toolset=`) must not
         # quietly return every tool.
-        unknown = sorted(set(request.query_params) - {"format"})
+        unknown = sorted(set(request.query_params) - {"format", "toolsets", "read_only"})
         if unknown:
             return fail(FlintError("unknown_parameter", param=unknown[0]), request)
         if format not in tool_schemas.FORMATS:
             return fail(FlintError("parameter_invalid", param="format",
                                    detail=f"use one of {', '.join(tool_schemas.FORMATS)}"), request)
-
         try:
+            chosen = toolsets.selection(request.query_params.get("toolsets"), request.query_params.get("read_only"),
+                                        absent_means_all=True)
             who = await blocking.run(db, partial(tool_calls.principal_of, db, key_of(request)))
         except FlintError as exc:
             return fail(exc, request)
-        tools = tool_calls.tools_for(who, format)
+        tools = tool_calls.tools_for(who, format, chosen)
         return JSONResponse({"object": "list", "format": format, "data": tools, "next_page_token": ""})
 
     @router.post("/v1/tool_calls")

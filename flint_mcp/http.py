@@ -12,6 +12,12 @@
 - DNS-rebinding protection stays on: 127.0.0.1, localhost and [::1] on any port are allowed, and
   ``Settings.mcp_allowed_hosts`` / ``mcp_allowed_origins`` (``FLINT_MCP_ALLOWED_HOSTS`` /
   ``FLINT_MCP_ALLOWED_ORIGINS``, comma-separated) add real host names.
+- Toolsets: ``?toolsets=a,b`` (or the ``Flint-Toolsets`` header) and ``?read_only=true`` select the tools
+  listed; a bad selection is a 400 before the MCP server sees the request. A handshake (``initialize``) is
+  answered with an ``Mcp-Session-Id`` Flint makes: clients send it back, and ``enable_toolset`` keeps the
+  session's toolsets in the database under it (flint_core.mcp_sessions), so any worker knows them. The
+  call that enabled toolsets is answered as an event stream whose first event is
+  ``notifications/tools/list_changed`` (JSON responses have no other way to carry it).
 - The SDK's session manager can run only once, so :meth:`McpHttpApp.lifespan` makes a fresh one each
   time the host app starts: one ``create_app`` can be started again (tests, reloads).
 """
@@ -19,6 +25,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -26,16 +33,28 @@ from typing import Any
 
 from mcp.server.streamable_http_manager import DEFAULT_MAX_REQUEST_BODY_SIZE, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from flint_core import Database, FlintError, Outcome, Settings, blocking, error_outcome, tool_calls
-from flint_mcp.server import DEFERRED_AUTH, DeferredAuth, build_server
+from flint_core import (
+    Database,
+    FlintError,
+    Outcome,
+    Settings,
+    blocking,
+    error_outcome,
+    mcp_sessions,
+    tool_calls,
+    toolsets,
+)
+from flint_mcp.server import DEFERRED_AUTH, SELECTION, SESSION_ID, TOOLS_CHANGED, DeferredAuth, build_server
 
 PATH = "/mcp"
 _LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
 _LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+_SESSION_ID = re.compile(r"^mcps_[A-Za-z0-9_-]{32}$")
+_LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}'
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -84,14 +103,31 @@ class McpHttpApp:
             error = FlintError("internal_error", request_id=request_id)
             await self._refuse(error_outcome(error, request_id, self.settings), scope, receive, send)
             return
-        key = tool_calls.api_key_from_authorization(Headers(scope=scope).get("authorization"))
-        if key is not None and scope.get("method") == "POST":
+        headers = Headers(scope=scope)
+        state = scope.setdefault("state", {})
+        try:
+            query = QueryParams(scope.get("query_string", b""))
+            state[SELECTION] = toolsets.selection(query.get("toolsets") or headers.get("flint-toolsets"),
+                                                  query.get("read_only"))
+        except FlintError as exc:
+            await self._refuse(error_outcome(exc, request_id, self.settings), scope, receive, send)
+            return
+        session_id = headers.get("mcp-session-id")
+        if session_id and _SESSION_ID.match(session_id):
+            state[SESSION_ID] = session_id
+        key = tool_calls.api_key_from_authorization(headers.get("authorization"))
+        method = None
+        if scope.get("method") == "POST":
             method, receive = await _peek_method(receive)
-            if method == "tools/call":  # the call authenticates the key: see DeferredAuth
-                deferred = DeferredAuth()
-                scope.setdefault("state", {})[DEFERRED_AUTH] = deferred
-                await manager.handle_request(scope, receive, self._refusing(deferred, key, scope, receive, send))
-                return
+            if method == "initialize":
+                send = _with_session_id(send)
+            elif method == "tools/call":
+                send = _announcing_list_changed(state, send)
+        if key is not None and method == "tools/call":  # the call authenticates the key: see DeferredAuth
+            deferred = DeferredAuth()
+            state[DEFERRED_AUTH] = deferred
+            await manager.handle_request(scope, receive, self._refusing(deferred, key, scope, receive, send))
+            return
         try:
             await blocking.run(self.db, partial(tool_calls.principal_of, self.db, key))
         except FlintError as exc:
@@ -126,6 +162,47 @@ class McpHttpApp:
         response = Response(outcome.body, status_code=outcome.status, media_type="application/json",
                             headers=headers)
         await response(scope, receive, send)
+
+
+def _with_session_id(send: Send) -> Send:
+    """``send`` with an ``Mcp-Session-Id`` on the answer to ``initialize``: the session the client then
+    names on every request (the transport itself is stateless; see flint_core.mcp_sessions)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            session_id = mcp_sessions.new_id().encode()
+            message = {**message, "headers": [*message.get("headers", []), (b"mcp-session-id", session_id)]}
+        await send(message)
+
+    return sending
+
+
+def _announcing_list_changed(state: dict[str, Any], send: Send) -> Send:
+    """``send``, except that once a call changed the session's tools (``TOOLS_CHANGED``) its JSON answer
+    goes out as an event stream: ``notifications/tools/list_changed`` first, then the answer. Both are
+    allowed answers to a POST; only the stream can carry the notification."""
+    start: Message | None = None
+    body: list[bytes] = []
+
+    async def sending(message: Message) -> None:
+        nonlocal start
+        if not state.get(TOOLS_CHANGED):
+            await send(message)
+            return
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        body.append(message.get("body", b""))
+        if message.get("more_body", False) or start is None:
+            return
+        stream = b"".join(b"event: message\ndata: " + data + b"\n\n" for data in (_LIST_CHANGED, b"".join(body)))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
+        headers += [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                    (b"content-length", str(len(stream)).encode())]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": stream})
+
+    return sending
 
 
 async def _peek_method(receive: Receive) -> tuple[str | None, Receive]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import partial
 from importlib import metadata
 from typing import Any
 
@@ -38,9 +37,11 @@ from flint_core import (
     blocking,
     error_outcome,
     ids,
+    mcp_sessions,
     registry,
     tool_calls,
     tool_schemas,
+    toolsets,
 )
 from flint_mcp import prompts, resources
 from flint_mcp.summary import summarize, summarize_error
@@ -51,7 +52,8 @@ status allows. Every write tool REQUIRES idempotency_key: a fresh unique value p
 only to retry that same call (a replay never acts twice). Never invent ids: copy them from tool results.
 Preview before destructive actions (preview_refund before create_refund). A card decline is a FAILED
 payment with a failure block, not an error. Errors are tool errors carrying the error envelope: follow its
-retryable, effect and suggested_actions."""
+retryable, effect and suggested_actions. You see the default toolsets (orders, payments, refunds,
+customers, docs); list_toolsets shows the others (webhooks, coupons, tax, ...) and enable_toolset adds one."""
 
 
 def _version() -> str:
@@ -61,18 +63,47 @@ def _version() -> str:
         return "0"
 
 
-def tool_meta(op: registry.Operation) -> dict[str, Any]:
-    """Flint's safety block (moves_money, reversible_by, requires_idempotency_key, scope, ...) for
-    ``_meta``. Null entries are left out, as the 2026 wire drops them anyway: same shape on every protocol."""
-    return {k: v for k, v in tool_schemas.safety_block(op).items() if v is not None}
-
-
 def mcp_tool(op: registry.Operation) -> types.Tool:
-    """The operation as an MCP tool: tool_schemas' definition, with Flint's safety block in ``_meta``."""
-    spec = tool_schemas.tool(op, "mcp")
-    return types.Tool(name=spec["name"], title=spec["title"], description=spec["description"],
-                      input_schema=spec["inputSchema"], output_schema=spec["outputSchema"],
-                      annotations=types.ToolAnnotations.model_validate(spec["annotations"]), meta=tool_meta(op))
+    """The operation as an MCP tool: exactly tool_schemas' ``mcp`` definition (Flint's safety facts in
+    ``_meta``), as the tool catalog serves it too."""
+    return types.Tool.model_validate(tool_schemas.tool(op, "mcp"))
+
+
+ENABLE_TOOLSET = "enable_toolset"
+
+
+def enable_toolset_tool() -> types.Tool:
+    """The MCP-only discovery tool: it changes which tools this session shows, never Flint's data."""
+    return types.Tool(
+        name=ENABLE_TOOLSET, title="Show more tools in this session",
+        description="Add toolsets to this session's tools (see list_toolsets for what each holds). The new "
+                    "tools appear at once (the server sends notifications/tools/list_changed). Scopes still "
+                    "decide what the key may call. Changes no Flint data.",
+        input_schema={"type": "object", "properties": {"toolsets": {
+            "type": "array", "items": {"type": "string", "enum": toolsets.names()},
+            "description": "Toolset names from list_toolsets, e.g. [\"webhooks\"]."}},
+            "required": ["toolsets"], "additionalProperties": False},
+        output_schema={"type": "object", "properties": {
+            "object": {"type": "string"}, "enabled": {"type": "array", "items": {"type": "string"}},
+            "tools_added": {"type": "array", "items": {"type": "string"}}}},
+        annotations=types.ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                          open_world_hint=False))
+
+
+# What the streamable HTTP app (flint_mcp.http) leaves in ``scope["state"]`` for the server.
+SELECTION = "flint_mcp_selection"  # the toolsets the request selected (?toolsets=, Flint-Toolsets)
+SESSION_ID = "flint_mcp_session_id"  # the request's Mcp-Session-Id, when it is one Flint could have made
+TOOLS_CHANGED = "flint_mcp_tools_changed"  # set by enable_toolset: the answer carries list_changed
+
+
+def error_result(envelope: dict[str, Any], text: str | None = None,
+                 meta: dict[str, Any] | None = None) -> types.CallToolResult:
+    """A failed call: ``isError`` with a one-line summary and the error envelope as JSON text, and no
+    ``structuredContent``. Clients check structuredContent against the tool's outputSchema (the success
+    shape), so an envelope there hid the error behind a validation failure in the MCP Inspector."""
+    return types.CallToolResult(content=[types.TextContent(text=summarize_error(envelope)),
+                                         types.TextContent(text=text or json.dumps(envelope))],
+                                is_error=True, meta=meta)
 
 
 DEFERRED_AUTH = "flint_mcp_deferred_auth"
@@ -95,10 +126,15 @@ def _auth_error(exc: FlintError, settings: Settings) -> MCPError:
                     exc.envelope(None, public_url=settings.public_url))
 
 
-def build_server(db: Database, settings: Settings = Settings(), *, api_key: str | None = None) -> Server[Any]:
+def build_server(db: Database, settings: Settings = Settings(), *, api_key: str | None = None,
+                 selection: toolsets.Selection = toolsets.Selection()) -> Server[Any]:
     """One MCP server over ``db``. ``api_key`` fixes the caller (stdio, in-memory); without it every
-    request must carry ``Authorization: Bearer <key>`` (streamable HTTP)."""
+    request must carry ``Authorization: Bearer <key>`` (streamable HTTP), and its selection of toolsets
+    (``selection`` for the others) and session come with each request."""
     tools = {op.name: mcp_tool(op) for op in registry.operations()}
+    enable_tool = enable_toolset_tool()
+    # stdio and in-memory: the server serves one client, so the session's toolsets live here
+    local: dict[str, frozenset[str]] = {"enabled": frozenset()}
 
     def key_of(ctx: ServerRequestContext[Any]) -> str | None:
         if api_key is not None:
@@ -111,9 +147,25 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         state = getattr(ctx.request, "scope", {}).get("state", {})
         return state.get("request_id") or ids.new_id("request")
 
+    def state_of(ctx: ServerRequestContext[Any]) -> dict[str, Any] | None:
+        """The HTTP request's state, None on stdio and in memory."""
+        scope = getattr(ctx.request, "scope", None)
+        return scope.setdefault("state", {}) if isinstance(scope, dict) else None
+
     def deferred_auth_of(ctx: ServerRequestContext[Any]) -> DeferredAuth | None:
         state = getattr(ctx.request, "scope", {}).get("state", {})
         return state.get(DEFERRED_AUTH)
+
+    def shown(ctx: ServerRequestContext[Any], who: Any) -> tuple[toolsets.Selection, bool]:
+        """The session's selection (the request's or the server's, plus what enable_toolset added) and
+        whether the session can enable more."""
+        state = state_of(ctx)
+        if state is None:
+            return selection.enabling(local["enabled"]), True
+        chosen, session_id = state.get(SELECTION, selection), state.get(SESSION_ID)
+        if session_id is None:  # no session to remember toolsets in: ?toolsets= selects them
+            return chosen, False
+        return chosen.enabling(mcp_sessions.enabled(db, session_id, who)), True
 
     def refusal(outcome: Outcome, key: str | None, request_id: str) -> Outcome | None:
         """A failed call's answer when its key is refused. A 401 is exactly that (only authentication
@@ -139,15 +191,71 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         return Transport("tools/call", scope.get("path") or "/mcp", client[0] if client else None)
 
     async def list_tools(ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
+        key = key_of(ctx)
+
+        def listing() -> list[types.Tool]:
+            who = tool_calls.principal_of(db, key)
+            chosen, can_enable = shown(ctx, who)
+            listed = [tools[op.name] for op in toolsets.shown(who, chosen)]
+            if not any(t.name == "list_toolsets" for t in listed):
+                listed.append(tools["list_toolsets"])  # discovery stays, whatever was selected
+            if can_enable and not all(chosen.shows_toolset(name) for name in toolsets.names()):
+                listed.append(enable_tool)
+            return listed
+
         try:
-            who = await blocking.run(db, partial(tool_calls.principal_of, db, key_of(ctx)))
+            listed = await blocking.run(db, listing)
         except FlintError as exc:
             raise _auth_error(exc, settings) from None
         # private: the list depends on the key, so a client must not share it across keys
-        return types.ListToolsResult(tools=[tools[op.name] for op in registry.operations()
-                                            if tool_calls.visible(who, op)], cache_scope="private")
+        return types.ListToolsResult(tools=listed, cache_scope="private")
+
+    async def enable_toolsets(ctx: ServerRequestContext[Any], arguments: dict[str, Any]) -> types.CallToolResult:
+        """enable_toolset: add toolsets to the session, then tell the client its list changed."""
+        key, deferred, state = key_of(ctx), deferred_auth_of(ctx), state_of(ctx)
+        request_id = request_id_of(ctx)
+
+        def enable() -> dict[str, Any]:
+            who = tool_calls.principal_of(db, key)
+            if deferred is not None:
+                deferred.checked = True
+            wanted = arguments.get("toolsets")
+            if isinstance(wanted, str):
+                wanted = wanted.split(",")
+            if not isinstance(wanted, list) or not wanted or not all(isinstance(t, str) for t in wanted):
+                raise FlintError("parameter_invalid", param="toolsets", detail="a list of toolset names")
+            added = toolsets.parse(",".join(wanted)) or frozenset()
+            before, _ = shown(ctx, who)
+            if state is None:
+                local["enabled"] = local["enabled"] | added
+            elif state.get(SESSION_ID) is not None:
+                mcp_sessions.enable(db, state[SESSION_ID], who, added)
+            else:
+                raise FlintError("parameter_invalid", param="toolsets", detail="this connection has no MCP "
+                                 "session to remember toolsets in: connect to /mcp?toolsets=... instead")
+            after, _ = shown(ctx, who)
+            new = [op.name for op in toolsets.shown(who, after) if not before.shows(op)]
+            return {"object": "toolset_selection", "enabled": sorted(after.enabled), "tools_added": new}
+
+        try:
+            body = await blocking.run(db, enable)
+        except FlintError as exc:
+            if deferred is not None and exc.spec.http_status == 401:
+                deferred.refusal, deferred.checked = error_outcome(exc, request_id, settings), True
+            envelope = exc.envelope(request_id, public_url=settings.public_url)
+            return error_result(envelope)
+        if body["tools_added"]:
+            if state is None:
+                await ctx.session.send_tool_list_changed()
+            else:
+                state[TOOLS_CHANGED] = True  # flint_mcp.http sends it ahead of this answer
+        text = (f"Enabled {', '.join(body['enabled'])}: {len(body['tools_added'])} tools added"
+                + (f" ({', '.join(body['tools_added'])})." if body["tools_added"] else "."))
+        return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=body)
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
+        if params.name == ENABLE_TOOLSET:
+            return await enable_toolsets(ctx, params.arguments or {})
         request_id, key, deferred, transport = request_id_of(ctx), key_of(ctx), deferred_auth_of(ctx), transport_of(ctx)
 
         def run() -> Outcome:  # the call and, on an error, the key's own check, run together
@@ -164,10 +272,11 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
         meta: dict[str, Any] = {"request_id": request_id, "idempotent_replayed": outcome.replayed}
         if outcome.quota is not None:  # what the RateLimit-* headers say on HTTP
             meta["rate_limit"] = outcome.quota.as_meta()
-        failed = outcome.status >= 400
-        text = summarize_error(body) if failed else summarize(body, replayed=outcome.replayed)
-        return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=outcome.body)],
-                                    structured_content=body, is_error=failed, meta=meta)
+        if outcome.status >= 400:
+            return error_result(body, outcome.body, meta)
+        return types.CallToolResult(content=[types.TextContent(text=summarize(body, replayed=outcome.replayed)),
+                                             types.TextContent(text=outcome.body)],
+                                    structured_content=body, meta=meta)
 
     async def list_resources(ctx: ServerRequestContext[Any], params: Any) -> types.ListResourcesResult:
         docs = await anyio.to_thread.run_sync(lambda: resources.static_docs() + resources.page_docs())
@@ -215,7 +324,7 @@ def build_server(db: Database, settings: Settings = Settings(), *, api_key: str 
             role="user", content=types.TextContent(text=prompt.render(values)))])
 
     def input_schema(name: str) -> dict[str, Any] | None:
-        tool = tools.get(name)
+        tool = enable_tool if name == ENABLE_TOOLSET else tools.get(name)
         return tool.input_schema if tool else None
 
     return Server(

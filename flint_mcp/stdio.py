@@ -11,7 +11,7 @@ import sys
 import anyio
 from mcp.server.stdio import stdio_server
 
-from flint_core import Database, FlintError, Settings, docs_index, tool_calls
+from flint_core import Database, FlintError, Settings, docs_index, tool_calls, toolsets
 from flint_mcp.server import build_server
 
 
@@ -26,8 +26,9 @@ def check_key(db: Database, api_key: str | None) -> str | None:
     return None
 
 
-def run(db: Database, api_key: str, settings: Settings = Settings()) -> None:
-    server = build_server(db, settings, api_key=api_key)
+def run(db: Database, api_key: str, settings: Settings = Settings(),
+        selection: toolsets.Selection = toolsets.Selection()) -> None:
+    server = build_server(db, settings, api_key=api_key, selection=selection)
     docs_index.default_index().refresh()  # the docs search index, built now rather than by the first search
 
     async def serve() -> None:

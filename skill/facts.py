@@ -1,6 +1,8 @@
-"""What the skill says about operations, read from the registry and tool_schemas (never re-derived).
+"""What the skill says about toolsets and operations, read from the registry and tool_schemas (never
+re-derived).
 
-Operations are grouped by domain (``op.group``), in the registry's reading order (``registry.DOMAINS``).
+A toolset is a registry group (``registry.groups()``, one domain folder); every operation belongs to the
+toolset ``op.group``. The skill reads them in the registry's reading order (``registry.DOMAINS``).
 """
 
 from __future__ import annotations
@@ -10,15 +12,31 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from flint_core import Operation, registry, tool_schemas
+from flint_core import DEFAULT_PUBLIC_URL, Operation, StateMachine, registry, tool_schemas, toolsets
+
+# Where the committed files point for docs pages: the address `flint serve` listens on unless told
+# otherwise. Over HTTP the server rewrites it to its own public URL (flint_http/skill_pages.py).
+BASE_URL = DEFAULT_PUBLIC_URL
 
 
 @dataclass(frozen=True)
 class Group:
-    name: str  # the domain, op.group
+    name: str  # the toolset, op.group
     title: str
-    doc: str | None
+    description: str
+    doc: str | None  # the slug of its guide under /docs
     operations: tuple[Operation, ...]
+    machines: tuple[StateMachine[typing.Any], ...]  # the lifecycles its lifecycle.py declares
+
+    @property
+    def reference(self) -> str:
+        """Its reference file, relative to the skill folder."""
+        return f"references/{self.name}.md"
+
+    @property
+    def default(self) -> bool:
+        """Whether an MCP client sees this toolset with no selection."""
+        return self.name in toolsets.DEFAULT
 
 
 def ordered() -> list[Operation]:
@@ -26,15 +44,36 @@ def ordered() -> list[Operation]:
     return [op for group in groups() for op in group.operations]
 
 
+def machine_toolset(machine: StateMachine[typing.Any]) -> str:
+    """The toolset whose ``lifecycle.py`` declares the machine: ``flint_core.orders.lifecycle`` -> orders."""
+    return type(machine.initial).__module__.split(".")[1]
+
+
 def groups() -> list[Group]:
-    """Operations by domain (``op.group``), in the registry's reading order."""
+    """Every toolset with operations, in the registry's reading order; operations in source order."""
     out = []
+    machines = list(registry.machines().values())
     for group in registry.groups():
         ops = tuple(sorted((op for op in registry.operations() if op.group == group.name),
                            key=lambda op: op.handler.__code__.co_firstlineno))  # source order
         if ops:
-            out.append(Group(group.name, group.title, group.docs, ops))
+            owned = tuple(m for m in machines if machine_toolset(m) == group.name)
+            out.append(Group(group.name, group.title, group.description, group.docs, ops, owned))
     return out
+
+
+def group_of(op: Operation) -> Group:
+    return next(group for group in groups() if group.name == op.group)
+
+
+def keyless() -> list[Operation]:
+    """The operations that need no API key (``auth == "public"``), in reading order."""
+    return [op for op in ordered() if op.auth == "public"]
+
+
+def doc_url(slug: str, anchor: str | None = None) -> str:
+    """A docs page as an absolute link (it must work from an installed skill folder, which has no host)."""
+    return f"{BASE_URL}/docs/{slug}" + (f"#{anchor}" if anchor else "")
 
 
 def safety_words(op: Operation) -> str:
@@ -80,4 +119,4 @@ def route(op: Operation) -> str:
 
 
 def anchor(op: Operation) -> str:
-    return op.name  # headings are `### name`; GitHub-style slugs keep snake_case names as they are
+    return op.name  # entries carry `<a id="name">`; snake_case names are valid anchors as they are

@@ -45,12 +45,12 @@ from flint_core.platform.context import Context
 from flint_core.platform.limits import stricter
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
+from flint_core.platform.registry import CREATE, DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
 from flint_core.store.tables import ENV_TABLES, Activity, ApiKey, IdempotencyRecord, Merchant, Sandbox, SimulatorFault
 from flint_core.tax.service import seed_environment
 
 
-@operation("create_merchant", http="POST /v1/merchants", scope=None, auth="public", safety=WRITE,
+@operation("create_merchant", http="POST /v1/merchants", scope=None, auth="public", safety=CREATE,
            summary="Sign up a merchant: returns it, its first sandbox and a secret test key (shown once).")
 def create_merchant(ctx: Context, params: CreateMerchantInput) -> MerchantSignup:
     """Headless onboarding; needs no API key. The returned `api_key.secret` (`sk_test_...`) works in the
@@ -82,7 +82,7 @@ def whoami(ctx: Context, params: WhoamiInput) -> Whoami:
                   default_currency=ctx.settings.default_currency)
 
 
-@operation("create_api_key", http="POST /v1/api_keys", scope="keys:write", safety=WRITE,
+@operation("create_api_key", http="POST /v1/api_keys", scope="keys:write", safety=CREATE,
            summary="Create a secret or restricted API key in the calling key's mode and sandbox.")
 def create_api_key(ctx: Context, params: CreateApiKeyInput) -> ApiKeyOut:
     """Create a key for the same merchant, mode and sandbox as the calling key. Give agents RESTRICTED
@@ -158,7 +158,7 @@ def revoke_api_key(ctx: Context, params: RevokeApiKeyInput) -> ApiKeyOut:
     return api_key_out(ctx, key)
 
 
-@operation("create_sandbox", http="POST /v1/sandboxes", scope="sandboxes:write", safety=WRITE,
+@operation("create_sandbox", http="POST /v1/sandboxes", scope="sandboxes:write", safety=CREATE,
            summary="Create an isolated test-mode sandbox with its own key (same powers as the calling key).")
 def create_sandbox(ctx: Context, params: CreateSandboxInput) -> SandboxCreated:
     """Create a fresh sandbox for the calling key's merchant: its own orders, customers, coupons and tax

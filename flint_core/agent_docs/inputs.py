@@ -28,3 +28,7 @@ class GetDocInput(Input):
     section: str | None = Field(None, max_length=200, description="An anchor on that page, e.g. "
                                 "`retrying-create_refund` or an error code on `errors`: return only that section "
                                 "(with its subsections). Omit for the whole page.")
+
+
+class ListToolsetsInput(Input):
+    """No parameters: the list is every toolset, with what the calling key may use in each."""

@@ -5,10 +5,25 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flint_core.agent_docs import docs_index
-from flint_core.agent_docs.inputs import MAX_SEARCH_RESULTS, ExplainErrorInput, GetDocInput, SearchDocsInput
-from flint_core.agent_docs.views import DocHeading, DocPage, DocSearchHit, DocSearchResults, ErrorExplanation
+from flint_core.agent_docs.inputs import (
+    MAX_SEARCH_RESULTS,
+    ExplainErrorInput,
+    GetDocInput,
+    ListToolsetsInput,
+    SearchDocsInput,
+)
+from flint_core.agent_docs.views import (
+    DocHeading,
+    DocPage,
+    DocSearchHit,
+    DocSearchResults,
+    ErrorExplanation,
+    ToolsetOut,
+)
 from flint_core.kernel.errors import CATALOG, not_found
+from flint_core.platform import registry, toolsets
 from flint_core.platform.context import Context
+from flint_core.platform.pagination import Page
 from flint_core.platform.registry import READ_ONLY, operation
 
 
@@ -73,3 +88,23 @@ def _docs_path(value: str) -> str:
     if parts.scheme in ("http", "https") and parts.netloc:
         return parts.path + (f"#{parts.fragment}" if parts.fragment else "")
     return text
+
+
+@operation("list_toolsets", http="GET /v1/toolsets", scope=None, safety=READ_ONLY,
+           summary="List the toolsets (groups of tools by domain) and which tools the calling key may use.")
+def list_toolsets(ctx: Context, params: ListToolsetsInput) -> Page[ToolsetOut]:
+    """Every toolset: a domain's tools (orders, payments, refunds, webhooks, ...), what it is for, whether
+    it is in the default set an MCP client sees without a selection, and the tools of it the calling key
+    may use. Over MCP, enable_toolset adds one to the session; elsewhere select with `?toolsets=a,b` on
+    /mcp or /v1/tools. Scopes still decide what a key may call: a toolset only decides what is shown."""
+    principal = ctx.principal
+    assert principal is not None
+    out = []
+    for group in registry.groups():
+        ops = [op for op in registry.operations() if op.group == group.name]
+        usable = [op.name for op in ops if toolsets.visible(principal, op)]
+        out.append(ToolsetOut(
+            name=group.name, title=group.title, description=group.description,
+            default=group.name in toolsets.DEFAULT, tool_count=len(ops), usable_tool_count=len(usable),
+            tools=usable, docs_url=ctx.settings.absolute_url(f"/docs/{group.docs}") if group.docs else None))
+    return Page[ToolsetOut](data=out, next_page_token="")

@@ -60,3 +60,16 @@ class DocPage(Output):
                                  "markdown.")
     markdown: str = Field(description="The page, or the section with its subsections, as markdown.")
     headings: list[DocHeading] = Field(description="The headings in `markdown`, in order.")
+
+
+class ToolsetOut(Output):
+    object: Literal["toolset"] = Field("toolset", description="Always `toolset`.")
+    name: str = Field(description="The toolset's name, for `?toolsets=` on /mcp and /v1/tools and for "
+                                  "enable_toolset.")
+    title: str = Field(description="A human title.")
+    description: str = Field(description="When an agent needs it.")
+    default: bool = Field(description="Whether an MCP client that selects nothing is shown it.")
+    tool_count: int = Field(description="How many tools it has.")
+    usable_tool_count: int = Field(description="How many of them the calling key may use (scopes, key limits).")
+    tools: list[str] = Field(description="The names of the tools the calling key may use, in reading order.")
+    docs_url: str | None = Field(description="Its guide, an absolute URL (null when it has none).")

@@ -36,7 +36,7 @@ from flint_core.payments.inputs import CaptureMethod
 from flint_core.platform import limits
 from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
-from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
+from flint_core.platform.registry import CREATE, DESTRUCTIVE, READ_ONLY, operation
 from flint_core.platform.validation import translate
 from flint_core.store.tables import CheckoutSession, Order
 
@@ -64,7 +64,7 @@ def open_session(ctx: Context, order: Order, *, success_url: str | None, cancel_
     return cs
 
 
-@operation("create_checkout_session", http="POST /v1/checkout_sessions", scope="checkout:write", safety=WRITE,
+@operation("create_checkout_session", http="POST /v1/checkout_sessions", scope="checkout:write", safety=CREATE,
            summary="Open a hosted payment page for an OPEN order (or for line items, creating the order).")
 def create_checkout_session(ctx: Context, params: CreateCheckoutSessionInput) -> CheckoutSessionOut:
     """Let the buyer pay on a page Flint hosts instead of collecting the card yourself. Give `order_id`

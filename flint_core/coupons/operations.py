@@ -16,11 +16,11 @@ from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import READ_ONLY, WRITE, operation
+from flint_core.platform.registry import CREATE, READ_ONLY, operation
 from flint_core.store.tables import Coupon
 
 
-@operation("create_coupon", http="POST /v1/coupons", scope="coupons:write", safety=WRITE,
+@operation("create_coupon", http="POST /v1/coupons", scope="coupons:write", safety=CREATE,
            summary="Create a percentage or fixed-amount coupon code.")
 def create_coupon(ctx: Context, params: CreateCouponInput) -> CouponOut:
     """Create a coupon that orders can redeem with apply_coupon or create_order's `coupon_codes`.

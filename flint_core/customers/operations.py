@@ -10,11 +10,11 @@ from flint_core.kernel import ids
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import READ_ONLY, WRITE, operation
+from flint_core.platform.registry import CREATE, READ_ONLY, operation
 from flint_core.store.tables import Customer
 
 
-@operation("create_customer", http="POST /v1/customers", scope="customers:write", safety=WRITE,
+@operation("create_customer", http="POST /v1/customers", scope="customers:write", safety=CREATE,
            summary="Create a customer.")
 def create_customer(ctx: Context, params: CreateCustomerInput) -> CustomerOut:
     """Create a customer record to attach orders to (`customer_id` on create_order). Emails need not be

@@ -3,4 +3,5 @@
 from flint_core.orders import errors, events  # noqa: F401  (declare the domain's error codes and event types)
 
 TITLE = "Orders"
+DESCRIPTION = "Create, quote, read, list and edit orders; coupons on an order; cancel or close one."
 DOCS = "orders"

@@ -31,11 +31,11 @@ from flint_core.platform import previews
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import created_between, fetch, merge_metadata
-from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, RELEASES_MONEY, WRITE, operation
+from flint_core.platform.registry import CREATE, DESTRUCTIVE, READ_ONLY, RELEASES_MONEY, WRITE, operation
 from flint_core.store.tables import Customer, Order
 
 
-@operation("create_order", http="POST /v1/orders", scope="orders:write", safety=WRITE,
+@operation("create_order", http="POST /v1/orders", scope="orders:write", safety=CREATE,
            summary="Create an OPEN order from line items; Flint computes discounts, tax, fees, tip and total.")
 def create_order(ctx: Context, params: CreateOrderInput) -> OrderOut:
     """Create an order: the primitive everything else (payments, refunds, checkout) hangs off. Send line

@@ -1,6 +1,6 @@
 """The housekeeping job: hourly, deletes rows that can no longer matter (idempotency keys past their
-24-hour window, previews a day past expiry, rate-limit buckets that are full again), so those tables stay
-the size of the last day's traffic. `flint serve` and `flint worker` queue it at start (docs/jobs.md)."""
+24-hour window, previews a day past expiry, rate-limit buckets that are full again, MCP sessions idle for
+a day), so those tables stay the size of the last day's traffic. `flint serve` and `flint worker` queue it at start (docs/jobs.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from flint_core.platform import idempotency, queue, rate_limits
+from flint_core.platform import idempotency, mcp_sessions, queue, rate_limits
 from flint_core.platform.context import utcnow
 from flint_core.store.db import Database
-from flint_core.store.tables import IdempotencyRecord, Preview, RateLimitBucket
+from flint_core.store.tables import IdempotencyRecord, McpSession, Preview, RateLimitBucket
 
 log = logging.getLogger("flint.jobs")
 
@@ -65,9 +65,11 @@ def housekeeping(claim: queue.Claim) -> None:
         _delete_expired(claim.db, IdempotencyRecord.id, IdempotencyRecord.created_at <= now - idempotency.WINDOW),
         _delete_expired(claim.db, Preview.preview_id, Preview.expires_at <= now - PREVIEW_GRACE),
         _delete_expired(claim.db, RateLimitBucket.key, RateLimitBucket.tat_us <= rate_limits.epoch_us(now)),
+        _delete_expired(claim.db, McpSession.session_id, McpSession.updated_at <= now - mcp_sessions.IDLE),
     ]
     backlog = max(deleted) >= HOUSEKEEPING_BATCH
     if any(deleted):
-        log.info("housekeeping deleted %s idempotency keys, %s previews, %s rate-limit buckets", *deleted)
+        log.info("housekeeping deleted %s idempotency keys, %s previews, %s rate-limit buckets, %s MCP sessions",
+                 *deleted)
     again = now + (timedelta(minutes=1) if backlog else HOUSEKEEPING_EVERY)
     claim.db.run(lambda session: claim.retry_at(session, again, reset_attempts=True))

@@ -35,19 +35,22 @@ SCOPES = (
 
 @dataclass(frozen=True, slots=True)
 class Safety:
-    """Becomes the MCP annotations and the `safety` block of the tool catalog and SKILL.md."""
+    """The facts the MCP annotations (``hints``) and the `safety` block of the tool catalog and SKILL.md
+    are derived from."""
 
-    read_only: bool
-    destructive: bool = False
-    idempotent: bool = False
-    open_world: bool = False
+    read_only: bool  # writes nothing but its request log
+    destructive: bool = False  # cannot be undone: preview it first (key limit require_preview)
+    idempotent: bool = False  # repeating it even with a NEW idempotency key changes nothing more
+    open_world: bool = False  # reaches outside Flint: the card processor or a merchant's URL
     moves_money: bool = False
     reversible_by: str | None = None
+    additive: bool = False  # only adds new objects: changes or removes nothing that exists
 
 
 # Every operation's safety is one of these presets: the same words mean the same annotations everywhere.
 READ_ONLY = Safety(read_only=True, idempotent=True)
-WRITE = Safety(read_only=False)
+CREATE = Safety(read_only=False, additive=True)  # adds new objects and changes nothing else
+WRITE = Safety(read_only=False)  # changes existing objects (reversibly)
 IDEMPOTENT_WRITE = Safety(read_only=False, idempotent=True)  # setting a value twice changes nothing more
 DESTRUCTIVE = Safety(read_only=False, destructive=True)
 # Charges the buyer's card (or captures a hold): undone by a refund.
@@ -57,6 +60,8 @@ RESUMES_PAYMENT = Safety(read_only=False, idempotent=True, open_world=True, move
                          reversible_by="create_refund")
 # Gives money back or lets a hold go (refund, void, cancel an authorized order): cannot be undone.
 RELEASES_MONEY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
+# Queues new deliveries of an event to the merchant's URLs.
+DELIVERS = Safety(read_only=False, additive=True, open_world=True)
 
 
 # Every domain folder that declares operations, in reading order: the order of the API reference, the
@@ -69,8 +74,9 @@ DOMAINS = ("orders", "payments", "refunds", "checkout", "customers", "coupons", 
 class Group:
     """A domain as the faces present it, declared by its package (``flint_core/<domain>/__init__.py``)."""
 
-    name: str  # the folder, e.g. "orders"
+    name: str  # the folder, e.g. "orders": also the name of its toolset
     title: str  # e.g. "Hosted checkout"
+    description: str  # one line saying when an agent needs it (GET /v1/toolsets, list_toolsets)
     docs: str | None  # the slug of its guide under /docs, if it has one
 
 
@@ -156,9 +162,9 @@ def operations() -> list[Operation]:
 
 @functools.cache
 def group(name: str) -> Group:
-    """The presentation of one domain, read from its package: ``TITLE`` and ``DOCS``."""
+    """The presentation of one domain, read from its package: ``TITLE``, ``DESCRIPTION`` and ``DOCS``."""
     package = importlib.import_module(f"flint_core.{name}")
-    return Group(name=name, title=package.TITLE, docs=package.DOCS)
+    return Group(name=name, title=package.TITLE, description=package.DESCRIPTION, docs=package.DOCS)
 
 
 def groups() -> list[Group]:

@@ -22,6 +22,7 @@ from flint_core.platform.context import utcnow
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.runtime import Outcome, invoke
 from flint_core.platform.settings import Settings
+from flint_core.platform.toolsets import Selection, shown, visible  # noqa: F401  (visible: for the faces)
 from flint_core.platform.validation import dotted
 from flint_core.store.db import Database
 
@@ -47,19 +48,12 @@ def principal_of(db: Database, api_key: str | None) -> Principal:
         return authenticate(session, api_key, utcnow())
 
 
-def visible(principal: Principal, op: registry.Operation) -> bool:
-    """Whether the key may use the operation: its scopes allow it and a `read_only` key limit does not
-    rule it out (listing a tool the key can never call only invites a 403). Keyless write operations
-    (create_merchant) are offered to unrestricted secret keys only: an agent on a restricted key has no
-    business signing up merchants."""
-    limits = getattr(principal, "limits", None) or {}
-    if op.auth == "public" and not op.safety.read_only and (principal.kind != "secret" or limits):
-        return False
-    return principal.has_scope(op.scope) and not (limits.get("read_only") and not op.safety.read_only)
+EVERY_TOOLSET = Selection(toolsets=frozenset(registry.DOMAINS))
 
 
-def tools_for(principal: Principal, fmt: str = "mcp") -> list[dict[str, Any]]:
-    return [tool_schemas.tool(op, fmt) for op in registry.operations() if visible(principal, op)]
+def tools_for(principal: Principal, fmt: str = "mcp", chosen: Selection = EVERY_TOOLSET) -> list[dict[str, Any]]:
+    """The tool definitions a key may use, of the selected toolsets (every toolset unless told)."""
+    return [tool_schemas.tool(op, fmt) for op in shown(principal, chosen)]
 
 
 _VALIDATORS: dict[str, tuple[dict[str, Any], Draft202012Validator]] = {}

@@ -6,13 +6,13 @@ from flint_core.kernel import ids
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import READ_ONLY, WRITE, operation
+from flint_core.platform.registry import CREATE, READ_ONLY, WRITE, operation
 from flint_core.store.tables import TaxRate
 from flint_core.tax.inputs import CreateTaxRateInput, GetTaxRateInput, ListTaxRatesInput, UpdateTaxRateInput
 from flint_core.tax.views import TaxRateOut, tax_rate_out
 
 
-@operation("create_tax_rate", http="POST /v1/tax_rates", scope="catalog:write", safety=WRITE,
+@operation("create_tax_rate", http="POST /v1/tax_rates", scope="catalog:write", safety=CREATE,
            summary="Create a tax rate for a jurisdiction and tax category.")
 def create_tax_rate(ctx: Context, params: CreateTaxRateInput) -> TaxRateOut:
     """Add a nexus rule. For each line, Flint applies the most specific active rate whose jurisdiction

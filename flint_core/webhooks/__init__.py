@@ -6,4 +6,5 @@ them out. Guide: docs/webhooks.md."""
 from flint_core.webhooks import errors, events  # noqa: F401  (declare the domain's error codes and event types)
 
 TITLE = "Webhooks"
+DESCRIPTION = "Webhook endpoints, their secrets and deliveries; redeliver an event."
 DOCS = "webhooks"

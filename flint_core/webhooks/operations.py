@@ -18,7 +18,7 @@ from flint_core.platform import outbox
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, merge_metadata, scoped
-from flint_core.platform.registry import DESTRUCTIVE, READ_ONLY, WRITE, operation
+from flint_core.platform.registry import CREATE, DELIVERS, DESTRUCTIVE, READ_ONLY, WRITE, operation
 from flint_core.store.tables import Event, WebhookDelivery, WebhookEndpoint
 from flint_core.webhooks import fanout, signing
 from flint_core.webhooks.inputs import (
@@ -49,7 +49,7 @@ def _live(ctx: Context) -> bool:
     return ctx.principal is not None and ctx.principal.mode == "live"
 
 
-@operation("create_webhook_endpoint", http="POST /v1/webhook_endpoints", scope="webhooks:write", safety=WRITE,
+@operation("create_webhook_endpoint", http="POST /v1/webhook_endpoints", scope="webhooks:write", safety=CREATE,
            summary="Subscribe a URL to events; returns its whsec_ signing secret once.")
 def create_webhook_endpoint(ctx: Context, params: CreateWebhookEndpointInput) -> WebhookEndpointOut:
     """Register a URL that receives events as signed POSTs (Standard Webhooks: headers `webhook-id`,
@@ -191,7 +191,7 @@ def list_webhook_deliveries(ctx: Context, params: ListWebhookDeliveriesInput) ->
                                     next_page_token=token)
 
 
-@operation("redeliver_event", http="POST /v1/events/{event_id}/redeliver", scope="webhooks:write", safety=WRITE,
+@operation("redeliver_event", http="POST /v1/events/{event_id}/redeliver", scope="webhooks:write", safety=DELIVERS,
            summary="Send an event again now, as a new delivery with the same webhook-id.")
 def redeliver_event(ctx: Context, params: RedeliverEventInput) -> EventRedeliveryOut:
     """Queue a new delivery of an existing event, due now, to one endpoint or to every ENABLED endpoint

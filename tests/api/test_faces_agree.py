@@ -14,10 +14,10 @@ from flint_core.platform import registry, tool_schemas
 from flint_http.routing import OperationRoutes
 from flint_server import create_server
 from tests.conftest import Api
-from tests.mcp.helpers import memory_client
+from tests.mcp.helpers import ALL, memory_client
 
 OPERATIONS = registry.operations()
-REFERENCE = Path(__file__).resolve().parents[2] / "skill" / "flint" / "references" / "operations.md"
+REFERENCES = Path(__file__).resolve().parents[2] / "skill" / "flint" / "references"  # <toolset>.md each
 
 
 def _routes(app: Any) -> Iterator[Any]:
@@ -27,16 +27,15 @@ def _routes(app: Any) -> Iterator[Any]:
 
 
 async def _mcp_tools(db: Any, key: str) -> dict[str, Any]:
-    async with memory_client(db, key) as client:
+    async with memory_client(db, key, selection=ALL) as client:
         listed = await client.list_tools()
     return {tool.name: tool for tool in listed.tools}
 
 
 def test_every_operation_is_the_same_on_every_face(api: Api, app: Any, db: Any) -> None:
     openapi = {item["operationId"]: item for path in app.openapi()["paths"].values() for item in path.values()}
-    catalog = {tool["name"]: tool for tool in api.ok("GET", "/v1/tools")["data"]}
+    catalog = {tool["name"]: tool for tool in api.ok("GET", "/v1/tools", params={"format": "flint"})["data"]}
     mcp = asyncio.run(_mcp_tools(db, api.key))
-    reference = REFERENCE.read_text()
     routes = {route.name: route for route in _routes(app) if getattr(route, "methods", None)}
     for op in registry.operations():
         schema, safety = tool_schemas.input_schema(op), tool_schemas.safety_block(op)
@@ -45,18 +44,18 @@ def test_every_operation_is_the_same_on_every_face(api: Api, app: Any, db: Any) 
         assert openapi[op.name]["x-flint-scope"] == op.scope
         assert openapi[op.name]["x-flint-safety"] == asdict(op.safety)
         # tool catalog
-        assert catalog[op.name]["inputSchema"] == schema and catalog[op.name]["safety"] == safety
+        entry = catalog[op.name]
+        assert entry["input_schema"] == schema and entry["safety"] == safety and entry["toolset"] == op.group
+        assert (entry["method"], entry["path"], entry["scope"]) == (op.method, op.path, op.scope)
         # MCP
         tool = mcp[op.name]
         assert tool.input_schema == schema, op.name
-        assert tool.annotations.read_only_hint is op.safety.read_only
-        assert tool.annotations.destructive_hint is op.safety.destructive
-        assert tool.annotations.idempotent_hint is op.safety.idempotent
-        assert tool.annotations.open_world_hint is op.safety.open_world
-        assert (tool.meta or {}).get("scope") == op.scope and (tool.meta or {}).get("moves_money") is (
-            op.safety.moves_money)
-        # SKILL.md reference
-        assert f"`{op.name}`" in reference and op.path in reference, op.name
+        assert tool.annotations.model_dump(by_alias=True, exclude_none=True) == entry["annotations"], op.name
+        assert (tool.meta or {}).get("scope") == op.scope
+        assert bool((tool.meta or {}).get("moves_money")) is op.safety.moves_money
+        # SKILL.md reference: the operation's toolset's file
+        reference = (REFERENCES / f"{op.group}.md").read_text()
+        assert f"### `{op.name}`" in reference and op.path in reference, op.name
     assert set(catalog) == set(mcp) == {op.name for op in registry.operations()}
 
 

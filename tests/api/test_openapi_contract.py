@@ -115,7 +115,9 @@ def test_the_document_declares_what_the_server_checks(client: Any) -> None:
     assert query["order_by"]["enum"] == ["created_at", "-created_at"] and query["page_size"]["minimum"] == 0
     assert query["face"]["enum"] == ["http", "mcp", "tool_call", "hosted"]
     assert query["created_before"]["format"] == "date-time" and "anyOf" not in query["created_before"]
-    assert paths["/v1/tools"]["get"]["parameters"][0]["schema"]["enum"] == ["mcp", "openai", "anthropic", "gemini"]
+    catalog = {p["name"]: p["schema"] for p in paths["/v1/tools"]["get"]["parameters"]}
+    assert catalog["format"]["enum"] == ["mcp", "openai", "openai_responses", "anthropic", "gemini", "flint"]
+    assert catalog["toolsets"] == {"type": "string"} and catalog["read_only"] == {"type": "boolean"}
     calls = paths["/v1/tool_calls"]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
     assert {c["properties"]["name"]["enum"][0] for c in calls} >= {"create_order", "whoami"}
     # docs and signup need no key (one may still be sent); everything else does

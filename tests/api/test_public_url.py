@@ -83,7 +83,9 @@ def test_error_doc_urls_are_absolute_on_every_face(shop: Api, proxied: TestClien
     called = proxied.post("/mcp", headers=MCP_HEADERS | {"Authorization": f"Bearer {shop.key}"}, json={
         "jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "get_order", "arguments": {"order_id": "ord_nope"}}}).json()["result"]
-    assert called["isError"] and called["structuredContent"]["error"]["doc_url"].startswith(f"{PUBLIC}/docs/")
+    envelope = json.loads(called["content"][-1]["text"])
+    assert called["isError"] and "structuredContent" not in called
+    assert envelope["error"]["doc_url"].startswith(f"{PUBLIC}/docs/")
     # a refusal reported inside a result (a preview that is not allowed) is the same envelope
     order = shop.ok("POST", "/v1/orders", WORKED_EXAMPLE)
     preview = shop.ok("POST", "/v1/refunds/preview", {"order_id": order["order_id"]})

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import Api
 
 SNAPSHOTS = Path(__file__).parent.parent / "snapshots"
-FORMATS = ("mcp", "openai", "anthropic", "gemini")
+FORMATS = ("mcp", "openai", "openai_responses", "anthropic", "gemini", "flint")
 
 
 def _matches(name: str, published: object) -> None:

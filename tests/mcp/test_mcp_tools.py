@@ -12,17 +12,18 @@ from mcp.shared.exceptions import MCPError
 
 from flint_core.platform import registry
 from tests.conftest import WORKED_EXAMPLE, Api
-from tests.mcp.helpers import MODES, assert_tools_match_registry, call, call_error, memory_client, new_key
+from tests.mcp.helpers import ALL, MODES, assert_tools_match_registry, call, call_error, memory_client, new_key
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_every_operation_is_a_tool_with_its_schemas(api: Api, db: Any, mode: str) -> None:
     async def main() -> None:
-        async with memory_client(db, api.key, mode) as client:
+        async with memory_client(db, api.key, mode, ALL) as client:
             tools = await assert_tools_match_registry(client)
             assert len(tools) == len(registry.operations())
             refund = tools["create_refund"]
             assert refund.annotations.destructive_hint is True and refund.annotations.read_only_hint is False
+            assert refund.annotations.idempotent_hint is True  # the required idempotency key
             assert refund.meta["moves_money"] is True and refund.meta["requires_idempotency_key"] is True
             assert refund.meta["scope"] == "refunds:write"
             assert tools["get_order"].annotations.read_only_hint is True
@@ -37,7 +38,7 @@ def test_restricted_read_only_key_sees_no_write_tools(api: Api, db: Any, mode: s
     order = api.ok("POST", "/v1/orders", WORKED_EXAMPLE)
 
     async def main() -> None:
-        async with memory_client(db, reader, mode) as client:
+        async with memory_client(db, reader, mode, ALL) as client:
             visible = {op.name for op in registry.operations()
                        if op.scope in (None, "orders:read", "customers:read") and op.name != "create_merchant"}
             tools = await assert_tools_match_registry(client, visible)

@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
-from flint_core.platform import tool_calls
+from flint_core.platform import tool_calls, toolsets
 from flint_core.store.db import Database, migrate
 from tests.conftest import WORKED_EXAMPLE, Api
 from tests.e2e.processes import free_port, start, stop
@@ -24,6 +24,7 @@ from tests.mcp.helpers import (
     call,
     call_error,
     http_client_for,
+    listed_names,
     new_key,
     stdio_client,
     stdio_params,
@@ -49,9 +50,9 @@ def fresh_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return url, json.loads(signed.body)["api_key"]["secret"]
 
 
-async def exercise(client: Any) -> None:
-    """List tools (asserting schemas and annotations), then create and read an order."""
-    await assert_tools_match_registry(client)
+async def exercise(client: Any, sessionless: bool = False) -> None:
+    """List tools (the default set; asserting schemas and annotations), then create and read an order."""
+    await assert_tools_match_registry(client, listed_names(sessionless=sessionless))
     order = await call(client, "create_order", dict(WORKED_EXAMPLE, idempotency_key=new_key()))
     assert order["pricing_amounts"]["total_money"] == {"amount": 13824, "currency": "USD"}
     got = await call(client, "get_order", {"order_id": order["order_id"]})
@@ -92,6 +93,26 @@ def test_stdio_returns_urls_on_the_public_url(fresh_db: tuple[str, str]) -> None
     anyio.run(main)
 
 
+def test_stdio_serves_the_toolsets_it_is_given(fresh_db: tuple[str, str]) -> None:
+    """`flint mcp --toolsets webhooks --read-only`: those tools, plus discovery; enable_toolset adds more
+    (list_changed on this connection); an unknown toolset is refused at start with status 2."""
+    url, key = fresh_db
+    reads = toolsets.Selection(frozenset({"webhooks"}), read_only=True)
+
+    async def main() -> None:
+        async with stdio_client(url, key, "legacy", args=("--toolsets", "webhooks", "--read-only")) as client:
+            assert {t.name for t in (await client.list_tools()).tools} == listed_names(reads)
+            added = await call(client, "enable_toolset", {"toolsets": ["tax"]})
+            assert added["tools_added"] == ["get_tax_rate", "list_tax_rates"]  # read-only still applies
+            assert {"get_tax_rate", "list_tax_rates"} <= {t.name for t in (await client.list_tools()).tools}
+
+    anyio.run(main)
+    params = stdio_params(url, key, args=("--toolsets", "webhooks,nope"))
+    done = subprocess.run([params.command, *params.args], env=params.env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and done.stdout == "" and "nope" in done.stderr, done
+
+
 def test_stdio_refuses_a_missing_or_bad_key(fresh_db: tuple[str, str]) -> None:
     url, _ = fresh_db
     for key in (None, "sk_test_wrong"):
@@ -106,7 +127,7 @@ def test_stdio_refuses_a_missing_or_bad_key(fresh_db: tuple[str, str]) -> None:
 def test_streamable_http_in_process(api: Api, db: Any, mode: str) -> None:
     async def main() -> None:
         async with asgi_client(db, api.key, mode) as client:
-            await exercise(client)
+            await exercise(client, sessionless=mode == "auto")
 
     anyio.run(main)
 
@@ -217,7 +238,7 @@ def test_streamable_http_against_flint_serve(tmp_path: Path, mode: str) -> None:
 
         async def main() -> None:
             async with http_client_for(f"http://127.0.0.1:{port}/mcp", key, mode) as client:
-                await exercise(client)
+                await exercise(client, sessionless=mode == "auto")
 
         anyio.run(main)
     finally:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from flint_core.platform import registry, tool_schemas
+from flint_core.platform import hints, registry, tool_schemas
 
 OPERATIONS = registry.operations()
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -72,9 +72,11 @@ def test_every_format_is_valid(op: registry.Operation) -> None:
     check_openai_strict(openai["parameters"])
     assert openai["strict"] is True and openai["name"] == op.name
     check_gemini(gemini["parameters"])
-    assert mcp["annotations"]["readOnlyHint"] is op.safety.read_only
-    assert mcp["annotations"]["destructiveHint"] is op.safety.destructive
-    assert mcp["safety"]["scope"] == op.scope and mcp["safety"]["moves_money"] is op.safety.moves_money
+    assert mcp["annotations"] == hints.annotations(op) and mcp["annotations"]["readOnlyHint"] is op.safety.read_only
+    assert mcp["_meta"].get("scope") == op.scope and bool(mcp["_meta"].get("moves_money")) is op.safety.moves_money
+    flint = tool_schemas.tool(op, "flint")
+    assert flint["safety"] == tool_schemas.safety_block(op) and flint["input_schema"] == core
+    Draft202012Validator.check_schema(flint["output_schema"])
 
 
 def test_portable_core_keeps_the_structure() -> None:
@@ -84,4 +86,8 @@ def test_portable_core_keeps_the_structure() -> None:
     assert set(schema["required"]) == {"line_items", "idempotency_key"}  # currency: inferred, else the default
     assert line["properties"]["tax_category"]["enum"] == ["STANDARD", "REDUCED", "EXEMPT", "DIGITAL"]
     assert line["properties"]["metadata"]["additionalProperties"]["type"] == "string"  # a map
-    assert "Default: STANDARD." in line["properties"]["tax_category"]["description"]
+    # a default is stated once: appended unless the description already says it
+    assert "(default)" in line["properties"]["tax_category"]["description"]
+    assert "Default:" not in line["properties"]["tax_category"]["description"]
+    charge = schema["properties"]["service_charges"]["items"]["properties"]
+    assert charge["taxable"]["description"].endswith("Default: False.")

@@ -20,6 +20,7 @@ from flint_core.store.tables.payments import PaymentIntent
 from flint_core.store.tables.platform import (
     IdempotencyRecord,
     Job,
+    McpSession,
     Preview,
     RateLimitBucket,
     RequestLog,
@@ -51,7 +52,7 @@ __all__ = [
     # webhooks
     "WebhookDelivery", "WebhookEndpoint",
     # platform
-    "IdempotencyRecord", "Job", "Preview", "RateLimitBucket", "RequestLog", "RequestLogObject",
+    "IdempotencyRecord", "Job", "McpSession", "Preview", "RateLimitBucket", "RequestLog", "RequestLogObject",
     # processors
     "SimulatedCharge", "SimulatedOperation", "SimulatorFault",
     # reset_sandbox

@@ -107,3 +107,16 @@ class RateLimitBucket(Base):
     __tablename__ = "rate_limit_buckets"
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     tat_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class McpSession(Base):
+    """The toolsets an MCP client enabled in its session on streamable HTTP (``enable_toolset``). The
+    transport is stateless, so any worker answers any request: the session lives here, under the
+    ``Mcp-Session-Id`` Flint gave the client, and only the key that enabled them sees them."""
+
+    __tablename__ = "mcp_sessions"
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(Id)
+    toolsets: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
