@@ -65,7 +65,7 @@ def test_successes_and_errors_pass_the_inspectors_rule(api: Api, db: Any, mode: 
 
 
 def _inspector(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*INSPECTOR, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    return subprocess.run([*INSPECTOR, *args], capture_output=True, text=True, timeout=180, cwd=cwd)
 
 
 def test_the_inspector_cli_lists_and_calls(tmp_path: Path) -> None:
