@@ -41,6 +41,8 @@ TASKS: tuple[tuple[str, str], ...] = (
     ("Send a buyer a hosted payment page", "create_checkout_session"),
     ("Find a customer by name or email", "search_customers"),
     ("Create a customer", "create_customer"),
+    ("Find a product and its `variation_id` (by name or SKU)", "search_items"),
+    ("Add a product with its sizes and prices", "create_item"),
     ("Create a coupon code", "create_coupon"),
     ("Add a tax rate for a jurisdiction", "create_tax_rate"),
     ("Everything that happened to an order", "get_order_timeline"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
-
 from flint_core.customers.inputs import CreateCustomerInput, GetCustomerInput, ListCustomersInput, SearchCustomersInput
 from flint_core.customers.views import CustomerOut, customer_out
 from flint_core.kernel import ids
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
-from flint_core.platform.queries import fetch, scoped
+from flint_core.platform.queries import contains, fetch, scoped
 from flint_core.platform.registry import CREATE, READ_ONLY, operation
 from flint_core.store.tables import Customer
 
@@ -46,11 +44,6 @@ def list_customers(ctx: Context, params: ListCustomersInput) -> Page[CustomerOut
     return Page[CustomerOut](data=[customer_out(c) for c in rows], next_page_token=token)
 
 
-def _contains(column, text: str):  # type: ignore[no-untyped-def]
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
-
-
 @operation("search_customers", http="GET /v1/customers/search", scope="customers:read", safety=READ_ONLY,
            summary="Find customers by part of their email and/or name.")
 def search_customers(ctx: Context, params: SearchCustomersInput) -> Page[CustomerOut]:
@@ -59,9 +52,9 @@ def search_customers(ctx: Context, params: SearchCustomersInput) -> Page[Custome
     search_customers(name="sarah") -> list_orders(customer_id=...)."""
     stmt = scoped(ctx, Customer)
     if params.email:
-        stmt = stmt.where(_contains(Customer.email, params.email))
+        stmt = stmt.where(contains(Customer.email, params.email))
     if params.name:
-        stmt = stmt.where(_contains(Customer.name, params.name))
+        stmt = stmt.where(contains(Customer.name, params.name))
     rows, token = paginate(ctx.session, stmt, Customer.customer_id, params,
                            {"email": params.email, "name": params.name})
     return Page[CustomerOut](data=[customer_out(c) for c in rows], next_page_token=token)

@@ -18,7 +18,7 @@ PREFIXES = {
     "payment_link": "plink", "invoice": "inv", "plan": "plan", "subscription": "sub", "event": "evt",
     "webhook_endpoint": "we", "request": "req", "api_key": "key", "sandbox": "sbx", "merchant": "mch",
     "dispute": "dp", "transaction": "txn", "payout": "po", "activity": "act", "tax_rate": "txr",
-    "preview": "prv", "webhook_delivery": "whd",
+    "preview": "prv", "webhook_delivery": "whd", "variation": "var", "inventory_adjustment": "invadj",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Label, Select, inspect, select
+from sqlalchemy import ColumnElement, Label, Select, func, inspect, select
 
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.platform.context import Context
@@ -62,3 +62,9 @@ def merge_metadata(current: dict[str, str], update: dict[str, Any] | None) -> di
                          detail=f"an object holds at most {METADATA_MAX_KEYS} metadata keys; this update would "
                                 f"leave {len(merged)}")
     return merged
+
+
+def contains(column: Any, text: str) -> ColumnElement[bool]:
+    """``column`` contains ``text``, case-insensitively, with LIKE's wildcards in ``text`` taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")

@@ -66,8 +66,8 @@ DELIVERS = Safety(read_only=False, additive=True, open_world=True)
 
 # Every domain folder that declares operations, in reading order: the order of the API reference, the
 # tool catalog and SKILL.md.
-DOMAINS = ("orders", "payments", "refunds", "checkout", "customers", "coupons", "tax", "activity", "webhooks",
-           "accounts", "test_helpers", "agent_docs")
+DOMAINS = ("orders", "payments", "refunds", "checkout", "customers", "catalog", "coupons", "tax", "activity",
+           "webhooks", "accounts", "test_helpers", "agent_docs")
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,8 +274,28 @@ def flow_hosted_create_order(api: Api, log: Log) -> None:
     assert created["data"]["object"] == order and order["checkout_session_url"]
 
 
+def flow_catalog(api: Api, log: Log) -> None:
+    item, request_id = call(api, "POST", "/v1/items", {"name": "Mug", "variations": [{"price_money": usd(1200)}]})
+    [created] = log.new("item.created")
+    assert created["data"]["object"] == item and created["request_id"] == request_id
+    for method, path, body, kind in (
+            ("PATCH", f"/v1/items/{item['item_id']}", {"name": "Big mug"}, "item.updated"),
+            ("PATCH", f"/v1/variations/{item['variations'][0]['variation_id']}", {"price_money": usd(1500)},
+             "item.updated"),
+            ("POST", f"/v1/items/{item['item_id']}/archive", None, "item.archived"),
+            ("POST", f"/v1/items/{item['item_id']}/unarchive", None, "item.updated")):
+        before = api.ok("GET", f"/v1/items/{item['item_id']}")
+        after, _ = call(api, method, path, body)
+        [event] = log.new(kind)
+        assert event["data"]["object"] == after and "order" not in event["data"]
+        check_previous(event, before)
+        assert event["data"]["previous_attributes"]["version"] == before["version"]
+    call(api, "PATCH", f"/v1/items/{item['item_id']}", {"name": "Big mug"})  # no change, no event
+    log.new()
+
+
 FLOWS: dict[str, Callable[..., None]] = {f.__name__: f for f in (
-    flow_order_created_and_updated, flow_automatic_payment_and_close, flow_hold_and_capture, flow_void_and_cancel,
+    flow_catalog, flow_order_created_and_updated, flow_automatic_payment_and_close, flow_hold_and_capture, flow_void_and_cancel,
     flow_cancel_open_order, flow_decline_then_3d_secure, flow_refunds, flow_checkout, flow_hosted_create_order)}
 
 

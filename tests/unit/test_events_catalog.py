@@ -39,7 +39,7 @@ def test_catalog_is_well_formed() -> None:
         assert spec.trigger.endswith(".") and spec.previous and len(spec.summary) <= 100
         assert spec.with_order == (spec.object_type in ("payment_intent", "refund", "checkout_session"))
     created = [name for name, spec in EVENT_TYPES.items() if spec.previous == outbox.CREATED]
-    assert created == ["order.created", "refund.created"]
+    assert created == ["order.created", "refund.created", "item.created"]
 
 
 def test_page_without_markers_is_refused() -> None:

@@ -24,10 +24,11 @@ CORE = ROOT / "flint_core"
 FLOORS = {
     "kernel": 1, "store": 2, "processors": 3, "platform": 4,
     "customers": 5, "tax": 5, "coupons": 5, "activity": 5, "agent_docs": 5, "webhooks": 5, "test_helpers": 5,
-    "orders": 6, "accounts": 6,
-    "payments": 7,
-    "refunds": 8, "checkout": 8,
-    "hosted": 9,
+    "catalog": 6,
+    "orders": 7, "accounts": 7,
+    "payments": 8,
+    "refunds": 9, "checkout": 9,
+    "hosted": 10,
 }
 SHARED_VOCABULARY = "lifecycle"  # flint_core.<domain>.lifecycle: readable from any domain
 FACES = ("flint_http", "flint_mcp", "skill", "flint_cli")

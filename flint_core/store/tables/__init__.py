@@ -12,6 +12,7 @@ from __future__ import annotations
 from flint_core.store.tables.accounts import ApiKey, Merchant, Sandbox
 from flint_core.store.tables.activity import Activity, Event
 from flint_core.store.tables.base import LIVE, Amount, Base, Id, Scoped, UTCDateTime, convention
+from flint_core.store.tables.catalog import Item, Variation
 from flint_core.store.tables.checkout import CheckoutSession
 from flint_core.store.tables.coupons import Coupon
 from flint_core.store.tables.customers import Customer
@@ -34,15 +35,15 @@ from flint_core.store.tables.webhooks import WebhookDelivery, WebhookEndpoint
 # Tables that belong to one environment and are wiped by reset_sandbox, children first. Configuration
 # (keys, webhook endpoints) and the audit of requests (request logs) survive a reset.
 ENV_TABLES = (WebhookDelivery, Event, Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
-              OrderLineItem, Order, Coupon, TaxRate, Customer)
+              OrderLineItem, Order, Variation, Item, Coupon, TaxRate, Customer)
 
 __all__ = [
     # base
     "LIVE", "Amount", "Base", "Id", "Scoped", "UTCDateTime", "convention",
     # accounts
     "ApiKey", "Merchant", "Sandbox",
-    # customers, tax, coupons
-    "Customer", "TaxRate", "Coupon",
+    # customers, tax, coupons, catalog
+    "Customer", "TaxRate", "Coupon", "Item", "Variation",
     # orders
     "Order", "OrderCoupon", "OrderLineItem", "OrderPart", "OrderServiceCharge",
     # payments, refunds, checkout

@@ -1,0 +1,76 @@
+"""Items and variations as every face returns them. A variation is always shown inside its item."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from flint_core.catalog.lifecycle import ITEM, VARIATION
+from flint_core.platform.context import Context
+from flint_core.platform.schema import MoneyOut, Output
+from flint_core.store.tables import Item, Variation
+
+
+class InventoryCounts(Output):
+    on_hand: int = Field(description="Units in stock.")
+    reserved: int = Field(description="Units held for buyers who are paying.")
+    available: int = Field(description="on_hand - reserved: what can still be sold.")
+
+
+class VariationOut(Output):
+    object: Literal["variation"] = Field("variation", description="Always `variation`.")
+    variation_id: str = Field(description="Id, `var_...`: what an order line references.")
+    item_id: str = Field(description="Its item, `item_...`.")
+    name: str = Field(description="E.g. `Large`.")
+    sku: str | None = Field(description="Your SKU.")
+    pricing_type: str = Field(description="FIXED or VARIABLE.")
+    price_money: MoneyOut | None = Field(description="The price of one unit (FIXED); null for VARIABLE.")
+    track_inventory: bool = Field(description="Whether Flint counts its stock.")
+    inventory_policy: str = Field(description="DENY (never sell below zero) or CONTINUE.")
+    low_stock_threshold: int | None = Field(description="inventory.low fires at or below this.")
+    inventory: InventoryCounts | None = Field(description="Stock counts, when tracked.")
+    status: str = Field(description="ACTIVE or ARCHIVED.")
+    version: int = Field(description="Grows with every change; send it back to update safely.")
+    available_actions: list[str] = Field(description="Operations legal now for your key.")
+    metadata: dict[str, str] = Field(description="Your key-value pairs.")
+    created_at: datetime = Field(description="When it was created.")
+    updated_at: datetime = Field(description="When it last changed.")
+
+
+class ItemOut(Output):
+    object: Literal["item"] = Field("item", description="Always `item`.")
+    item_id: str = Field(description="Id, `item_...`.")
+    name: str = Field(description="What is sold.")
+    description: str | None = Field(description="A longer description.")
+    tax_category: str = Field(description="STANDARD, REDUCED, EXEMPT or DIGITAL.")
+    status: str = Field(description="ACTIVE or ARCHIVED (no new order lines).")
+    image_urls: list[str] = Field(description="Image URLs.")
+    variations: list[VariationOut] = Field(description="Its variations, in the order they were added.")
+    version: int = Field(description="Grows with every change to the item or a variation; send it back to update "
+                                     "safely.")
+    available_actions: list[str] = Field(description="Operations legal now for your key.")
+    metadata: dict[str, str] = Field(description="Your key-value pairs.")
+    created_at: datetime = Field(description="When it was created.")
+    updated_at: datetime = Field(description="When it last changed.")
+
+
+def variation_out(ctx: Context, v: Variation) -> VariationOut:
+    price = MoneyOut.of(v.price_amount, v.currency) if v.price_amount is not None and v.currency else None
+    counts = InventoryCounts(on_hand=v.on_hand, reserved=v.reserved, available=v.on_hand - v.reserved) \
+        if v.track_inventory else None
+    return VariationOut(
+        variation_id=v.variation_id, item_id=v.item_id, name=v.name, sku=v.sku, pricing_type=v.pricing_type,
+        price_money=price, track_inventory=v.track_inventory, inventory_policy=v.inventory_policy,
+        low_stock_threshold=v.low_stock_threshold, inventory=counts, status=v.status, version=v.version,
+        available_actions=VARIATION.actions_for(v.status, ctx.can), metadata=v.metadata_, created_at=v.created_at,
+        updated_at=v.updated_at)
+
+
+def item_out(ctx: Context, item: Item, variations: list[Variation]) -> ItemOut:
+    return ItemOut(
+        item_id=item.item_id, name=item.name, description=item.description, tax_category=item.tax_category,
+        status=item.status, image_urls=list(item.image_urls), variations=[variation_out(ctx, v) for v in variations],
+        version=item.version, available_actions=ITEM.actions_for(item.status, ctx.can), metadata=item.metadata_,
+        created_at=item.created_at, updated_at=item.updated_at)
