@@ -43,6 +43,7 @@ TASKS: tuple[tuple[str, str], ...] = (
     ("Create a customer", "create_customer"),
     ("Find a product and its `variation_id` (by name or SKU)", "search_items"),
     ("Add a product with its sizes and prices", "create_item"),
+    ("Count stock in (received, recount)", "adjust_inventory"),
     ("Create a coupon code", "create_coupon"),
     ("Add a tax rate for a jurisdiction", "create_tax_rate"),
     ("Everything that happened to an order", "get_order_timeline"),

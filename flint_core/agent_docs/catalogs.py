@@ -58,7 +58,8 @@ CATALOG_BEGIN = "<!-- catalog: generated from the event types by `python -m flin
 CATALOG_END = "<!-- end of catalog -->"
 _OBJECTS = {"order": ("get_order", "/docs/orders"), "payment_intent": ("get_payment_intent", "/docs/payments"),
             "refund": ("get_refund", "/docs/refunds"), "checkout_session": ("get_checkout_session", "/docs/checkout"),
-            "webhook_endpoint": ("get_webhook_endpoint", "/docs/webhooks"), "item": ("get_item", "/docs/catalog")}
+            "webhook_endpoint": ("get_webhook_endpoint", "/docs/webhooks"), "item": ("get_item", "/docs/catalog"),
+            "inventory": ("get_inventory", "/docs/catalog#inventory")}
 
 
 def previous(t: outbox.EventType) -> str:

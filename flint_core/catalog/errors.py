@@ -28,3 +28,12 @@ define("variation_price_invalid", INVALID, 400, "{detail}",
        "not have one.")
 define("variation_is_variable", CONFLICT, 409, "Variation {variation_id} is VARIABLE: it has no price of its own.",
        "A VARIABLE variation is priced on each order line. Leave price_money out, or add a FIXED variation.")
+define("inventory_not_tracked", CONFLICT, 409, "Variation {variation_id} does not track its inventory.",
+       "Flint counts stock only for variations with `track_inventory: true`: turn it on with update_variation, "
+       "then set the count with set_inventory.")
+define("insufficient_inventory", CONFLICT, 409, "Variation {variation_id} has {available} available; this needs "
+       "{wanted}.", "A DENY variation never sells or removes more than it has available (on_hand - reserved). "
+       "Nothing changed. Receive stock first (adjust_inventory), or sell less.")
+define("inventory_changed", CONFLICT, 409, "Variation {variation_id} has {on_hand} on hand, not the {expected} "
+       "you expected: its stock moved since you read it.", "Nothing changed. Read the count again "
+       "(get_inventory) and decide whether your recount still applies.")

@@ -118,8 +118,43 @@ class UpdateVariationInput(Input):
                                                           "existing orders keep theirs.")
     inventory_policy: InventoryPolicyIn | None = Field(None, description="DENY or CONTINUE.")
     low_stock_threshold: StrictInt | None = Field(None, ge=0, le=1_000_000_000, description="A new threshold.")
+    track_inventory: StrictBool | None = Field(None, description="Start (true) or stop (false) counting its stock; "
+                                               "the counts are kept.")
     metadata: Metadata | None = Field(None, description="Keys to set; a key with value `\"\"` is removed.")
 
 
 class VariationActionInput(Input):
+    variation_id: str = Field(description="Id of the variation, `var_...`.")
+
+
+class AdjustmentReason(enum.Enum):
+    RECEIVED = "RECEIVED"
+    DAMAGED = "DAMAGED"
+    CORRECTION = "CORRECTION"
+
+
+AdjustmentReasonIn = lenient_enum(AdjustmentReason, "RECEIVED (stock came in), DAMAGED (stock went out unsold) or "
+                                                    "CORRECTION.")
+StockCount = Field(ge=0, le=1_000_000_000, description="A count of units, 0 to 1,000,000,000.")
+
+
+class AdjustInventoryInput(Input):
+    variation_id: str = Field(description="Id of the tracked variation, `var_...`.")
+    delta: StrictInt = Field(ge=-1_000_000_000, le=1_000_000_000, description="Units to add (positive) or remove "
+                             "(negative), not 0.", json_schema_extra=openapi_only(**{"not": {"const": 0}}))
+    reason: AdjustmentReasonIn = Field(description="RECEIVED, DAMAGED or CORRECTION.")
+
+
+class SetInventoryInput(Input):
+    variation_id: str = Field(description="Id of the tracked variation, `var_...`.")
+    on_hand: StrictInt = StockCount
+    expected_on_hand: StrictInt | None = Field(None, ge=0, le=1_000_000_000, description="The count you believe "
+                                               "is current; if it is not, nothing changes (409 inventory_changed).")
+
+
+class VariationInventoryInput(Input):
+    variation_id: str = Field(description="Id of the variation, `var_...`.")
+
+
+class ListInventoryAdjustmentsInput(ListInput):
     variation_id: str = Field(description="Id of the variation, `var_...`.")

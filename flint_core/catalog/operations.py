@@ -5,27 +5,31 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from flint_core.catalog import service
+from flint_core.catalog import service, stock
 from flint_core.catalog.inputs import (
     AddVariationInput,
+    AdjustInventoryInput,
     CreateItemInput,
     GetItemInput,
     ItemActionInput,
+    ListInventoryAdjustmentsInput,
     ListItemsInput,
     SearchItemsInput,
+    SetInventoryInput,
     UpdateItemInput,
     UpdateVariationInput,
     VariationActionInput,
+    VariationInventoryInput,
 )
 from flint_core.catalog.lifecycle import ITEM, VARIATION, CatalogStatus
-from flint_core.catalog.views import ItemOut, item_out
+from flint_core.catalog.views import AdjustmentOut, InventoryOut, ItemOut, adjustment_out, inventory_out, item_out
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.platform.context import Context
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import contains, fetch, merge_metadata, scoped
 from flint_core.platform.registry import CREATE, READ_ONLY, WRITE, operation
-from flint_core.store.tables import Item, Variation
+from flint_core.store.tables import InventoryAdjustment, Item, Variation
 
 
 @operation("create_item", http="POST /v1/items", scope="catalog:write", safety=CREATE,
@@ -184,7 +188,8 @@ def update_variation(ctx: Context, params: UpdateVariationInput) -> ItemOut:
     price = params.price_money
     values = {"name": params.name, "sku": params.sku, "price_amount": price.amount if price else None,
               "currency": price.currency if price else None, "low_stock_threshold": params.low_stock_threshold,
-              "inventory_policy": params.inventory_policy.value if params.inventory_policy else None}
+              "inventory_policy": params.inventory_policy.value if params.inventory_policy else None,
+              "track_inventory": params.track_inventory}
     delta = {}
     for name, value in values.items():
         if value is not None and value != getattr(variation, name):
@@ -232,3 +237,65 @@ def archive_variation(ctx: Context, params: VariationActionInput) -> ItemOut:
 def unarchive_variation(ctx: Context, params: VariationActionInput) -> ItemOut:
     """Make an ARCHIVED variation ACTIVE again; returns its item."""
     return _set_variation_status(ctx, params, "unarchive_variation", CatalogStatus.ACTIVE)
+
+
+def _tracked(ctx: Context, variation_id: str) -> Variation:
+    """The variation, locked, if Flint counts its stock (409 inventory_not_tracked otherwise)."""
+    variation, _ = service.locked_variation(ctx, variation_id)
+    if not variation.track_inventory:
+        raise FlintError("inventory_not_tracked", param="variation_id", variation_id=variation.variation_id)
+    return variation
+
+
+@operation("adjust_inventory", http="POST /v1/variations/{variation_id}/inventory/adjustments",
+           scope="catalog:write", safety=WRITE,
+           summary="Add or remove units of a tracked variation's stock (received, damaged, corrected).")
+def adjust_inventory(ctx: Context, params: AdjustInventoryInput) -> InventoryOut:
+    """Move `on_hand` by `delta` and append the change to the ledger (list_inventory_adjustments). A DENY
+    variation never goes below zero available: such a change is 409 `insufficient_inventory` and changes
+    nothing. The counts move in one conditional update, so concurrent adjustments never lose one."""
+    if params.delta == 0:
+        raise FlintError("parameter_invalid", param="delta", detail="must not be 0")
+    variation = _tracked(ctx, params.variation_id)
+    before = stock.counts(ctx, variation.variation_id)
+    stock.change(ctx, variation, on_hand=params.delta, reason=params.reason.value, param="delta")
+    return stock.announce(ctx, variation, before)
+
+
+@operation("set_inventory", http="POST /v1/variations/{variation_id}/inventory", scope="catalog:write",
+           safety=WRITE, summary="Set a tracked variation's on-hand count after a stock take (RECOUNT).")
+def set_inventory(ctx: Context, params: SetInventoryInput) -> InventoryOut:
+    """Set `on_hand` to what a count found; the ledger records the difference as RECOUNT. Send
+    `expected_on_hand` (the count you read) so two stock-takers cannot overwrite each other: if stock moved
+    since, nothing changes (409 `inventory_changed`, with the current count)."""
+    variation = _tracked(ctx, params.variation_id)
+    before = stock.counts(ctx, variation.variation_id)
+    if params.expected_on_hand is not None and params.expected_on_hand != before.on_hand:
+        raise FlintError("inventory_changed", param="expected_on_hand", variation_id=variation.variation_id,
+                         on_hand=before.on_hand, expected=params.expected_on_hand)
+    if params.on_hand != before.on_hand:
+        stock.change(ctx, variation, on_hand=params.on_hand - before.on_hand, reason="RECOUNT", param="on_hand",
+                     expected_on_hand=before.on_hand)
+    return stock.announce(ctx, variation, before)
+
+
+@operation("get_inventory", http="GET /v1/variations/{variation_id}/inventory", scope="orders:read",
+           safety=READ_ONLY, summary="Read a tracked variation's stock: on hand, reserved, available.")
+def get_inventory(ctx: Context, params: VariationInventoryInput) -> InventoryOut:
+    """The stock counts of a variation whose inventory is tracked (409 `inventory_not_tracked` otherwise)."""
+    variation = fetch(ctx, Variation, params.variation_id, resource="variation")
+    if not variation.track_inventory:
+        raise FlintError("inventory_not_tracked", param="variation_id", variation_id=variation.variation_id)
+    return inventory_out(variation)
+
+
+@operation("list_inventory_adjustments", http="GET /v1/variations/{variation_id}/inventory/adjustments",
+           scope="orders:read", safety=READ_ONLY, summary="List a variation's stock ledger, newest first.")
+def list_inventory_adjustments(ctx: Context, params: ListInventoryAdjustmentsInput) -> Page[AdjustmentOut]:
+    """Every change of a variation's stock, newest first: its reason, delta, the count after it, and the
+    order, refund, key and request behind it. The deltas of on_hand changes sum to `on_hand`."""
+    fetch(ctx, Variation, params.variation_id, resource="variation")
+    stmt = scoped(ctx, InventoryAdjustment).where(InventoryAdjustment.variation_id == params.variation_id)
+    rows, token = paginate(ctx.session, stmt, InventoryAdjustment.adjustment_id, params,
+                           {"variation_id": params.variation_id})
+    return Page[AdjustmentOut](data=[adjustment_out(a) for a in rows], next_page_token=token)

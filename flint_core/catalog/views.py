@@ -10,7 +10,7 @@ from pydantic import Field
 from flint_core.catalog.lifecycle import ITEM, VARIATION
 from flint_core.platform.context import Context
 from flint_core.platform.schema import MoneyOut, Output
-from flint_core.store.tables import Item, Variation
+from flint_core.store.tables import InventoryAdjustment, Item, Variation
 
 
 class InventoryCounts(Output):
@@ -74,3 +74,46 @@ def item_out(ctx: Context, item: Item, variations: list[Variation]) -> ItemOut:
         status=item.status, image_urls=list(item.image_urls), variations=[variation_out(ctx, v) for v in variations],
         version=item.version, available_actions=ITEM.actions_for(item.status, ctx.can), metadata=item.metadata_,
         created_at=item.created_at, updated_at=item.updated_at)
+
+
+class InventoryOut(Output):
+    object: Literal["inventory"] = Field("inventory", description="Always `inventory`.")
+    variation_id: str = Field(description="The variation, `var_...`.")
+    item_id: str = Field(description="Its item, `item_...`.")
+    sku: str | None = Field(description="The variation's SKU.")
+    on_hand: int = Field(description="Units in stock.")
+    reserved: int = Field(description="Units held for buyers who are paying.")
+    available: int = Field(description="on_hand - reserved: what can still be sold (below 0: a backorder).")
+    inventory_policy: str = Field(description="DENY (never below zero available) or CONTINUE.")
+    low_stock_threshold: int | None = Field(description="inventory.low fires when available falls to this.")
+    updated_at: datetime = Field(description="When the variation last changed.")
+
+
+class AdjustmentOut(Output):
+    object: Literal["inventory_adjustment"] = Field("inventory_adjustment", description="Always "
+                                                    "`inventory_adjustment`.")
+    adjustment_id: str = Field(description="Id, `invadj_...`.")
+    variation_id: str = Field(description="The variation, `var_...`.")
+    item_id: str = Field(description="Its item.")
+    delta: int = Field(description="How on_hand moved (or reserved, for RESERVED and RELEASED).")
+    reason: str = Field(description="RECEIVED, RECOUNT, DAMAGED, CORRECTION, RESERVED, SOLD, RELEASED or RESTOCKED.")
+    quantity_after: int = Field(description="on_hand after it.")
+    reserved_after: int = Field(description="reserved after it.")
+    order_id: str | None = Field(description="The order that caused it, if any.")
+    refund_id: str | None = Field(description="The refund that caused it, if any.")
+    actor: str = Field(description="The API key that made it, or `system`.")
+    request_id: str | None = Field(description="The request that made it.")
+    occurred_at: datetime = Field(description="When.")
+
+
+def inventory_out(v: Variation) -> InventoryOut:
+    return InventoryOut(variation_id=v.variation_id, item_id=v.item_id, sku=v.sku, on_hand=v.on_hand,
+                        reserved=v.reserved, available=v.on_hand - v.reserved, inventory_policy=v.inventory_policy,
+                        low_stock_threshold=v.low_stock_threshold, updated_at=v.updated_at)
+
+
+def adjustment_out(a: InventoryAdjustment) -> AdjustmentOut:
+    return AdjustmentOut(adjustment_id=a.adjustment_id, variation_id=a.variation_id, item_id=a.item_id,
+                         delta=a.delta, reason=a.reason, quantity_after=a.quantity_after,
+                         reserved_after=a.reserved_after, order_id=a.order_id, refund_id=a.refund_id,
+                         actor=a.actor, request_id=a.request_id, occurred_at=a.created_at)

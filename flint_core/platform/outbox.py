@@ -48,8 +48,14 @@ class EventType:
         """Events about something that belongs to an order carry that order as ``data.order``."""
         return self.object_type in ORDER_AWARE
 
+    @property
+    def id_field(self) -> str:
+        """The field of ``data.object`` that names it (a variation's inventory is named by the variation)."""
+        return ID_FIELDS.get(self.object_type, f"{self.object_type}_id")
+
 
 ORDER_AWARE = frozenset({"payment_intent", "refund", "checkout_session"})
+ID_FIELDS = {"inventory": "variation_id"}
 CREATED = "`{}`: the object is new"
 
 
@@ -97,7 +103,7 @@ def emit(ctx: Context, event_type: str, obj: dict[str, Any], *, previous_attribu
     if spec.with_order != ("order" in (extra or {})):  # the catalog promises data.order on exactly these
         raise ValueError(f"{event_type}: data.order is {'required' if spec.with_order else 'not expected'}")
     event_id = ids.new_id("event")
-    object_id = obj[f"{spec.object_type}_id"]
+    object_id = obj[spec.id_field]
     payload = {"event_id": event_id, "object": "event", "type": event_type, "created_at": timestamp(ctx.now),
                "request_id": ctx.request_id, "livemode": ctx.principal is not None and ctx.principal.mode == "live",
                "data": {"object": obj, "previous_attributes": previous_attributes or {}, **(extra or {})}}

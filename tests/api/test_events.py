@@ -292,6 +292,18 @@ def flow_catalog(api: Api, log: Log) -> None:
         assert event["data"]["previous_attributes"]["version"] == before["version"]
     call(api, "PATCH", f"/v1/items/{item['item_id']}", {"name": "Big mug"})  # no change, no event
     log.new()
+    variation = item["variations"][0]["variation_id"]
+    call(api, "PATCH", f"/v1/variations/{variation}", {"track_inventory": True, "low_stock_threshold": 2})
+    log.new("item.updated")
+    path = f"/v1/variations/{variation}/inventory/adjustments"
+    stock, _ = call(api, "POST", path, {"delta": 5, "reason": "RECEIVED"})
+    [adjusted] = log.new("inventory.adjusted")
+    assert adjusted["data"] == {"object": stock, "previous_attributes": {"on_hand": 0, "available": 0}}
+    call(api, "POST", path, {"delta": -3, "reason": "DAMAGED"})
+    log.new("inventory.adjusted", "inventory.low")
+    low, _ = call(api, "POST", f"/v1/variations/{variation}/inventory", {"on_hand": 0, "expected_on_hand": 2})
+    [_, out] = log.new("inventory.adjusted", "inventory.out_of_stock")
+    assert out["data"]["object"] == low and out["data"]["previous_attributes"]["available"] == 2
 
 
 FLOWS: dict[str, Callable[..., None]] = {f.__name__: f for f in (

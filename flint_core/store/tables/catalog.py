@@ -1,5 +1,5 @@
 """The catalog: items and their variations (the sellable, priced units), with each tracked variation's
-stock counts."""
+stock counts and their ledger."""
 
 from __future__ import annotations
 
@@ -50,3 +50,21 @@ class Variation(Scoped, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (UniqueConstraint("merchant_id", "env_id", "sku_key", name="uq_variations_sku"),
                       Index("ix_variations_item", "item_id", "position"))
+
+
+class InventoryAdjustment(Scoped, Base):
+    """One change of a tracked variation's stock: append-only, written with the change it records."""
+
+    __tablename__ = "inventory_adjustments"
+    adjustment_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    variation_id: Mapped[str] = mapped_column(Id, ForeignKey("variations.variation_id"))
+    item_id: Mapped[str] = mapped_column(Id)
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))
+    quantity_after: Mapped[int] = mapped_column(Integer)
+    reserved_after: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    refund_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    actor: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    __table_args__ = (Index("ix_inventory_adjustments_variation", "variation_id", "adjustment_id"),)
