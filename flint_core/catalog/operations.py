@@ -109,11 +109,14 @@ def update_item(ctx: Context, params: UpdateItemInput) -> ItemOut:
     service.check_version(params.version, item.version, "item_version_conflict", item_id=item.item_id)
     before = service.render(ctx, item).model_dump(mode="json")
     delta = {}
-    values = {"name": params.name, "description": params.description, "image_urls": params.image_urls,
-              "tax_category": params.tax_category.value if params.tax_category else None}
-    for name, value in values.items():
-        if value is not None and value != getattr(item, name):
-            value = value or None if name == "description" else value
+    given = {name: getattr(params, name) for name in ("name", "description", "image_urls", "tax_category")
+             if getattr(params, name) is not None}
+    if "description" in given:
+        given["description"] = given["description"] or None  # "" clears it
+    if "tax_category" in given:
+        given["tax_category"] = given["tax_category"].value
+    for name, value in given.items():
+        if value != getattr(item, name):
             delta[name] = [getattr(item, name), value]
             setattr(item, name, value)
     metadata = merge_metadata(item.metadata_, params.metadata)

@@ -41,15 +41,22 @@ def test_update_with_versions_and_events(api: Api) -> None:
     item = api.ok("POST", "/v1/items", flat_white())
     updated = api.ok("PATCH", f"/v1/items/{item['item_id']}", {"name": "Flat White", "version": 1})
     assert updated["name"] == "Flat White" and updated["version"] == 2
+    same = api.ok("PATCH", f"/v1/items/{item['item_id']}", {"name": "Flat White", "image_urls": [],
+                                                             "tax_category": "reduced"})
+    assert same["version"] == 2  # nothing changed: no new version, no event
+    cleared = api.ok("PATCH", f"/v1/items/{item['item_id']}", {"description": ""})
+    assert cleared["description"] is None and cleared["version"] == 3
+    assert api.ok("PATCH", f"/v1/items/{item['item_id']}", {"description": ""})["version"] == 3
+    api.ok("PATCH", f"/v1/items/{item['item_id']}", {"description": "Double ristretto, steamed milk"})
     stale = api.patch(f"/v1/items/{item['item_id']}", {"name": "Again", "version": 1})
     assert stale.status_code == 409
     assert (stale.json()["error"]["code"], stale.json()["error"]["param"]) == ("item_version_conflict", "version")
     large = updated["variations"][1]
     repriced = api.ok("PATCH", f"/v1/variations/{large['variation_id']}", {"price_money": usd(600), "version": 1})
     assert repriced["variations"][1]["price_money"] == usd(600) and repriced["variations"][1]["version"] == 2
-    assert repriced["version"] == 3
+    assert repriced["version"] == 5
     events = api.ok("GET", "/v1/events", params={"type": "item.updated"})["data"]
-    assert events[0]["data"]["object"]["version"] == 3
+    assert len(events) == 4 and events[0]["data"]["object"]["version"] == 5
     assert "version" in events[0]["data"]["previous_attributes"]
     created = api.ok("GET", "/v1/events", params={"type": "item.created"})["data"]
     assert created[0]["data"]["object"]["item_id"] == item["item_id"]
