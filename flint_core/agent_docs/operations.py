@@ -102,9 +102,10 @@ def list_toolsets(ctx: Context, params: ListToolsetsInput) -> Page[ToolsetOut]:
     out = []
     for group in registry.groups():
         ops = [op for op in registry.operations() if op.group == group.name]
-        usable = [op.name for op in ops if toolsets.visible(principal, op)]
+        names = [op.name for op in ops if toolsets.visible(principal, op)]
+        docs_url = ctx.settings.absolute_url(f"/docs/{group.docs}") if group.docs else None
         out.append(ToolsetOut(
             name=group.name, title=group.title, description=group.description,
-            default=group.name in toolsets.DEFAULT, tool_count=len(ops), usable_tool_count=len(usable),
-            tools=usable, docs_url=ctx.settings.absolute_url(f"/docs/{group.docs}") if group.docs else None))
+            default=group.name in toolsets.DEFAULT, tool_count=len(ops), usable=bool(names),
+            usable_tool_count=len(names), tools=names, docs_url=docs_url))
     return Page[ToolsetOut](data=out, next_page_token="")

@@ -70,6 +70,7 @@ class ToolsetOut(Output):
     description: str = Field(description="When an agent needs it.")
     default: bool = Field(description="Whether an MCP client that selects nothing is shown it.")
     tool_count: int = Field(description="How many tools it has.")
+    usable: bool = Field(description="Whether the calling key may use any of them.")
     usable_tool_count: int = Field(description="How many of them the calling key may use (scopes, key limits).")
     tools: list[str] = Field(description="The names of the tools the calling key may use, in reading order.")
     docs_url: str | None = Field(description="Its guide, an absolute URL (null when it has none).")
