@@ -242,9 +242,8 @@ def unarchive_variation(ctx: Context, params: VariationActionInput) -> ItemOut:
     return _set_variation_status(ctx, params, "unarchive_variation", CatalogStatus.ACTIVE)
 
 
-def _tracked(ctx: Context, variation_id: str) -> Variation:
-    """The variation, locked, if Flint counts its stock (409 inventory_not_tracked otherwise)."""
-    variation, _ = service.locked_variation(ctx, variation_id)
+def _tracked(variation: Variation) -> Variation:
+    """The variation, if Flint counts its stock (409 inventory_not_tracked otherwise)."""
     if not variation.track_inventory:
         raise FlintError("inventory_not_tracked", param="variation_id", variation_id=variation.variation_id)
     return variation
@@ -259,7 +258,7 @@ def adjust_inventory(ctx: Context, params: AdjustInventoryInput) -> InventoryOut
     nothing. The counts move in one conditional update, so concurrent adjustments never lose one."""
     if params.delta == 0:
         raise FlintError("parameter_invalid", param="delta", detail="must not be 0")
-    variation = _tracked(ctx, params.variation_id)
+    variation = _tracked(service.locked_variation(ctx, params.variation_id)[0])
     before = stock.counts(ctx, variation.variation_id)
     stock.change(ctx, variation, on_hand=params.delta, reason=params.reason.value, param="delta")
     return stock.announce(ctx, variation, before)
@@ -271,7 +270,7 @@ def set_inventory(ctx: Context, params: SetInventoryInput) -> InventoryOut:
     """Set `on_hand` to what a count found; the ledger records the difference as RECOUNT. Send
     `expected_on_hand` (the count you read) so two stock-takers cannot overwrite each other: if stock moved
     since, nothing changes (409 `inventory_changed`, with the current count)."""
-    variation = _tracked(ctx, params.variation_id)
+    variation = _tracked(service.locked_variation(ctx, params.variation_id)[0])
     before = stock.counts(ctx, variation.variation_id)
     if params.expected_on_hand is not None and params.expected_on_hand != before.on_hand:
         raise FlintError("inventory_changed", param="expected_on_hand", variation_id=variation.variation_id,
@@ -286,10 +285,7 @@ def set_inventory(ctx: Context, params: SetInventoryInput) -> InventoryOut:
            safety=READ_ONLY, summary="Read a tracked variation's stock: on hand, reserved, available.")
 def get_inventory(ctx: Context, params: VariationInventoryInput) -> InventoryOut:
     """The stock counts of a variation whose inventory is tracked (409 `inventory_not_tracked` otherwise)."""
-    variation = fetch(ctx, Variation, params.variation_id, resource="variation")
-    if not variation.track_inventory:
-        raise FlintError("inventory_not_tracked", param="variation_id", variation_id=variation.variation_id)
-    return inventory_out(variation)
+    return inventory_out(_tracked(fetch(ctx, Variation, params.variation_id, resource="variation")))
 
 
 @operation("list_inventory_adjustments", http="GET /v1/variations/{variation_id}/inventory/adjustments",

@@ -22,7 +22,7 @@ from flint_core.platform.context import utcnow
 from flint_core.platform.request_logs import Transport
 from flint_core.platform.runtime import Outcome, invoke
 from flint_core.platform.settings import Settings
-from flint_core.platform.toolsets import Selection, shown, visible  # noqa: F401  (visible: for the faces)
+from flint_core.platform.toolsets import Selection, shown
 from flint_core.platform.validation import dotted
 from flint_core.store.db import Database
 

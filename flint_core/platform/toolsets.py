@@ -68,16 +68,25 @@ class Selection:
         return Selection(self.toolsets, self.read_only, self.enabled | toolsets)
 
 
-def parse(value: str | None, *, param: str = "toolsets") -> frozenset[str] | None:
+def _split(value: str | None) -> set[str]:
+    return {part.strip() for part in (value or "").split(",") if part.strip()}
+
+
+def _refuse_unknown(wanted: set[str], keywords: tuple[str, ...]) -> None:
+    unknown = sorted(wanted - {*names(), *keywords})
+    if unknown:
+        said = ", ".join(f"`{k}`" for k in keywords)
+        raise FlintError("parameter_invalid", param="toolsets", detail=f"unknown toolset {unknown[0]!r}; use "
+                         f"{said} or some of: {', '.join(names())}")
+
+
+def parse(value: str | None) -> frozenset[str] | None:
     """``orders,refunds`` -> the toolsets; ``all`` -> every toolset; empty or absent -> None. Unknown
-    names are a 400 naming ``param`` and the known ones."""
-    wanted = {part.strip() for part in (value or "").split(",") if part.strip()}
+    names are a 400 naming ``toolsets`` and the known ones."""
+    wanted = _split(value)
+    _refuse_unknown(wanted, (ALL,))
     if not wanted:
         return None
-    unknown = sorted(wanted - {*names(), ALL})
-    if unknown:
-        raise FlintError("parameter_invalid", param=param, detail=f"unknown toolset {unknown[0]!r}; use `all` or some "
-                         f"of: {', '.join(names())}")
     return frozenset(names()) if ALL in wanted else frozenset(wanted)
 
 
@@ -98,16 +107,12 @@ def selection(value: str | None, read_only: str | None = None, *, absent_means_a
     (the default set; ``default,webhooks`` is it and more), or nothing: the default set (MCP), or every
     toolset when ``absent_means_all`` (the tool catalog lists every operation the key may use)."""
     flag = parse_flag(read_only)
-    wanted = {part.strip() for part in (value or "").split(",") if part.strip()}
+    wanted = _split(value)
+    _refuse_unknown(wanted, (ALL, DEFAULT_NAME))
     if not wanted:
         return Selection(frozenset(names()) if absent_means_all else None, flag)
-    unknown = sorted(wanted - {*names(), ALL, DEFAULT_NAME})
-    if unknown:
-        raise FlintError("parameter_invalid", param="toolsets", detail=f"unknown toolset {unknown[0]!r}; use "
-                         f"`all`, `default` or some of: {', '.join(names())}")
-    if DEFAULT_NAME in wanted:
-        return Selection(None, flag, parse(",".join(wanted - {DEFAULT_NAME})) or frozenset())
-    return Selection(parse(",".join(wanted)), flag)
+    chosen = frozenset(names()) if ALL in wanted else frozenset(wanted - {DEFAULT_NAME})
+    return Selection(None, flag, chosen) if DEFAULT_NAME in wanted else Selection(chosen, flag)
 
 
 def shown(principal: Principal, chosen: Selection) -> list[registry.Operation]:
