@@ -37,3 +37,9 @@ define("insufficient_inventory", CONFLICT, 409, "Variation {variation_id} has {a
 define("inventory_changed", CONFLICT, 409, "Variation {variation_id} has {on_hand} on hand, not the {expected} "
        "you expected: its stock moved since you read it.", "Nothing changed. Read the count again "
        "(get_inventory) and decide whether your recount still applies.")
+define("price_not_overridable", INVALID, 422, "Variation {variation_id} has a FIXED price; {param} cannot change it.",
+       "An order line from the catalog takes the variation's own price. Leave unit_price_money out; only a "
+       "VARIABLE variation takes its price on the line.")
+define("variation_archived", CONFLICT, 409, "Variation {variation_id} is archived (or its item is): it takes no "
+       "new order lines.", "Orders that already have it keep it. Sell another variation, or bring this one back "
+       "with unarchive_variation (unarchive_item for its item).")

@@ -258,9 +258,9 @@ def adjust_inventory(ctx: Context, params: AdjustInventoryInput) -> InventoryOut
     nothing. The counts move in one conditional update, so concurrent adjustments never lose one."""
     if params.delta == 0:
         raise FlintError("parameter_invalid", param="delta", detail="must not be 0")
-    variation = _tracked(service.locked_variation(ctx, params.variation_id)[0])
-    before = stock.counts(ctx, variation.variation_id)
-    stock.change(ctx, variation, on_hand=params.delta, reason=params.reason.value, param="delta")
+    variation, item = service.locked_variation(ctx, params.variation_id)
+    before = stock.change(ctx, _tracked(variation), on_hand=params.delta, reason=params.reason.value, param="delta")
+    _record_stock(ctx, item, variation, before, params.reason.value)
     return stock.announce(ctx, variation, before)
 
 
@@ -270,15 +270,23 @@ def set_inventory(ctx: Context, params: SetInventoryInput) -> InventoryOut:
     """Set `on_hand` to what a count found; the ledger records the difference as RECOUNT. Send
     `expected_on_hand` (the count you read) so two stock-takers cannot overwrite each other: if stock moved
     since, nothing changes (409 `inventory_changed`, with the current count)."""
-    variation = _tracked(service.locked_variation(ctx, params.variation_id)[0])
-    before = stock.counts(ctx, variation.variation_id)
+    variation, item = service.locked_variation(ctx, params.variation_id)
+    before = stock.Counts(_tracked(variation).on_hand, variation.reserved)  # read under the item's lock
     if params.expected_on_hand is not None and params.expected_on_hand != before.on_hand:
         raise FlintError("inventory_changed", param="expected_on_hand", variation_id=variation.variation_id,
                          on_hand=before.on_hand, expected=params.expected_on_hand)
     if params.on_hand != before.on_hand:
         stock.change(ctx, variation, on_hand=params.on_hand - before.on_hand, reason="RECOUNT", param="on_hand",
                      expected_on_hand=before.on_hand)
+        _record_stock(ctx, item, variation, before, "RECOUNT")
     return stock.announce(ctx, variation, before)
+
+
+def _record_stock(ctx: Context, item: Item, variation: Variation, before: stock.Counts, reason: str) -> None:
+    """The activity of a stock change made through the catalog (the ledger has every change; orders' sales
+    and reservations show on the order's own activity)."""
+    ctx.record("item", item.item_id, "INVENTORY_ADJUSTED", {
+        "variation_id": variation.variation_id, "reason": reason, "on_hand": [before.on_hand, variation.on_hand]})
 
 
 @operation("get_inventory", http="GET /v1/variations/{variation_id}/inventory", scope="orders:read",

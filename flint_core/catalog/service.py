@@ -3,6 +3,7 @@ uniqueness, optimistic versions, and announcing a change (activity + event)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from flint_core.catalog.inputs import MAX_VARIATIONS, PricingType, VariationFiel
 from flint_core.catalog.lifecycle import CatalogStatus
 from flint_core.catalog.views import ItemOut, item_out
 from flint_core.kernel import ids
-from flint_core.kernel.errors import FlintError
+from flint_core.kernel.errors import FlintError, not_found
 from flint_core.platform import outbox
 from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch, scoped
@@ -127,3 +128,44 @@ def announce(ctx: Context, event_type: str, item: Item, before: dict[str, Any] |
 def bump(ctx: Context, item: Item) -> None:
     item.version += 1
     item.updated_at = ctx.now
+
+
+@dataclass(frozen=True, slots=True)
+class LineSource:
+    """What an order line takes from a variation when it is added: name, SKU, price, tax category, and
+    the item version they were read at (the line's ``catalog_version``)."""
+
+    variation_id: str
+    item_id: str
+    item_name: str
+    variation_name: str
+    sku: str | None
+    price_amount: int | None  # None: VARIABLE, priced on the line
+    currency: str | None
+    tax_category: str
+    catalog_version: int
+
+
+_SOURCE_COLUMNS = (Variation.variation_id, Variation.item_id, Item.name.label("item_name"),
+                   Variation.name.label("variation_name"), Variation.sku, Variation.price_amount, Variation.currency,
+                   Item.tax_category, Item.version.label("catalog_version"), Variation.status,
+                   Item.status.label("item_status"))
+
+
+def line_sources(ctx: Context, wanted: dict[str, str]) -> dict[str, LineSource]:
+    """variation_id -> its LineSource for the variations order lines name (``wanted``: param ->
+    variation_id), in one query. An id that is no variation of the caller's is 404 naming its param; an
+    archived variation, or one of an archived item, is 409 ``variation_archived``."""
+    if not wanted:
+        return {}
+    rows = ctx.session.execute(select(*_SOURCE_COLUMNS).join(Item, Item.item_id == Variation.item_id).where(
+        Variation.merchant_id == ctx.merchant_id, Variation.env_id == ctx.env_id,
+        Variation.variation_id.in_(set(wanted.values()))))
+    found = {row.variation_id: row for row in rows}
+    for param, variation_id in wanted.items():
+        row = found.get(variation_id)
+        if row is None:
+            raise not_found("variation", variation_id, param)
+        if CatalogStatus.ARCHIVED in (row.status, row.item_status):
+            raise FlintError("variation_archived", param=param, variation_id=variation_id)
+    return {variation_id: LineSource(*row[:9]) for variation_id, row in found.items()}

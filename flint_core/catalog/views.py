@@ -95,12 +95,15 @@ class AdjustmentOut(Output):
     adjustment_id: str = Field(description="Id, `invadj_...`.")
     variation_id: str = Field(description="The variation, `var_...`.")
     item_id: str = Field(description="Its item.")
-    delta: int = Field(description="How on_hand moved (or reserved, for RESERVED and RELEASED).")
+    delta: int = Field(description="How on_hand moved: the deltas of a variation's ledger sum to its on_hand.")
+    reserved_delta: int = Field(description="How reserved moved: these sum to its reserved.")
     reason: str = Field(description="RECEIVED, RECOUNT, DAMAGED, CORRECTION, RESERVED, SOLD, RELEASED or RESTOCKED.")
     quantity_after: int = Field(description="on_hand after it.")
     reserved_after: int = Field(description="reserved after it.")
     order_id: str | None = Field(description="The order that caused it, if any.")
     refund_id: str | None = Field(description="The refund that caused it, if any.")
+    reservation_expires_at: datetime | None = Field(description="RESERVED: when the hold lapses if the payment "
+                                                    "has not succeeded by then.")
     actor: str = Field(description="The API key that made it, or `system`.")
     request_id: str | None = Field(description="The request that made it.")
     occurred_at: datetime = Field(description="When.")
@@ -114,6 +117,7 @@ def inventory_out(v: Variation) -> InventoryOut:
 
 def adjustment_out(a: InventoryAdjustment) -> AdjustmentOut:
     return AdjustmentOut(adjustment_id=a.adjustment_id, variation_id=a.variation_id, item_id=a.item_id,
-                         delta=a.delta, reason=a.reason, quantity_after=a.quantity_after,
+                         delta=a.delta, reserved_delta=a.reserved_delta, reason=a.reason, quantity_after=a.quantity_after,
                          reserved_after=a.reserved_after, order_id=a.order_id, refund_id=a.refund_id,
+                         reservation_expires_at=a.reservation_expires_at,
                          actor=a.actor, request_id=a.request_id, occurred_at=a.created_at)

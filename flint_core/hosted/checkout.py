@@ -112,6 +112,8 @@ def _buyer_message(error: FlintError) -> str:
     """An error from the payment operation, said to the buyer (never echoing what they typed)."""
     if error.spec.type == "processor_error":
         return "We could not reach the card processor. Press Pay again: you will not be charged twice."
+    if error.code == "insufficient_inventory":
+        return "Sorry, part of this order is no longer in stock. Nothing was charged."
     if error.param == "payment_source":
         return ("Card numbers cannot be entered on this page in live mode." if error.code == "card_number_not_allowed"
                 else "That is not a valid card number.")

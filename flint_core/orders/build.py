@@ -11,6 +11,7 @@ from sqlalchemy import Insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from flint_core.catalog.service import LineSource, line_sources
 from flint_core.coupons.service import redeem
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
@@ -22,6 +23,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
 from flint_core.platform.schema import PartMoneyIn
 from flint_core.store.tables import Customer, Order, OrderCoupon, OrderLineItem, OrderServiceCharge
+from flint_core.tax.inputs import TaxCategory
 
 _ZERO_ORDER = dict.fromkeys(("subtotal_amount", "discount_amount", "service_charge_amount", "tax_amount",
                              "inclusive_tax_amount", "tip_amount", "total_amount", "authorized_amount",
@@ -38,21 +40,53 @@ def check_part_currency(money: PartMoneyIn | None, currency: str, param: str) ->
         raise FlintError("currency_mismatch", param=f"{param}.currency", other=money.currency, currency=currency)
 
 
-def order_currency(ctx: Context, params: CreateOrderInput) -> str:
-    """The currency a new order is in: as given; else the one its prices name (the first one named wins,
-    and any other is a currency_mismatch naming its field); else the server's default currency."""
+def order_currency(ctx: Context, params: CreateOrderInput, sources: dict[str, LineSource]) -> str:
+    """The currency a new order is in: as given; else the one its prices name, catalog prices included (the
+    first one named wins, and any other is a currency_mismatch naming its field); else the server's default
+    currency."""
     if params.currency is not None:
         return params.currency
-    named = [money.currency for _, money in params.money_parts() if money.currency is not None]
-    return named[0] if named else ctx.settings.default_currency
+    named = [line.unit_price_money.currency if line.unit_price_money is not None
+             else sources[line.variation_id].currency for line in params.line_items]  # type: ignore[index]
+    named += [money.currency for param, money in params.money_parts() if not param.startswith("line_items.")]
+    return next((currency for currency in named if currency), ctx.settings.default_currency)
 
 
-def new_line(ctx: Context, order: Order, item: LineItemIn, position: int, param: str) -> OrderLineItem:
-    check_part_currency(item.unit_price_money, order.currency, f"{param}.unit_price_money")
-    return OrderLineItem(line_item_id=ids.new_id("line_item"), merchant_id=order.merchant_id, env_id=order.env_id,
-                         created_at=ctx.now, position=position, name=item.name, sku=item.sku, item_id=item.item_id,
-                         quantity=item.quantity, unit_price=item.unit_price_money.amount,
-                         tax_category=item.tax_category.value, metadata_=item.metadata, **_ZERO_LINE)
+def catalog_lines(ctx: Context, lines: list[LineItemIn], param: str) -> dict[str, LineSource]:
+    """What the catalog lines among ``lines`` (the request's ``param``) take from their variations: one query."""
+    return line_sources(ctx, {f"{param}.{i}.variation_id": line.variation_id for i, line in enumerate(lines)
+                              if line.variation_id is not None})
+
+
+def new_line(ctx: Context, order: Order, item: LineItemIn, position: int, param: str,
+             sources: dict[str, LineSource]) -> OrderLineItem:
+    """The order line ``item`` describes: as given, or copied from its catalog variation (``sources``)."""
+    line = OrderLineItem(line_item_id=ids.new_id("line_item"), merchant_id=order.merchant_id, env_id=order.env_id,
+                         created_at=ctx.now, position=position, quantity=item.quantity, metadata_=item.metadata,
+                         **_ZERO_LINE)
+    if item.variation_id is None:
+        assert item.name is not None and item.unit_price_money is not None  # LineItemIn._catalog_or_ad_hoc
+        check_part_currency(item.unit_price_money, order.currency, f"{param}.unit_price_money")
+        line.name, line.sku, line.item_id, line.unit_price = item.name, item.sku, item.item_id, item.unit_price_money.amount
+        line.tax_category = (item.tax_category or TaxCategory.STANDARD).value
+        return line
+    source = sources[item.variation_id]
+    if source.price_amount is None:  # VARIABLE: priced on the line
+        if item.unit_price_money is None:
+            raise FlintError("parameter_missing", param=f"{param}.unit_price_money")
+        check_part_currency(item.unit_price_money, order.currency, f"{param}.unit_price_money")
+        line.unit_price = item.unit_price_money.amount
+    else:
+        if item.unit_price_money is not None:
+            raise FlintError("price_not_overridable", param=f"{param}.unit_price_money", variation_id=source.variation_id)
+        if source.currency != order.currency:
+            raise FlintError("currency_mismatch", param=f"{param}.variation_id", other=source.currency,
+                             currency=order.currency)
+        line.unit_price = source.price_amount
+    line.variation_id, line.item_id, line.name, line.variation_name = (
+        source.variation_id, source.item_id, source.item_name, source.variation_name)
+    line.sku, line.tax_category, line.catalog_version = source.sku, source.tax_category, source.catalog_version
+    return line
 
 
 def new_service_charges(ctx: Context, order: Order, charges: list[ServiceChargeIn]) -> list[OrderServiceCharge]:
@@ -85,7 +119,8 @@ def add_coupon(ctx: Context, order: Order, code: str, param: str, *, count: bool
 def build_order(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Order:
     """The order ``params`` describe, priced; added to the session unless it is a preview."""
     check_line_count(len(params.line_items))
-    currency = order_currency(ctx, params)  # each part is checked against it as it is built
+    sources = catalog_lines(ctx, params.line_items, "line_items")
+    currency = order_currency(ctx, params, sources)  # each part is checked against it as it is built
     limits.check_currency(ctx, currency, "currency")
     if params.customer_id is not None:
         fetch(ctx, Customer, params.customer_id, resource="customer")
@@ -95,7 +130,8 @@ def build_order(ctx: Context, params: CreateOrderInput, *, preview: bool) -> Ord
                   tax_address=params.tax_address.model_dump() if params.tax_address else None,
                   tip=None, metadata_=params.metadata, version=1, created_at=ctx.now, updated_at=ctx.now,
                   tax_breakdown=[], **_ZERO_ORDER)
-    order.line_items = [new_line(ctx, order, item, i, f"line_items.{i}") for i, item in enumerate(params.line_items)]
+    order.line_items = [new_line(ctx, order, item, i, f"line_items.{i}", sources)
+                        for i, item in enumerate(params.line_items)]
     order.service_charges = new_service_charges(ctx, order, params.service_charges)
     order.coupons = []
     # A new order has no payments or refunds: known, so rendering it reads neither.

@@ -30,7 +30,7 @@ from flint_core.platform.schema import (
     openapi_only,
     stripped_str,
 )
-from flint_core.tax.inputs import CountryCode, PostalPrefix, Region, TaxCategory, TaxCategoryIn
+from flint_core.tax.inputs import CountryCode, PostalPrefix, Region, TaxCategoryIn
 
 MAX_LINE_ITEMS = 500
 Text = Annotated[stripped_str(min_length=1, max_length=500),
@@ -43,16 +43,42 @@ class TaxAddressIn(Input):
     postal_code: PostalPrefix | None = Field(None, description="Postal code, e.g. `94103`.")
 
 
+# What a catalog line takes from its variation, so it must not be given too.
+CATALOG_FILLED = ("name", "sku", "item_id", "tax_category")
+
+
 class LineItemIn(Input):
-    name: Text = Field(description="What is sold, e.g. `Flat white`.")
+    # A line from the catalog (variation_id: Flint fills in name, SKU, price and tax category) or an ad hoc
+    # one (name and unit_price_money). No docstring: it would become the schema's description, in every tool.
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _catalog_or_ad_hoc
+        given(variation_id="string", absent=CATALOG_FILLED),
+        given(name="string", unit_price_money="object", absent=("variation_id",))]))
+
+    variation_id: str | None = Field(None, max_length=40, description="A catalog variation, `var_...`: it fills "
+                                     "in name, SKU, price and tax category.")
+    name: Text | None = Field(None, description="What is sold, e.g. `Flat white` (without variation_id).")
     quantity: Quantity = Field(description="Whole units, 1 to 1,000,000 (no fractions, no strings).")
-    unit_price_money: PartMoneyIn = Field(description="Price of one unit, in the order's currency (its "
-                                                      "`currency` may be left out).")
-    sku: str | None = Field(None, max_length=100, description="Your stock keeping unit.")
-    item_id: str | None = Field(None, max_length=40, description="Your catalog item id.")
-    tax_category: TaxCategoryIn = Field(TaxCategory.STANDARD, description="STANDARD (default), REDUCED, EXEMPT "
-                                        "or DIGITAL: selects the tax rate.")
+    unit_price_money: PartMoneyIn | None = Field(None, description="Price of one unit, in the order's currency "
+                                                 "(`currency` optional). Not for a FIXED variation.")
+    sku: str | None = Field(None, max_length=100, description="Your SKU (without variation_id).")
+    item_id: str | None = Field(None, max_length=40, description="Your own item id (without variation_id).")
+    tax_category: TaxCategoryIn | None = Field(None, description="STANDARD (default), REDUCED, EXEMPT or DIGITAL "
+                                               "(without variation_id).")
     metadata: Metadata = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _catalog_or_ad_hoc(self) -> LineItemIn:
+        if self.variation_id is not None:
+            for name in CATALOG_FILLED:
+                if getattr(self, name) is not None:
+                    raise PydanticCustomError("parameter_invalid", "{detail}", {
+                        "detail": "a line with variation_id takes it from the catalog: leave it out", "first": name})
+            return self
+        for name in ("name", "unit_price_money"):
+            if getattr(self, name) is None:
+                raise PydanticCustomError("parameter_missing", "{detail}", {
+                    "detail": "required on a line without variation_id", "first": name})
+        return self
 
 
 # A service charge's name is stored in 200 characters (a line item's in 500).
@@ -145,7 +171,8 @@ class CreateOrderInput(Input):
 
     def money_parts(self) -> list[tuple[str, PartMoneyIn]]:
         """Every amount the order is made of, with its param, in the order they are given."""
-        parts = [(f"line_items.{i}.unit_price_money", line.unit_price_money) for i, line in enumerate(self.line_items)]
+        parts = [(f"line_items.{i}.unit_price_money", line.unit_price_money) for i, line in enumerate(self.line_items)
+                 if line.unit_price_money is not None]
         parts += [(f"service_charges.{i}.amount_money", c.amount_money) for i, c in enumerate(self.service_charges)
                   if c.amount_money is not None]
         if self.tip is not None and self.tip.amount_money is not None:

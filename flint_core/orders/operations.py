@@ -9,7 +9,15 @@ from flint_core.coupons.inputs import code_key
 from flint_core.kernel.errors import FlintError, not_found
 from flint_core.orders import flows, reads
 from flint_core.orders.announce import order_event, order_json
-from flint_core.orders.build import add_coupon, build_order, check_line_count, new_line, new_service_charges, tip_of
+from flint_core.orders.build import (
+    add_coupon,
+    build_order,
+    catalog_lines,
+    check_line_count,
+    new_line,
+    new_service_charges,
+    tip_of,
+)
 from flint_core.orders.inputs import (
     ApplyCouponInput,
     CancelOrderInput,
@@ -138,8 +146,9 @@ def update_order(ctx: Context, params: UpdateOrderInput) -> OrderOut:
                              line_item_id=line_item_id)
         order.line_items.remove(lines.pop(line_item_id))
     start = max((li.position for li in order.line_items), default=-1) + 1
+    sources = catalog_lines(ctx, params.add_line_items, "add_line_items")
     for i, item in enumerate(params.add_line_items):
-        order.line_items.append(new_line(ctx, order, item, start + i, f"add_line_items.{i}"))
+        order.line_items.append(new_line(ctx, order, item, start + i, f"add_line_items.{i}", sources))
     if not order.line_items:
         raise FlintError("order_requires_line_items", param="remove_line_item_ids")
     check_line_count(len(order.line_items))

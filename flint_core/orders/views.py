@@ -23,9 +23,15 @@ if TYPE_CHECKING:
 
 class LineItemOut(Output):
     line_item_id: str | None = Field(description="Id, `li_...` (null in a preview).")
-    item_id: str | None = Field(description="Your catalog item id, if given.")
-    sku: str | None = Field(description="Stock keeping unit, if given.")
-    name: str = Field(description="What was sold.")
+    variation_id: str | None = Field(description="The catalog variation it was sold from, `var_...` (null for "
+                                     "a line given by name and price).")
+    item_id: str | None = Field(description="The catalog item (`item_...`) of a catalog line; else your own item "
+                                "id, if given.")
+    sku: str | None = Field(description="Stock keeping unit, if any.")
+    name: str = Field(description="What was sold (a catalog line: its item's name when the line was added).")
+    variation_name: str | None = Field(description="A catalog line's variation name, e.g. `Large`.")
+    catalog_version: int | None = Field(description="A catalog line's item version when its name, price and tax "
+                                        "category were copied: later catalog changes never touch this order.")
     quantity: int = Field(description="Units sold.")
     unit_price_money: MoneyOut = Field(description="Price of one unit.")
     tax_category: str = Field(description="STANDARD, REDUCED, EXEMPT or DIGITAL.")
@@ -184,8 +190,9 @@ def order_out(ctx: Context, order: Order | LoadedOrder, *, preview: bool = False
         "order_id": None if preview else order.order_id, "preview": preview, "status": order.status,
         "currency": currency, "customer_id": order.customer_id, "buyer_email": order.buyer_email,
         "line_items": [{
-            "line_item_id": None if preview else li.line_item_id, "item_id": li.item_id, "sku": li.sku,
-            "name": li.name, "quantity": li.quantity, "unit_price_money": m(li.unit_price),
+            "line_item_id": None if preview else li.line_item_id, "variation_id": li.variation_id,
+            "item_id": li.item_id, "sku": li.sku, "name": li.name, "variation_name": li.variation_name,
+            "catalog_version": li.catalog_version, "quantity": li.quantity, "unit_price_money": m(li.unit_price),
             "tax_category": li.tax_category, "gross_money": m(li.gross_amount),
             "discount_money": m(li.discount_amount), "service_charge_money": m(li.service_charge_amount),
             "tax_money": m(li.tax_amount), "total_money": m(li.total_amount),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flint_core.catalog import stock
 from flint_core.orders.announce import as_json, child_event, emit_order, order_json
 from flint_core.orders.lifecycle import OrderStatus
 from flint_core.orders.service import lock_order
@@ -43,6 +44,8 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
     before = pi.status
     PAYMENT_INTENT.check_transition(before, new)
     pi.status = new
+    if any(li.variation_id for li in order.line_items):
+        _move_stock(ctx, pi.payment_intent_id, before, new)
     pi.next_action = None  # set again below only while the customer must still act
     ids = {"payment_intent_id": [None, pi.payment_intent_id]}
     if new == ChargeStatus.SUCCEEDED.value:
@@ -70,6 +73,15 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
         move_order(ctx, order, status, "PAYMENT_VOIDED", ids)
     assert shown is not None
     _announce(ctx, pi, order, before, *shown)
+
+
+def _move_stock(ctx: Context, pi_id: str, before: str, new: str) -> None:
+    """The payment's stock holds follow its outcome: sold once the money is collected or held, released
+    when it fails or is voided (a voided authorization puts its sold units back)."""
+    if new in (PaymentStatus.SUCCEEDED, PaymentStatus.REQUIRES_CAPTURE) and before != PaymentStatus.REQUIRES_CAPTURE:
+        stock.sell(ctx, pi_id)
+    elif new in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        stock.release(ctx, pi_id)
 
 
 # payment status -> its event; and the order event when the order's status moved with it

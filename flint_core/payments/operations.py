@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flint_core.catalog import stock
 from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders.lifecycle import ORDER, OrderStatus
@@ -24,7 +25,7 @@ from flint_core.payments.inputs import (
     VoidPaymentInput,
 )
 from flint_core.payments.lifecycle import IN_FLIGHT, PAYMENT_INTENT, PaymentStatus
-from flint_core.payments.service import authorize, call
+from flint_core.payments.service import authorize, call, hold_until
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
 from flint_core.platform import limits, previews
 from flint_core.platform.context import Context
@@ -79,6 +80,8 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     ctx.record("order", order.order_id, "PAYMENT_STARTED",
                {"payment_intent_id": [None, pi.payment_intent_id], "amount": [None, amount]}
                | ({"buyer_email": [email_before, params.buyer_email]} if params.buyer_email else {}))
+    if any(li.variation_id for li in order.line_items):  # hold its stock before the processor is called
+        stock.reserve(ctx, order, pi.payment_intent_id, hold_until(ctx, order))
     if amount == 0:  # nothing to collect (a fully discounted order): no processor call
         apply_charge(ctx, pi, order, ChargeResult(ChargeStatus.SUCCEEDED, "", 0, 0), "authorize")
         return payment_intent_out(ctx, pi, order.status)

@@ -1,11 +1,17 @@
 """The processor call every payment step makes (steps 2 and 3 of flint_core.payments.operations): ``call``
 asks the processor outside any transaction and records its answer; ``authorize`` drives a PROCESSING payment
-intent; ``release_holds`` voids an order's holds when cancel_order cancels it."""
+intent; ``release_holds`` voids an order's holds when cancel_order cancels it; ``hold_until`` says how
+long a payment holds the order's stock."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from sqlalchemy import func, select
+
+from flint_core.catalog import stock
+from flint_core.checkout.lifecycle import CheckoutSessionStatus
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import flows
 from flint_core.orders.service import lock_order
@@ -15,7 +21,7 @@ from flint_core.payments.lifecycle import PaymentStatus
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
 from flint_core.platform.context import Context
 from flint_core.processors.base import CardSource, ChargeResult, ProcessorError
-from flint_core.store.tables import Order, PaymentIntent
+from flint_core.store.tables import CheckoutSession, Order, PaymentIntent
 
 
 def call(ctx: Context, pi_id: str, action: str, attempt: Callable[[], ChargeResult]) -> PaymentIntentOut:
@@ -54,6 +60,15 @@ def authorize(ctx: Context, pi: PaymentIntent) -> PaymentIntentOut:
             description=f"Flint order {pi.order_id}")
 
     return call(ctx, pi.payment_intent_id, "authorize", attempt)
+
+
+def hold_until(ctx: Context, order: Order) -> datetime:
+    """How long a payment's stock holds last: 15 minutes, or while the order's hosted checkout page is
+    open if that is longer (its buyer is still paying)."""
+    page_open = ctx.session.scalar(select(func.max(CheckoutSession.expires_at)).where(
+        CheckoutSession.order_id == order.order_id, CheckoutSession.status == CheckoutSessionStatus.OPEN,
+        CheckoutSession.expires_at > ctx.now))
+    return max(ctx.now + stock.HOLD, page_open or ctx.now)
 
 
 def release_holds(ctx: Context, order: Order) -> Order:

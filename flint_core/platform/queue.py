@@ -57,7 +57,7 @@ QUEUED, DEAD = "QUEUED", "DEAD"
 # named in ``Settings.job_modules`` (FLINT_JOB_MODULES, comma-separated): the extension point for your own
 # job kinds.
 HANDLER_MODULES = ("flint_core.platform.housekeeping", "flint_core.refunds.jobs", "flint_core.checkout.jobs",
-                   "flint_core.webhooks.delivery")
+                   "flint_core.catalog.jobs", "flint_core.webhooks.delivery")
 
 
 FIRST_POLL = timedelta(seconds=5)  # the first re-check of polled work (a refund the processor left pending)

@@ -7,7 +7,7 @@ import enum
 from pydantic import ConfigDict, Field, model_validator
 
 from flint_core.kernel.errors import FlintError
-from flint_core.platform.schema import Input, ListInput, MoneyIn, Quantity, given, lenient_enum, openapi_only
+from flint_core.platform.schema import Bool, Input, ListInput, MoneyIn, Quantity, given, lenient_enum, openapi_only
 
 
 class RefundReason(enum.Enum):
@@ -23,6 +23,8 @@ ReasonIn = lenient_enum(RefundReason, "REQUESTED_BY_CUSTOMER, DUPLICATE, FRAUDUL
 class RefundLineIn(Input):
     line_item_id: str = Field(description="A line of the order, `li_...`.")
     quantity: Quantity = Field(description="Units to refund; at most the line's refundable_quantity.")
+    restock: Bool = Field(False, description="True when the units came back: a catalog line's tracked stock "
+                          "gets them again (RESTOCKED).")
 
 
 class RefundInput(Input):

@@ -23,7 +23,7 @@ from flint_core.refunds.inputs import CreateRefundInput, GetRefundInput, ListRef
 from flint_core.refunds.lifecycle import RefundStatus
 from flint_core.refunds.plan import order_for, plan_refund, status_after
 from flint_core.refunds.settlement import record_result, reserve
-from flint_core.refunds.views import RefundLineOut, RefundOut, RefundPreview, refund_out
+from flint_core.refunds.views import RefundOut, RefundPreview, refund_line_out, refund_out
 from flint_core.store.tables import Order, PaymentIntent, Refund
 
 
@@ -51,8 +51,7 @@ def preview_refund(ctx: Context, params: RefundInput) -> RefundPreview:
         preview_id=preview_id,
         order_id=order.order_id, payment_intent_id=plan.payment_intent.payment_intent_id if plan.payment_intent else None,
         amount_money=m(plan.amount), tax_money=m(plan.tax),
-        line_items=[RefundLineOut(line_item_id=x["line_item_id"], quantity=x["quantity"], amount_money=m(x["amount"]),
-                                  tax_money=m(x["tax"])) for x in plan.lines],
+        line_items=[refund_line_out(x, order.currency) for x in plan.lines],
         order_status_after=order.status if plan.error else status_after(order, refunded),
         refunded_money_after=m(refunded), refundable_money_after=m(
             pricing.settlement(order.total_amount, order.authorized_amount, order.paid_amount, refunded).refundable))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flint_core.catalog import stock
 from flint_core.kernel.errors import FlintError
 from flint_core.orders import pricing
 from flint_core.orders.lifecycle import ORDER, OrderStatus
@@ -60,6 +61,7 @@ def plan_refund(ctx: Context, params: RefundInput, order: Order) -> Plan:
         if params.line_items is not None:
             lines = {li.line_item_id: li for li in order.line_items}
             seen: set[str] = set()
+            restocked: dict[str, str | None] = {}  # param -> the line's variation
             for i, want in enumerate(params.line_items):
                 li = lines.get(want.line_item_id)
                 if li is None or want.line_item_id in seen:
@@ -72,7 +74,10 @@ def plan_refund(ctx: Context, params: RefundInput, order: Order) -> Plan:
                                      line_item_id=li.line_item_id, refundable=left, quantity=want.quantity)
                 part = pricing.line_refund(line_pricing(li), want.quantity, li.quantity, li.refunded_quantity)
                 plan.lines.append({"line_item_id": li.line_item_id, "quantity": want.quantity, "amount": part.amount,
-                                   "tax": part.tax})
+                                   "tax": part.tax, "restock": want.restock})
+                if want.restock:
+                    restocked[f"line_items.{i}.restock"] = li.variation_id
+            check_restock(ctx, restocked)
             plan.amount, plan.tax = sum(x["amount"] for x in plan.lines), sum(x["tax"] for x in plan.lines)
             param = "line_items"
         elif params.amount_money is not None:
@@ -114,6 +119,17 @@ def plan_refund(ctx: Context, params: RefundInput, order: Order) -> Plan:
     except FlintError as exc:
         plan.error = exc
     return plan
+
+
+def check_restock(ctx: Context, restocked: dict[str, str | None]) -> None:
+    """Units can go back on the shelf only for lines of tracked catalog variations."""
+    tracked = stock.tracked(ctx, {v for v in restocked.values() if v is not None})
+    for param, variation_id in restocked.items():
+        if variation_id is None:
+            raise FlintError("parameter_invalid", param=param, detail="this line is not from the catalog (it has "
+                             "no variation_id): there is no stock to return its units to")
+        if variation_id not in tracked:
+            raise FlintError("inventory_not_tracked", param=param, variation_id=variation_id)
 
 
 def status_after(order: Order, refunded: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flint_core.catalog import stock
 from flint_core.kernel import ids
 from flint_core.orders.announce import as_json, child_event, emit_order, order_json
 from flint_core.orders.service import lock_order
@@ -32,6 +33,11 @@ def reserve(ctx: Context, plan: Plan, params: CreateRefundInput) -> Refund:
                     created_by=ctx.principal.api_key_id if ctx.principal else None)
     ctx.session.add(refund)
     shift(ctx, order, pi, refund, +1, "REFUND_CREATED", plan.lines)
+    variations = {li.line_item_id: li.variation_id for li in order.line_items}
+    for i, x in enumerate(plan.lines):
+        if x.get("restock"):
+            stock.restock(ctx, variations[x["line_item_id"]], x["quantity"], order_id=order.order_id,
+                          refund_id=refund.refund_id, param=f"line_items.{i}.restock")
     order_now = order_json(ctx, order)
     child_event(ctx, "refund.created", as_json(refund_out(refund, order.status)), None, order_now)
     emit_order(ctx, "order.refunded", order_now, order_before)

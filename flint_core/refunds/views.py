@@ -16,6 +16,7 @@ class RefundLineOut(Output):
     quantity: int = Field(description="Units refunded.")
     amount_money: MoneyOut = Field(description="What those units return, tax included.")
     tax_money: MoneyOut = Field(description="The tax part of amount_money.")
+    restock: bool = Field(description="Whether the units went back into the catalog's stock.")
 
 
 class RefundOut(Resource):
@@ -37,6 +38,13 @@ class RefundOut(Resource):
     updated_at: datetime = Field(description="When it last changed.")
 
 
+def refund_line_out(line: dict[str, Any], currency: str) -> RefundLineOut:
+    """A refunded line as a refund stores it (and a plan holds it)."""
+    return RefundLineOut(line_item_id=line["line_item_id"], quantity=line["quantity"],
+                         amount_money=MoneyOut.of(line["amount"], currency),
+                         tax_money=MoneyOut.of(line["tax"], currency), restock=line.get("restock", False))
+
+
 def refund_out(refund: Refund, order_status: str) -> RefundOut:
     def m(amount: int) -> MoneyOut:
         return MoneyOut.of(amount, refund.currency)
@@ -44,8 +52,7 @@ def refund_out(refund: Refund, order_status: str) -> RefundOut:
     return RefundOut(
         refund_id=refund.refund_id, order_id=refund.order_id, payment_intent_id=refund.payment_intent_id,
         status=refund.status, amount_money=m(refund.amount), tax_money=m(refund.tax_amount),
-        line_items=[RefundLineOut(line_item_id=li["line_item_id"], quantity=li["quantity"],
-                                  amount_money=m(li["amount"]), tax_money=m(li["tax"])) for li in refund.line_items],
+        line_items=[refund_line_out(li, refund.currency) for li in refund.line_items],
         reason=refund.reason, failure_reason=refund.failure_reason, idempotency_key=refund.idempotency_key,
         order_status=order_status, available_actions=[], created_at=refund.created_at, updated_at=refund.updated_at)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flint_core.store.tables.accounts import ApiKey, Merchant, Sandbox
 from flint_core.store.tables.activity import Activity, Event
 from flint_core.store.tables.base import LIVE, Amount, Base, Id, Scoped, UTCDateTime, convention
-from flint_core.store.tables.catalog import InventoryAdjustment, Item, Variation
+from flint_core.store.tables.catalog import InventoryAdjustment, InventoryReservation, Item, Variation
 from flint_core.store.tables.checkout import CheckoutSession
 from flint_core.store.tables.coupons import Coupon
 from flint_core.store.tables.customers import Customer
@@ -35,7 +35,7 @@ from flint_core.store.tables.webhooks import WebhookDelivery, WebhookEndpoint
 # Tables that belong to one environment and are wiped by reset_sandbox, children first. Configuration
 # (keys, webhook endpoints) and the audit of requests (request logs) survive a reset.
 ENV_TABLES = (WebhookDelivery, Event, Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
-              OrderLineItem, Order, InventoryAdjustment, Variation, Item, Coupon, TaxRate, Customer)
+              OrderLineItem, Order, InventoryReservation, InventoryAdjustment, Variation, Item, Coupon, TaxRate, Customer)
 
 __all__ = [
     # base
@@ -43,7 +43,7 @@ __all__ = [
     # accounts
     "ApiKey", "Merchant", "Sandbox",
     # customers, tax, coupons, catalog
-    "Customer", "TaxRate", "Coupon", "Item", "Variation", "InventoryAdjustment",
+    "Customer", "TaxRate", "Coupon", "Item", "Variation", "InventoryAdjustment", "InventoryReservation",
     # orders
     "Order", "OrderCoupon", "OrderLineItem", "OrderPart", "OrderServiceCharge",
     # payments, refunds, checkout

@@ -53,18 +53,40 @@ class Variation(Scoped, Base):
 
 
 class InventoryAdjustment(Scoped, Base):
-    """One change of a tracked variation's stock: append-only, written with the change it records."""
+    """One change of a tracked variation's stock: append-only, written with the change it records.
+    ``delta`` is what on_hand moved by and ``reserved_delta`` what reserved moved by, so each column of
+    the ledger sums to its count."""
 
     __tablename__ = "inventory_adjustments"
     adjustment_id: Mapped[str] = mapped_column(Id, primary_key=True)
     variation_id: Mapped[str] = mapped_column(Id, ForeignKey("variations.variation_id"))
     item_id: Mapped[str] = mapped_column(Id)
     delta: Mapped[int] = mapped_column(Integer)
+    reserved_delta: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(20))
     quantity_after: Mapped[int] = mapped_column(Integer)
     reserved_after: Mapped[int] = mapped_column(Integer)
     order_id: Mapped[str | None] = mapped_column(Id, nullable=True)
     refund_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    reservation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     actor: Mapped[str] = mapped_column(String(40))
     request_id: Mapped[str | None] = mapped_column(Id, nullable=True)
     __table_args__ = (Index("ix_inventory_adjustments_variation", "variation_id", "adjustment_id"),)
+
+
+class InventoryReservation(Scoped, Base):
+    """Units of one order line held for one payment: HELD from pay_order until the payment's outcome, then
+    SOLD or RELEASED (a SOLD hold is RELEASED again if its authorization is voided). ``expires_at`` is when
+    an unsettled hold lapses (the inventory_reservation_expiry job)."""
+
+    __tablename__ = "inventory_reservations"
+    reservation_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    payment_intent_id: Mapped[str] = mapped_column(Id)
+    order_id: Mapped[str] = mapped_column(Id)
+    line_item_id: Mapped[str] = mapped_column(Id)
+    variation_id: Mapped[str] = mapped_column(Id, ForeignKey("variations.variation_id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_inventory_reservations_payment", "payment_intent_id"),)

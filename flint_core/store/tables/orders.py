@@ -73,6 +73,10 @@ class OrderLineItem(OrderPart, Base):
     name: Mapped[str] = mapped_column(String(500))
     sku: Mapped[str | None] = mapped_column(String(100), nullable=True)
     item_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    # a line from the catalog: its variation, and the item version its name, price and tax came from
+    variation_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    variation_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    catalog_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quantity: Mapped[int] = mapped_column(BigInteger)
     unit_price: Mapped[int] = mapped_column(Amount)
     tax_category: Mapped[str] = mapped_column(String(20))
