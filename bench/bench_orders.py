@@ -4,8 +4,10 @@
 
 Baseline: `whoami` (auth + one read transaction: the fixed cost of any request). Measured:
 `get_order`, `create_order` (2 and 50 lines, with and without an idempotency key), `apply_coupon`,
-`preview_order`, `pay_order` against the simulator (three transactions plus the simulator's own). Each line prints requests/second and the cost relative to the baseline, so results
-compare across machines.
+`preview_order`, `pay_order` against the simulator (three transactions plus the simulator's own), and
+`create_order` / `pay_order` with 3 catalog lines (tracked stock) beside 3 ad hoc lines, then the catalog
+lines' cost as a ratio of the ad hoc ones. Each line prints requests/second and the cost relative to the
+baseline, so results compare across machines.
 """
 
 from __future__ import annotations
@@ -66,6 +68,16 @@ def main() -> None:
         assert response.status_code == 200, response.text
 
     two, fifty = {"currency": "USD", "line_items": lines(2)}, {"currency": "USD", "line_items": lines(50)}
+    three = {"currency": "USD", "line_items": lines(3)}
+    variations = [client.post("/v1/items", json={"name": f"Item {i}", "variations": [
+        {"name": "Regular", "price_money": {"amount": 995 + i, "currency": "USD"}, "track_inventory": True}]})
+        .json()["variations"][0]["variation_id"] for i in range(3)]
+    for variation_id in variations:
+        client.post(f"/v1/variations/{variation_id}/inventory/adjustments",
+                    json={"delta": 1_000_000, "reason": "RECEIVED"})
+    catalog = {"line_items": [{"variation_id": v, "quantity": 1 + i % 3} for i, v in enumerate(variations)]}
+    ad_hoc_unpaid = [client.post("/v1/orders", json=three).json()["order_id"] for _ in range(args.n + 10)]
+    catalog_unpaid = [client.post("/v1/orders", json=catalog).json()["order_id"] for _ in range(args.n + 10)]
     order_id = client.post("/v1/orders", json=two).json()["order_id"]
     open_orders = [client.post("/v1/orders", json=two).json()["order_id"] for _ in range(args.n + 10)]
     unpaid = [client.post("/v1/orders", json=two).json()["order_id"] for _ in range(args.n + 10)]
@@ -80,13 +92,24 @@ def main() -> None:
         "apply_coupon": lambda i: ok(client.post(f"/v1/orders/{open_orders[i]}/coupons", json={"coupon_code": "TEN"})),
         "pay_order (simulator, tok_visa)": lambda i: ok(
             client.post(f"/v1/orders/{unpaid[i]}/pay", json={"payment_source": "tok_visa"})),
+        "create_order (3 ad hoc lines)": lambda i: ok(client.post("/v1/orders", json=three)),
+        "create_order (3 catalog lines)": lambda i: ok(client.post("/v1/orders", json=catalog)),
+        "pay_order (3 ad hoc lines)": lambda i: ok(
+            client.post(f"/v1/orders/{ad_hoc_unpaid[i]}/pay", json={"payment_source": "tok_visa"})),
+        "pay_order (3 tracked catalog lines)": lambda i: ok(
+            client.post(f"/v1/orders/{catalog_unpaid[i]}/pay", json={"payment_source": "tok_visa"})),
     }
     print(f"database: {url.split('://')[0]}, n={args.n}")
     baseline = None
+    measured: dict[str, float] = {}
     for name, call in cases.items():
-        seconds = timed(args.n, call)
+        seconds = measured[name] = timed(args.n, call)
         baseline = baseline or seconds
         print(f"{name:42s} {1 / seconds:8.0f} req/s  {seconds * 1000:7.2f} ms  x{seconds / baseline:5.2f}")
+    for verb in ("create_order", "pay_order"):
+        catalog_name = "3 catalog lines" if verb == "create_order" else "3 tracked catalog lines"
+        ratio = measured[f"{verb} ({catalog_name})"] / measured[f"{verb} (3 ad hoc lines)"]
+        print(f"{verb}: catalog lines cost x{ratio:4.2f} of ad hoc lines")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,21 @@ def refund_line_item() -> list[str]:
     ]
 
 
+def sell_from_catalog() -> list[str]:
+    search = {"query": "flat white"}
+    order = {"line_items": [{"variation_id": "<var_...>", "quantity": 2}], "idempotency_key": "order-0002"}
+    restock = {"order_id": ORDER, "line_items": [{"line_item_id": "<li_...>", "quantity": 1, "restock": True}]}
+    return [
+        f"1. {call('search_items', search)}: take the `variation_id` of the right size from `variations` "
+        "(never the `item_id`). Its `inventory.available` says how many can be sold.",
+        f"2. {call('create_order', order)}: Flint copies name, price and tax category; send no `name` or "
+        "price (a `VARIABLE` variation takes `unit_price_money`).",
+        f"3. {op('pay_order')} holds the stock; 409 `insufficient_inventory` names the line "
+        "(`line_items.N`): nothing was charged; tell the buyer or sell less.",
+        f"4. Goods returned: {call('preview_refund', restock)}, then {op('create_refund')} the same way.",
+    ]
+
+
 def recover_failed_payment() -> list[str]:
     session = {"order_id": ORDER, "idempotency_key": "order-0001-checkout"}
     return [
@@ -127,6 +142,7 @@ class Recipe:
 RECIPES = (
     Recipe("Create and pay an order", create_and_pay, ("orders", "payments"), essential=True),
     Recipe("Refund one line item", refund_line_item, ("refunds", "orders"), essential=True),
+    Recipe("Sell from the catalog", sell_from_catalog, ("catalog", "orders"), essential=False),
     Recipe("Recover a failed payment", recover_failed_payment, ("payments", "checkout"), essential=False),
     Recipe("Find a customer's last order", last_order, ("customers", "orders"), essential=True),
     Recipe("Hosted checkout", hosted_checkout, ("checkout",), essential=False),

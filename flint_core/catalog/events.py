@@ -17,9 +17,9 @@ define("item.updated", "item", "An item or one of its variations changed. That i
 define("item.archived", "item", "An item was archived: it can no longer be put on new order lines; orders "
        "that have it are untouched. unarchive_item sends item.updated.",
        "`status` (was `ACTIVE`), `available_actions`, `version`, `updated_at`")
-define("inventory.adjusted", "inventory", "A tracked variation's stock counts changed. By adjust_inventory or "
-       "set_inventory (later also a sale, reservation, release or restock).", "`on_hand`, `reserved` and "
-       "`available`, those that changed")
+define("inventory.adjusted", "inventory", "A tracked variation's stock counts changed. By adjust_inventory, "
+       "set_inventory, a payment holding, selling or releasing an order line's units (the expiry job too), or a "
+       "refund restocking them.", "`on_hand`, `reserved` and `available`, those that changed")
 define("inventory.low", "inventory", "A variation's available stock fell to its low_stock_threshold or below "
        "(still above zero). Sent once per crossing, after inventory.adjusted.", "`on_hand`, `reserved` and "
        "`available`, those that changed")

@@ -1,4 +1,5 @@
-"""Stock: the counts of tracked variations and their append-only ledger (``InventoryAdjustment``).
+"""Stock: the counts of tracked variations, their append-only ledger (``InventoryAdjustment``), and the
+holds payments take on them (``reserve``, then ``sell`` or ``release``; ``restock`` for refunded units).
 
 Every change of ``on_hand`` or ``reserved`` is one conditional UPDATE (no read-then-write: two requests
 cannot both take the last unit) and one ledger row in the same transaction, so the ledger always sums to
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Row, case, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from flint_core.catalog.inputs import InventoryPolicy
@@ -30,6 +32,11 @@ class Counts:
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+# The ledger and the holds are written with Core statements: rows only ever inserted (or, for holds, moved
+# on by one UPDATE), so the unit of work has nothing to track and each event's flush nothing to write.
+_LEDGER, _HOLDS = InventoryAdjustment.__table__, InventoryReservation.__table__
 
 
 def counts(ctx: Context, variation_id: str) -> Counts:
@@ -63,7 +70,7 @@ def change(ctx: Context, variation: Variation, *, on_hand: int = 0, reserved: in
                          available=now.available, wanted=reserved - on_hand)
     for name, value in (("on_hand", row.on_hand), ("reserved", row.reserved), ("updated_at", ctx.now)):
         set_committed_value(variation, name, value)
-    ctx.session.add(InventoryAdjustment(
+    ctx.session.execute(_LEDGER.insert(), dict(
         adjustment_id=ids.new_id("inventory_adjustment"), merchant_id=variation.merchant_id,
         env_id=variation.env_id, variation_id=variation.variation_id, item_id=variation.item_id, delta=on_hand,
         reserved_delta=reserved, reason=reason, quantity_after=row.on_hand, reserved_after=row.reserved,
@@ -107,21 +114,21 @@ def reserve(ctx: Context, order: Order, payment_intent_id: str, until: datetime)
     Lines are taken in variation order, so two payments never wait on each other's rows in a circle."""
     lines = [(i, li) for i, li in enumerate(order.line_items) if li.variation_id is not None]
     counted = tracked(ctx, {li.variation_id for _, li in lines})
-    held = False
+    holds = []
     for i, li in sorted(lines, key=lambda pair: (pair[1].variation_id, pair[0])):
         variation = counted.get(li.variation_id)
         if variation is None:
             continue
         before = change(ctx, variation, reserved=li.quantity, reason="RESERVED", param=f"line_items.{i}",
                         order_id=order.order_id, expires_at=until)
-        ctx.session.add(InventoryReservation(
+        holds.append(dict(
             reservation_id=ids.new_id("inventory_reservation"), merchant_id=order.merchant_id, env_id=order.env_id,
             created_at=ctx.now, updated_at=ctx.now, payment_intent_id=payment_intent_id, order_id=order.order_id,
             line_item_id=li.line_item_id, variation_id=variation.variation_id, quantity=li.quantity, status=HELD,
             expires_at=until))
         announce(ctx, variation, before)
-        held = True
-    if held:
+    if holds:
+        ctx.session.execute(_HOLDS.insert(), holds)
         queue.enqueue(ctx.session, EXPIRE_RESERVATIONS, {"payment_intent_id": payment_intent_id}, run_at=until,
                       dedupe_key=f"{EXPIRE_RESERVATIONS}:{payment_intent_id}")
 
@@ -129,27 +136,28 @@ def reserve(ctx: Context, order: Order, payment_intent_id: str, until: datetime)
 def sell(ctx: Context, payment_intent_id: str) -> None:
     """The payment succeeded or is authorized: its held units leave the shelf (SOLD). A hold that had
     already lapsed is sold all the same (the buyer paid): a DENY variation may then go below zero."""
-    for hold, variation in _holds(ctx, payment_intent_id, (HELD, RELEASED)):
+    holds = _holds(ctx, payment_intent_id, (HELD, RELEASED))
+    for hold, variation in holds:
         reserved = -hold.quantity if hold.status == HELD else 0
         before = change(ctx, variation, on_hand=-hold.quantity, reserved=reserved, reason="SOLD", param="order_id",
                         order_id=hold.order_id, enforce=False)
-        _settle(ctx, hold, SOLD)
         announce(ctx, variation, before)
+    _settle(ctx, holds, SOLD)
 
 
 def release(ctx: Context, payment_intent_id: str, *, lapsed_before: datetime | None = None) -> None:
     """The payment failed or was voided (or, with ``lapsed_before``, only its holds that expired by then):
     its units are available again (RELEASED). Units sold on an authorization that was voided go back on
     the shelf."""
-    statuses = (HELD,) if lapsed_before is not None else (HELD, SOLD)
-    for hold, variation in _holds(ctx, payment_intent_id, statuses):
-        if lapsed_before is not None and hold.expires_at > lapsed_before:
-            continue
+    holds = [(hold, variation) for hold, variation in
+             _holds(ctx, payment_intent_id, (HELD,) if lapsed_before is not None else (HELD, SOLD))
+             if lapsed_before is None or hold.expires_at <= lapsed_before]
+    for hold, variation in holds:
         sold = hold.status == SOLD
         before = change(ctx, variation, on_hand=hold.quantity if sold else 0, reserved=0 if sold else -hold.quantity,
                         reason="RELEASED", param="order_id", order_id=hold.order_id)
-        _settle(ctx, hold, RELEASED)
         announce(ctx, variation, before)
+    _settle(ctx, holds, RELEASED)
 
 
 def restock(ctx: Context, variation_id: str, quantity: int, *, order_id: str, refund_id: str, param: str) -> None:
@@ -172,12 +180,11 @@ def tracked(ctx: Context, variation_ids: set[str]) -> dict[str, Variation]:
     return {v.variation_id: v for v in rows}
 
 
-def _holds(ctx: Context, payment_intent_id: str, statuses: tuple[str, ...]
-           ) -> list[tuple[InventoryReservation, Variation]]:
+def _holds(ctx: Context, payment_intent_id: str, statuses: tuple[str, ...]) -> list[tuple[Row[Any], Variation]]:
     """The payment's holds in these statuses, locked, with their variations, in variation order."""
-    holds = ctx.session.scalars(select(InventoryReservation).where(
-        InventoryReservation.payment_intent_id == payment_intent_id, InventoryReservation.status.in_(statuses))
-        .order_by(InventoryReservation.variation_id, InventoryReservation.reservation_id).with_for_update()).all()
+    holds = ctx.session.execute(select(_HOLDS).where(
+        _HOLDS.c.payment_intent_id == payment_intent_id, _HOLDS.c.status.in_(statuses))
+        .order_by(_HOLDS.c.variation_id, _HOLDS.c.reservation_id).with_for_update()).all()
     if not holds:
         return []
     variations = {v.variation_id: v for v in ctx.session.scalars(
@@ -186,5 +193,7 @@ def _holds(ctx: Context, payment_intent_id: str, statuses: tuple[str, ...]
     return [(hold, variations[hold.variation_id]) for hold in holds]
 
 
-def _settle(ctx: Context, hold: InventoryReservation, status: str) -> None:
-    hold.status, hold.updated_at = status, ctx.now
+def _settle(ctx: Context, holds: list[tuple[Row[Any], Variation]], status: str) -> None:
+    if holds:
+        ctx.session.execute(update(_HOLDS).where(_HOLDS.c.reservation_id.in_([h.reservation_id for h, _ in holds]))
+                            .values(status=status, updated_at=ctx.now))

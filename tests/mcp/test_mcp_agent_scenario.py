@@ -80,7 +80,8 @@ def test_refund_the_coffee_from_sarahs_last_order(api: Api, db: Any, transport: 
     assert refund["order_id"] == order["order_id"]
     assert refund["amount_money"] == out["preview"]["amount_money"] == coffee["total_money"]
     assert refund["line_items"] == [{"line_item_id": coffee["line_item_id"], "quantity": 2,
-                                     "amount_money": refund["amount_money"], "tax_money": refund["tax_money"]}]
+                                     "amount_money": refund["amount_money"], "tax_money": refund["tax_money"],
+                                     "restock": False}]
     refunded = out["after"]["settlement_amounts"]["refunded_money"]
     assert refunded == refund["amount_money"] and out["after"]["status"] == "PARTIALLY_REFUNDED"
     # the replay refunded nothing more
