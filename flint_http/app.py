@@ -40,6 +40,7 @@ from flint_http.docs_pages import docs_router
 from flint_http.landing import landing_router
 from flint_http.openapi import build_openapi
 from flint_http.routing import OperationRoutes
+from flint_http.setup_pages import setup_router
 from flint_http.simulator_pages import simulator_router
 from flint_http.skill_pages import skill_router
 from flint_http.tools import tools_router
@@ -156,6 +157,7 @@ def create_app(db: Database | None = None, *, settings: Settings = Settings()) -
     app.include_router(simulator_router(db))
     app.include_router(tools_router(db, settings, bearer_key, outcome_response))
     app.include_router(checkout_router(db, settings))
+    app.include_router(setup_router(db, settings))
     app.include_router(docs_router(settings.public_url))
     app.include_router(landing_router(settings.public_url))
     app.include_router(skill_router(public_url=settings.public_url))

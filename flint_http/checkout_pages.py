@@ -52,15 +52,15 @@ border-radius:.5rem;padding:.6rem .8rem;margin-top:1rem;font-size:.85rem}code{fo
 a{color:#2d4fd8}.center{text-align:center}footer{text-align:center;color:#888;font-size:.8rem;margin:1rem 0 2rem}"""
 
 
-def _e(value: object) -> str:
+def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
 def _summary(page: hosted.checkout.CheckoutPage) -> str:
-    rows = [f'<tr class="line"><td>{_e(li.name)}<div class="qty">{li.quantity} &times; {_e(li.unit_price)}</div>'
-            f'</td><td class="n">{_e(li.total)}</td></tr>' for li in page.lines]
-    rows += [f'<tr><td>{_e(label)}</td><td class="n">{_e(amount)}</td></tr>' for label, amount in page.amounts]
-    rows.append(f'<tr class="total"><td>Total</td><td class="n" id="total">{_e(page.total)}</td></tr>')
+    rows = [f'<tr class="line"><td>{escape(li.name)}<div class="qty">{li.quantity} &times; {escape(li.unit_price)}</div>'
+            f'</td><td class="n">{escape(li.total)}</td></tr>' for li in page.lines]
+    rows += [f'<tr><td>{escape(label)}</td><td class="n">{escape(amount)}</td></tr>' for label, amount in page.amounts]
+    rows.append(f'<tr class="total"><td>Total</td><td class="n" id="total">{escape(page.total)}</td></tr>')
     return f'<section class="card"><h2>Order summary</h2><table id="summary">{"".join(rows)}</table></section>'
 
 
@@ -68,11 +68,11 @@ def _message(page: hosted.checkout.CheckoutPage, kind: str = "") -> str:
     if not page.message:
         return ""
     role = ' role="alert"' if page.outcome != "shown" else ""
-    return f'<div class="alert {kind}" id="message"{role}>{_e(page.message)}</div>'
+    return f'<div class="alert {kind}" id="message"{role}>{escape(page.message)}</div>'
 
 
 def _cancel(page: hosted.checkout.CheckoutPage, text: str = "Cancel and return to the store") -> str:
-    return (f'<p class="center"><a id="cancel" href="{_e(page.cancel_url)}">{_e(text)}</a></p>'
+    return (f'<p class="center"><a id="cancel" href="{escape(page.cancel_url)}">{escape(text)}</a></p>'
             if page.cancel_url else "")
 
 
@@ -86,7 +86,7 @@ def _test_hint(page: hosted.checkout.CheckoutPage) -> str:
 
 
 def _form(page: hosted.checkout.CheckoutPage) -> str:
-    email = _e(page.buyer_email or "")
+    email = escape(page.buyer_email or "")
     return f"""<section class="card"><h2>Pay with card</h2>{_message(page)}
 <form method="post" id="pay-form" autocomplete="on">
 <label for="email">Email for your receipt</label>
@@ -98,17 +98,17 @@ def _form(page: hosted.checkout.CheckoutPage) -> str:
 <input id="expiry" name="expiry" autocomplete="cc-exp" placeholder="MM / YY" maxlength="9"></div>
 <div><label for="cvc">CVC</label>
 <input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" maxlength="4"></div></div>
-<button type="submit" id="pay">Pay {_e(page.amount_due)}</button></form>{_test_hint(page)}</section>"""
+<button type="submit" id="pay">Pay {escape(page.amount_due)}</button></form>{_test_hint(page)}</section>"""
 
 
 def _panel(page: hosted.checkout.CheckoutPage) -> str:
     """The part below the summary: what the buyer can do now."""
     if page.status == "COMPLETE":
-        card = f"<p>Paid with {_e(page.receipt['card'])}.</p>" if "card" in page.receipt else ""
+        card = f"<p>Paid with {escape(page.receipt['card'])}.</p>" if "card" in page.receipt else ""
         return (f'<section class="card"><div class="alert ok" id="message">Payment {page.receipt["state"]}: '
-                f'{_e(page.receipt["amount"])}. Thank you!</div>{card}<p class="muted">Order '
-                f'<code>{_e(page.receipt["order_id"])}</code></p><a class="button" id="continue" '
-                f'href="{_e(page.continue_url)}">Continue</a></section>')
+                f'{escape(page.receipt["amount"])}. Thank you!</div>{card}<p class="muted">Order '
+                f'<code>{escape(page.receipt["order_id"])}</code></p><a class="button" id="continue" '
+                f'href="{escape(page.continue_url)}">Continue</a></section>')
     if page.status == "EXPIRED":
         return ('<section class="card"><div class="alert info" id="message">This checkout page has expired. '
                 f'Nothing was charged.</div>{_cancel(page, "Return to the store")}</section>')
@@ -118,13 +118,13 @@ def _panel(page: hosted.checkout.CheckoutPage) -> str:
                 f'{_cancel(page, "Return to the store")}</section>')
     if page.pending == "authenticate":
         return (f'<section class="card">{_message(page, "info")}<a class="button" id="authenticate" '
-                f'href="{_e(page.authenticate_url)}">Confirm with your bank</a></section>{_cancel(page)}')
+                f'href="{escape(page.authenticate_url)}">Confirm with your bank</a></section>{_cancel(page)}')
     if page.pending == "busy":
         return (f'<section class="card">{_message(page, "info")}<a class="button" '
-                f'href="{_e("/checkout/" + page.checkout_session_id)}">Refresh</a></section>')
+                f'href="{escape("/checkout/" + page.checkout_session_id)}">Refresh</a></section>')
     if page.pending == "retry":
         return (f'<section class="card">{_message(page, "info")}<form method="post"><input type="hidden" '
-                f'name="retry" value="1"><button type="submit" id="pay">Pay {_e(page.amount_due)}</button></form>'
+                f'name="retry" value="1"><button type="submit" id="pay">Pay {escape(page.amount_due)}</button></form>'
                 f'</section>{_cancel(page)}')
     return _form(page) + _cancel(page)
 
@@ -136,10 +136,10 @@ def render(page: hosted.checkout.CheckoutPage) -> str:
               else "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{_e(title)}</title><style>{CSS}</style></head>
-<body><main><header class="card"><h1 id="merchant">{_e(page.merchant_name)}{badge}</h1>
-<div class="muted">Checkout <code>{_e(page.checkout_session_id)}</code></div></header>
-{_summary(page)}{_panel(page)}<footer>{_e(footer)}Secured by Flint.</footer></main></body></html>"""
+<meta name="robots" content="noindex"><title>{escape(title)}</title><style>{CSS}</style></head>
+<body><main><header class="card"><h1 id="merchant">{escape(page.merchant_name)}{badge}</h1>
+<div class="muted">Checkout <code>{escape(page.checkout_session_id)}</code></div></header>
+{_summary(page)}{_panel(page)}<footer>{escape(footer)}Secured by Flint.</footer></main></body></html>"""
 
 
 def _not_found() -> HTMLResponse:
@@ -158,7 +158,7 @@ def _respond(page: hosted.checkout.CheckoutPage | None) -> Response:
     return HTMLResponse(render(page), status_code=status, headers=HEADERS)
 
 
-async def _form_fields(request: Request) -> dict[str, str] | None:
+async def read_form(request: Request) -> dict[str, str] | None:
     size, chunks = 0, []
     async for chunk in request.stream():
         size += len(chunk)
@@ -203,7 +203,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
             log.exception("checkout page failed (request %s)", request_id)
             body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checkout error</title>'
                     f'<style>{CSS}</style></head><body><main><section class="card"><h1>Something went wrong</h1>'
-                    f'<p>Please try again in a moment. Reference: <code>{_e(request_id)}</code></p></section>'
+                    f'<p>Please try again in a moment. Reference: <code>{escape(request_id)}</code></p></section>'
                     '</main></body></html>')
             return HTMLResponse(body, status_code=500, headers=HEADERS)
 
@@ -213,7 +213,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
 
     @router.post("/checkout/{checkout_session_id}")
     async def pay(checkout_session_id: str, request: Request) -> Response:
-        form = await _form_fields(request)
+        form = await read_form(request)
         if form is None:
             return HTMLResponse("Request too large", status_code=413, headers=HEADERS)
         request_id = request.scope.get("state", {}).get("request_id")

@@ -87,8 +87,20 @@ class RevokeApiKeyInput(Input):
     api_key_id: str = Field(description="The key to revoke, `key_...`.")
 
 
+EMAIL_DELIVERY = ("True: this sandbox's emails to buyers (receipts, refund confirmations) are really sent when the "
+                  "server has an SMTP server. False (the default): they are only stored, SKIPPED, readable with "
+                  "list_notifications.")
+
+
 class CreateSandboxInput(Input):
     name: str = Field(min_length=1, max_length=200, description="Label, e.g. `agent eval run 42`.")
+    email_delivery: Bool = Field(False, description=EMAIL_DELIVERY)
+
+
+class UpdateSandboxInput(Input):
+    sandbox_id: str = Field(description="The sandbox to change, `sbx_...`: must be the calling key's own sandbox.")
+    name: str | None = Field(None, min_length=1, max_length=200, description="New label.")
+    email_delivery: Bool | None = Field(None, description=EMAIL_DELIVERY)
 
 
 class ListSandboxesInput(ListInput):

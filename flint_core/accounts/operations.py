@@ -1,5 +1,5 @@
 """The accounts domain's operations: create_merchant and whoami, API keys (create, list, roll, revoke) and
-sandboxes (create, list, reset)."""
+sandboxes (create, list, update, reset)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from flint_core.accounts.inputs import (
     ResetSandboxInput,
     RevokeApiKeyInput,
     RollApiKeyInput,
+    UpdateSandboxInput,
     WhoamiInput,
 )
 from flint_core.accounts.lifecycle import API_KEY
@@ -45,7 +46,7 @@ from flint_core.platform.context import Context
 from flint_core.platform.limits import stricter
 from flint_core.platform.pagination import Page, paginate
 from flint_core.platform.queries import fetch, scoped
-from flint_core.platform.registry import CREATE, DESTRUCTIVE, READ_ONLY, SCOPES, WRITE, operation
+from flint_core.platform.registry import CREATE, DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, SCOPES, WRITE, operation
 from flint_core.store.tables import ENV_TABLES, Activity, ApiKey, IdempotencyRecord, Merchant, Sandbox, SimulatorFault
 from flint_core.tax.service import seed_environment
 
@@ -164,15 +165,18 @@ def create_sandbox(ctx: Context, params: CreateSandboxInput) -> SandboxCreated:
     """Create a fresh sandbox for the calling key's merchant: its own orders, customers, coupons and tax
     rates (starting with the default 8%), invisible to every other sandbox. Returns a test key bound to
     it, shown once, with the same powers as the calling key (a restricted key gets a restricted key with
-    its own scopes). Use one sandbox per test run or per agent."""
+    its own scopes). Use one sandbox per test run or per agent. Its emails to buyers are only stored
+    (list_notifications) unless `email_delivery` is true."""
     principal = ctx.principal
     assert principal is not None
-    sandbox = create_sandbox_row(ctx.session, merchant_id=ctx.merchant_id, name=params.name, now=ctx.now)
+    sandbox = create_sandbox_row(ctx.session, merchant_id=ctx.merchant_id, name=params.name, now=ctx.now,
+                                 email_delivery=params.email_delivery)
     key, secret = auth.issue_key(ctx.session, merchant_id=ctx.merchant_id, env_id=sandbox.sandbox_id,
                                  kind=principal.kind, scopes=sorted(principal.scopes), now=ctx.now,
                                  name=sandbox_key_name(params.name, principal.kind), created_by=principal.api_key_id,
                                  limits=principal.limits)
-    ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_CREATED", {"name": [None, sandbox.name]})
+    ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_CREATED", {"name": [None, sandbox.name]}
+               | ({"email_delivery": [None, True]} if sandbox.email_delivery else {}))
     return SandboxCreated(sandbox=sandbox_out(sandbox), api_key=api_key_out(ctx, key, secret))
 
 
@@ -183,6 +187,27 @@ def list_sandboxes(ctx: Context, params: ListSandboxesInput) -> Page[SandboxOut]
     stmt = select(Sandbox).where(Sandbox.merchant_id == ctx.merchant_id)
     rows, token = paginate(ctx.session, stmt, Sandbox.sandbox_id, params, {})
     return Page[SandboxOut](data=[sandbox_out(s) for s in rows], next_page_token=token)
+
+
+@operation("update_sandbox", http="PATCH /v1/sandboxes/{sandbox_id}", scope="sandboxes:write",
+           safety=IDEMPOTENT_WRITE, summary="Rename your sandbox, or opt it in (or out) of really sending its emails.")
+def update_sandbox(ctx: Context, params: UpdateSandboxInput) -> SandboxOut:
+    """Change the calling key's own sandbox. `email_delivery: true` makes its emails to buyers (receipts,
+    refund confirmations) really go out over SMTP when the server has an SMTP server; false (the default)
+    keeps them stored only, SKIPPED, so tests and agents can read what the buyer would get
+    (list_notifications) without mailing anyone. Notifications already written keep their status, except
+    QUEUED ones, which follow the new setting when they are sent. Errors: `resource_missing` (another
+    sandbox's id)."""
+    sandbox = own_sandbox(ctx, params.sandbox_id, lock=True)
+    delta = {}
+    for name in ("name", "email_delivery"):
+        value = getattr(params, name)
+        if value is not None and value != getattr(sandbox, name):
+            delta[name] = [getattr(sandbox, name), value]
+            setattr(sandbox, name, value)
+    if delta:
+        ctx.record("sandbox", sandbox.sandbox_id, "SANDBOX_UPDATED", delta)
+    return sandbox_out(sandbox)
 
 
 @operation("reset_sandbox", http="POST /v1/sandboxes/{sandbox_id}/reset", scope="sandboxes:write",

@@ -22,8 +22,10 @@ from flint_core.tax.service import seed_environment
 KEPT_HISTORY = ("api_key", "sandbox")  # what reset_sandbox keeps survives with its history
 
 
-def create_sandbox_row(session: Session, *, merchant_id: str, name: str, now: datetime) -> Sandbox:
-    sandbox = Sandbox(sandbox_id=ids.new_id("sandbox"), merchant_id=merchant_id, name=name, created_at=now)
+def create_sandbox_row(session: Session, *, merchant_id: str, name: str, now: datetime,
+                       email_delivery: bool = False) -> Sandbox:
+    sandbox = Sandbox(sandbox_id=ids.new_id("sandbox"), merchant_id=merchant_id, name=name, created_at=now,
+                      email_delivery=email_delivery)
     session.add(sandbox)
     seed_environment(session, merchant_id=merchant_id, env_id=sandbox.sandbox_id, now=now)
     return sandbox

@@ -72,11 +72,13 @@ class SandboxOut(Output):
     name: str = Field(description="Your label.")
     created_at: datetime = Field(description="When it was created.")
     last_reset_at: datetime | None = Field(description="When it was last wiped by reset_sandbox.")
+    email_delivery: bool = Field(description="Whether its emails to buyers are really sent (when the server has an "
+                                             "SMTP server); false: only stored, SKIPPED (docs: notifications).")
 
 
 def sandbox_out(sandbox: Sandbox) -> SandboxOut:
     return SandboxOut(sandbox_id=sandbox.sandbox_id, name=sandbox.name, created_at=sandbox.created_at,
-                      last_reset_at=sandbox.last_reset_at)
+                      last_reset_at=sandbox.last_reset_at, email_delivery=bool(sandbox.email_delivery))
 
 
 class MerchantSignup(Output):

@@ -59,7 +59,10 @@ CATALOG_END = "<!-- end of catalog -->"
 _OBJECTS = {"order": ("get_order", "/docs/orders"), "payment_intent": ("get_payment_intent", "/docs/payments"),
             "refund": ("get_refund", "/docs/refunds"), "checkout_session": ("get_checkout_session", "/docs/checkout"),
             "webhook_endpoint": ("get_webhook_endpoint", "/docs/webhooks"), "item": ("get_item", "/docs/catalog"),
-            "inventory": ("get_inventory", "/docs/catalog#inventory")}
+            "inventory": ("get_inventory", "/docs/catalog#inventory"),
+            "setup_intent": ("get_setup_intent", "/docs/saved-cards"),
+            "payment_method": ("get_payment_method", "/docs/saved-cards"),
+            "notification": ("get_notification", "/docs/notifications")}
 
 
 def previous(t: outbox.EventType) -> str:

@@ -27,5 +27,7 @@ class ListCustomersInput(ListInput):
 
 
 class SearchCustomersInput(ListInput):
+    query: str | None = Field(None, min_length=1, max_length=320, description="Part of the name or email, "
+                              "e.g. `sarah`.")
     email: str | None = Field(None, max_length=320, description="Email, or part of one (case-insensitive).")
     name: str | None = Field(None, max_length=200, description="Name, or part of one (case-insensitive).")

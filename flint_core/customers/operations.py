@@ -1,6 +1,8 @@
-"""Customers: who an order is for. Searchable by email and name."""
+"""Customers: who an order is for. Searchable by name and email."""
 
 from __future__ import annotations
+
+from sqlalchemy import or_
 
 from flint_core.customers.inputs import CreateCustomerInput, GetCustomerInput, ListCustomersInput, SearchCustomersInput
 from flint_core.customers.views import CustomerOut, customer_out
@@ -47,14 +49,16 @@ def list_customers(ctx: Context, params: ListCustomersInput) -> Page[CustomerOut
 @operation("search_customers", http="GET /v1/customers/search", scope="customers:read", safety=READ_ONLY,
            summary="Find customers by part of their email and/or name.")
 def search_customers(ctx: Context, params: SearchCustomersInput) -> Page[CustomerOut]:
-    """Find customers whose email and/or name contain the given text (case-insensitive; both must match
-    when both are given). Use it before create_order to find `customer_id`, e.g. "Sarah's last order":
-    search_customers(name="sarah") -> list_orders(customer_id=...)."""
+    """Find customers whose name or email contains `query` (case-insensitive), or narrow by `email` and
+    `name` (every filter given must match). Use it before create_order to find `customer_id`, e.g.
+    "Sarah's last order": search_customers(query="sarah") -> list_orders(customer_id=..., page_size=1)."""
     stmt = scoped(ctx, Customer)
+    if params.query:
+        stmt = stmt.where(or_(contains(Customer.name, params.query), contains(Customer.email, params.query)))
     if params.email:
         stmt = stmt.where(contains(Customer.email, params.email))
     if params.name:
         stmt = stmt.where(contains(Customer.name, params.name))
     rows, token = paginate(ctx.session, stmt, Customer.customer_id, params,
-                           {"email": params.email, "name": params.name})
+                           {"query": params.query, "email": params.email, "name": params.name})
     return Page[CustomerOut](data=[customer_out(c) for c in rows], next_page_token=token)

@@ -17,6 +17,8 @@ class CustomerOut(Output):
     name: str | None = Field(description="Full name.")
     email: str | None = Field(description="Email address.")
     phone: str | None = Field(description="Phone number.")
+    default_payment_method_id: str | None = Field(description="The saved card charged when none is named "
+                                                  "(`pm_...`), or null.")
     metadata: dict[str, str] = Field(description="Your key-value pairs.")
     created_at: datetime = Field(description="When it was created.")
     updated_at: datetime = Field(description="When it last changed.")
@@ -24,5 +26,5 @@ class CustomerOut(Output):
 
 def customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(customer_id=customer.customer_id, name=customer.name, email=customer.email,
-                       phone=customer.phone, metadata=customer.metadata_, created_at=customer.created_at,
-                       updated_at=customer.updated_at)
+                       phone=customer.phone, default_payment_method_id=customer.default_payment_method_id,
+                       metadata=customer.metadata_, created_at=customer.created_at, updated_at=customer.updated_at)

@@ -19,7 +19,8 @@ PREFIXES = {
     "webhook_endpoint": "we", "request": "req", "api_key": "key", "sandbox": "sbx", "merchant": "mch",
     "dispute": "dp", "transaction": "txn", "payout": "po", "activity": "act", "tax_rate": "txr",
     "preview": "prv", "webhook_delivery": "whd", "variation": "var", "inventory_adjustment": "invadj",
-    "inventory_reservation": "invres",
+    "inventory_reservation": "invres", "payment_method": "pm", "setup_intent": "seti",
+    "notification": "ntf",
 }
 
 

@@ -11,6 +11,7 @@ from flint_core.orders.announce import as_json, child_event, emit_order, order_j
 from flint_core.orders.lifecycle import OrderStatus
 from flint_core.orders.service import lock_order
 from flint_core.orders.transitions import move_order
+from flint_core.payment_methods import service as saved_cards
 from flint_core.payments.lifecycle import PAYMENT_INTENT, PaymentStatus
 from flint_core.payments.views import payment_intent_out
 from flint_core.platform.context import Context
@@ -46,6 +47,10 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
     pi.status = new
     if any(li.variation_id for li in order.line_items):
         _move_stock(ctx, pi.payment_intent_id, before, new)
+    if result.card is not None and pi.save_payment_method and order.customer_id is not None:
+        saved = saved_cards.save_card(ctx, order.customer_id, result.card, usage="OFF_SESSION",
+                                      created_from="PAYMENT", processor=pi.processor)
+        pi.payment_method_id = saved.payment_method_id
     pi.next_action = None  # set again below only while the customer must still act
     ids = {"payment_intent_id": [None, pi.payment_intent_id]}
     if new == ChargeStatus.SUCCEEDED.value:

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from flint_core.payments.lifecycle import PaymentStatus
-from flint_core.platform.schema import Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
+from flint_core.platform.schema import Bool, Input, ListInput, MoneyIn, given, lenient_enum, openapi_only
 
 
 class CaptureMethod(enum.Enum):
@@ -23,20 +23,27 @@ CaptureMethodIn = lenient_enum(CaptureMethod, "AUTOMATIC (default: charge now) o
 
 class PayOrderInput(Input):
     order_id: str = Field(description="The OPEN order to pay. The amount is always its outstanding balance.")
-    payment_source: str | None = Field(None, min_length=1, max_length=64, description="Required (or its other "
-                                       "spelling, payment_source_tokens): a token (`tok_visa`), a test card number "
-                                       "in test mode only (`4242424242424242`), or a payment method id.")
+    payment_source: str | None = Field(None, min_length=1, max_length=64, description="Or payment_method_id: a "
+                                       "token (`tok_visa`), a test card number in test mode only "
+                                       "(`4242424242424242`), or a payment method id.")
     payment_source_tokens: list[str] | None = Field(None, description="Another spelling of payment_source: a "
                                                     "list of exactly one token, e.g. `[\"tok_visa\"]`. A "
                                                     "pay_order charges one source.", json_schema_extra=openapi_only(
                                                         minItems=1, maxItems=1,
                                                         items={"type": "string", "minLength": 1, "maxLength": 64}))
+    payment_method_id: str | None = Field(None, max_length=40, description="A saved card of the order's "
+                                          "customer, `pm_...`.")
+    off_session: Bool = Field(False, description="Customer absent (saved card): 3D Secure fails, "
+                              "authentication_required.")
+    save_payment_method: Bool = Field(False, description="Save the card for the order's customer once paid.")
     capture_method: CaptureMethodIn = Field(CaptureMethod.AUTOMATIC, description="AUTOMATIC (default) or MANUAL.")
     buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
                                     description="Receipt address; also stored on the order.")
-    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one_source: one of the two spellings
-        given(payment_source="string", absent=("payment_source_tokens",)),
-        given(payment_source_tokens="array", absent=("payment_source",))]))
+    model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[  # _one_source: one source, in one spelling
+        given(payment_source="string", absent=("payment_source_tokens", "payment_method_id", "off_session")),
+        given(payment_source_tokens="array", absent=("payment_source", "payment_method_id", "off_session")),
+        given(payment_method_id="string", absent=("payment_source", "payment_source_tokens",
+                                                  "save_payment_method"))]))
 
     @model_validator(mode="before")
     @classmethod
@@ -45,8 +52,17 @@ class PayOrderInput(Input):
         if not isinstance(data, dict):
             return data
         tokens = data.get("payment_source_tokens")
+        saved = data.get("payment_method_id") is not None
+        if saved and (tokens is not None or data.get("payment_source") is not None):
+            raise PydanticCustomError("parameter_invalid", "{detail}", {
+                "first": "payment_method_id", "detail": "give payment_source or payment_method_id, not both"})
+        for flag, wanted in (("off_session", True), ("save_payment_method", False)):
+            if data.get(flag) not in (None, False) and saved is not wanted:
+                raise PydanticCustomError("parameter_invalid", "{detail}", {"first": flag, "detail": (
+                    "only with payment_method_id (a saved card)" if wanted else
+                    "only with payment_source (the card is already saved)")})
         if tokens is None:
-            if data.get("payment_source") is None:
+            if data.get("payment_source") is None and not saved:
                 raise PydanticCustomError("parameter_missing", "payment_source is required", {"first": "payment_source"})
             return data
         if data.get("payment_source") is not None:

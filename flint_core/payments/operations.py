@@ -16,6 +16,7 @@ from flint_core.kernel import ids
 from flint_core.kernel.errors import FlintError
 from flint_core.orders.lifecycle import ORDER, OrderStatus
 from flint_core.orders.service import balances, in_flight, lock_order, order_statuses
+from flint_core.payment_methods import service as saved_cards
 from flint_core.payments.charge import apply_charge
 from flint_core.payments.inputs import (
     CapturePaymentInput,
@@ -25,7 +26,7 @@ from flint_core.payments.inputs import (
     VoidPaymentInput,
 )
 from flint_core.payments.lifecycle import IN_FLIGHT, PAYMENT_INTENT, PaymentStatus
-from flint_core.payments.service import authorize, call, hold_until
+from flint_core.payments.service import authorize, call, hold_until, saving_card
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
 from flint_core.platform import limits, previews
 from flint_core.platform.context import Context
@@ -61,15 +62,30 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
         return payment_intent_out(ctx, pending, order.status)
     ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
     limits.check_currency(ctx, order.currency, "order_id")
-    assert params.payment_source is not None  # _one_source
-    source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
+    saved = None
+    if params.payment_method_id is not None:  # a saved card, of the order's customer
+        saved = saved_cards.chargeable(ctx, params.payment_method_id, order.customer_id, "payment_method_id")
+        source = saved_cards.charge_source(ctx, saved)
+        saved.last_used_at = ctx.now
+    else:
+        assert params.payment_source is not None  # _one_source
+        source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
+    if params.save_payment_method and order.customer_id is None:
+        raise FlintError("customer_required", param="save_payment_method",
+                         detail="save_payment_method needs an order with a customer_id")
+    if params.save_payment_method and ctx.env_id == LIVE:  # Stripe would need the payment made for its customer
+        raise FlintError("parameter_invalid", param="save_payment_method",
+                         detail="not available in live mode yet: save the card with create_setup_intent")
     amount = balances(order).outstanding
     pi = PaymentIntent(
         payment_intent_id=ids.new_id("payment_intent"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
         created_at=ctx.now, updated_at=ctx.now, order_id=order.order_id, status=PAYMENT_INTENT.initial,
         amount=amount, currency=order.currency, amount_captured=0, amount_refunded=0,
         capture_method=params.capture_method.value,
-        payment_method={"token": source.token, "brand": source.brand, "last4": source.last4},
+        payment_method={"token": source.token, "brand": source.brand, "last4": source.last4}
+        | ({"customer": source.customer} if source.customer else {}),
+        payment_method_id=saved.payment_method_id if saved else None, off_session=params.off_session,
+        save_payment_method=params.save_payment_method,
         processor=ctx.processor().name if amount else "none", processor_reference=None, attempts=[],
         failure=None, next_action=None, buyer_email=params.buyer_email or order.buyer_email,
         idempotency_key=ctx.idempotency_key)
@@ -77,8 +93,11 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     email_before = order.buyer_email
     if params.buyer_email:
         order.buyer_email = params.buyer_email
+    if saved is not None and order.customer_id is None:  # a saved card pays for its own customer's order
+        order.customer_id = saved.customer_id
     ctx.record("order", order.order_id, "PAYMENT_STARTED",
                {"payment_intent_id": [None, pi.payment_intent_id], "amount": [None, amount]}
+               | ({"payment_method_id": [None, saved.payment_method_id]} if saved else {})
                | ({"buyer_email": [email_before, params.buyer_email]} if params.buyer_email else {}))
     if any(li.variation_id for li in order.line_items):  # hold its stock before the processor is called
         stock.reserve(ctx, order, pi.payment_intent_id, hold_until(ctx, order))
@@ -116,8 +135,8 @@ def confirm_payment(ctx: Context, params: PaymentIntentInput) -> PaymentIntentOu
     pi = fetch(ctx, PaymentIntent, params.payment_intent_id, resource="payment_intent", lock=True)
     PAYMENT_INTENT.require(pi.status, "confirm_payment", pi.payment_intent_id, ctx.can)
     processor, reference = ctx.processor(), pi.processor_reference or ""
-    return call(ctx, pi.payment_intent_id, "confirm",
-                 lambda: processor.confirm(key=f"{pi.payment_intent_id}:confirm", reference=reference))
+    return call(ctx, pi.payment_intent_id, "confirm", saving_card(
+        processor, pi, lambda: processor.confirm(key=f"{pi.payment_intent_id}:confirm", reference=reference)))
 
 
 @operation("capture_payment", http="POST /v1/payment_intents/{payment_intent_id}/capture", scope="payments:write",

@@ -5,6 +5,8 @@ long a payment holds the order's stock."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,8 +22,10 @@ from flint_core.payments.inputs import CaptureMethod
 from flint_core.payments.lifecycle import PaymentStatus
 from flint_core.payments.views import PaymentIntentOut, payment_intent_out
 from flint_core.platform.context import Context
-from flint_core.processors.base import CardSource, ChargeResult, ProcessorError
+from flint_core.processors.base import CardSource, ChargeResult, ChargeStatus, PaymentProcessor, ProcessorError
 from flint_core.store.tables import CheckoutSession, Order, PaymentIntent
+
+log = logging.getLogger("flint.payments")
 
 
 def call(ctx: Context, pi_id: str, action: str, attempt: Callable[[], ChargeResult]) -> PaymentIntentOut:
@@ -51,15 +55,39 @@ def authorize(ctx: Context, pi: PaymentIntent) -> PaymentIntentOut:
     processor = ctx.processor()
     key = f"{pi.payment_intent_id}:authorize"
     method = pi.payment_method
-    source = CardSource(method["token"], method.get("brand"), method.get("last4"))
+    source = CardSource(method["token"], method.get("brand"), method.get("last4"), method.get("customer"))
     amount, currency, capture = pi.amount, pi.currency, pi.capture_method == CaptureMethod.AUTOMATIC.value
+
+    off_session = pi.off_session
 
     def attempt() -> ChargeResult:
         return processor.lookup(key=key) or processor.authorize(
             key=key, amount=amount, currency=currency, source=source, capture=capture,
-            description=f"Flint order {pi.order_id}")
+            description=f"Flint order {pi.order_id}", off_session=off_session)
 
-    return call(ctx, pi.payment_intent_id, "authorize", attempt)
+    return call(ctx, pi.payment_intent_id, "authorize", saving_card(processor, pi, attempt))
+
+
+def saving_card(processor: PaymentProcessor, pi: PaymentIntent, attempt: Callable[[], ChargeResult]
+                ) -> Callable[[], ChargeResult]:
+    """``attempt``, and for a payment that saves its card (save_payment_method) once it holds money, the
+    card's details too: asked of the processor here, outside any transaction, like the charge itself."""
+    if not pi.save_payment_method:
+        return attempt
+    method, pi_id = pi.payment_method, pi.payment_intent_id
+    source = CardSource(method["token"], method.get("brand"), method.get("last4"), method.get("customer"))
+
+    def run() -> ChargeResult:
+        result = attempt()
+        if result.status not in (ChargeStatus.SUCCEEDED, ChargeStatus.REQUIRES_CAPTURE) or result.card is not None:
+            return result
+        try:
+            return dataclasses.replace(result, card=processor.describe(source=source))
+        except ProcessorError as exc:  # the payment stands; only the saving of its card failed
+            log.warning("payment %s: its card was not saved (%s)", pi_id, exc)
+            return result
+
+    return run
 
 
 def hold_until(ctx: Context, order: Order) -> datetime:

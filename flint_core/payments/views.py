@@ -30,6 +30,9 @@ class PaymentIntentOut(Resource):
     amount_refunded_money: MoneyOut = Field(description="What was refunded from it.")
     capture_method: str = Field(description="AUTOMATIC (charge now) or MANUAL (hold, capture later).")
     payment_method: PaymentMethodOut = Field(description="What it was paid with.")
+    payment_method_id: str | None = Field(description="The customer's saved card it charged, or saved "
+                                          "(save_payment_method), `pm_...`.")
+    off_session: bool = Field(description="Whether it was charged without the customer present.")
     processor: str = Field(description="simulator (test mode), stripe (live mode), or none (nothing to collect).")
     processor_reference: str | None = Field(description="The processor's id for the charge.")
     attempts: list[dict[str, Any]] = Field(description="Every processor call: when, action, outcome, code, decision.")
@@ -62,7 +65,9 @@ def payment_intent_out(ctx: Context, pi: PaymentIntent, order_status: str) -> Pa
         payment_intent_id=pi.payment_intent_id, order_id=pi.order_id, order_status=order_status, status=pi.status,
         amount_money=m(pi.amount), amount_captured_money=m(pi.amount_captured),
         amount_refunded_money=m(pi.amount_refunded), capture_method=pi.capture_method,
-        payment_method=PaymentMethodOut(**pi.payment_method), processor=pi.processor,
+        payment_method=PaymentMethodOut(token=pi.payment_method["token"], brand=pi.payment_method.get("brand"),
+                                        last4=pi.payment_method.get("last4")), payment_method_id=pi.payment_method_id,
+        off_session=bool(pi.off_session), processor=pi.processor,
         processor_reference=pi.processor_reference, attempts=pi.attempts, failure=pi.failure,
         next_action=_next_action(ctx, pi.next_action), available_actions=PAYMENT_INTENT.actions_for(
             pi.status, lambda a: ctx.can(a) and (a not in REFUNDS or pi.amount_captured > pi.amount_refunded)),

@@ -1,5 +1,5 @@
 """The job queue: one mechanism for all due work (webhook deliveries and their retries, refund settlement,
-checkout session expiry, and later renewals and dunning). Guide: docs/jobs.md.
+checkout session expiry, emails to buyers, and later renewals and dunning). Guide: docs/jobs.md.
 
 A job is a row in ``jobs`` that exists while its work is pending. A worker *claims* due rows with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``),
@@ -57,7 +57,8 @@ QUEUED, DEAD = "QUEUED", "DEAD"
 # named in ``Settings.job_modules`` (FLINT_JOB_MODULES, comma-separated): the extension point for your own
 # job kinds.
 HANDLER_MODULES = ("flint_core.platform.housekeeping", "flint_core.refunds.jobs", "flint_core.checkout.jobs",
-                   "flint_core.catalog.jobs", "flint_core.webhooks.delivery")
+                   "flint_core.catalog.jobs", "flint_core.payment_methods.jobs", "flint_core.webhooks.delivery",
+                   "flint_core.notifications.jobs")
 
 
 FIRST_POLL = timedelta(seconds=5)  # the first re-check of polled work (a refund the processor left pending)

@@ -62,12 +62,18 @@ RESUMES_PAYMENT = Safety(read_only=False, idempotent=True, open_world=True, move
 RELEASES_MONEY = Safety(read_only=False, destructive=True, open_world=True, moves_money=True)
 # Queues new deliveries of an event to the merchant's URLs.
 DELIVERS = Safety(read_only=False, additive=True, open_world=True)
+# Saves a customer's card at the processor (a setup intent): adds, never charges.
+SAVES_CARD = Safety(read_only=False, additive=True, open_world=True)
+# Finishes a card setup already started (after 3D Secure): repeating it saves nothing more.
+RESUMES_SETUP = Safety(read_only=False, idempotent=True, open_world=True)
+# Ends something at the processor for good (a card setup, a saved card): cannot be undone.
+ENDS_AT_PROCESSOR = Safety(read_only=False, destructive=True, open_world=True)
 
 
 # Every domain folder that declares operations, in reading order: the order of the API reference, the
 # tool catalog and SKILL.md.
-DOMAINS = ("orders", "payments", "refunds", "checkout", "customers", "catalog", "coupons", "tax", "activity",
-           "webhooks", "accounts", "test_helpers", "agent_docs")
+DOMAINS = ("orders", "payments", "refunds", "checkout", "customers", "payment_methods", "catalog", "coupons", "tax", "activity",
+           "webhooks", "notifications", "accounts", "test_helpers", "agent_docs")
 
 
 @dataclass(frozen=True, slots=True)

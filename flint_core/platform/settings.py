@@ -11,6 +11,7 @@ variables: ``FLINT_DATABASE_URL`` (``database_url``), ``FLINT_PUBLIC_URL`` (``pu
 (``webhook_disable_after_seconds``), ``FLINT_IDEMPOTENCY_LEASE_SECONDS`` (``idempotency_lease_seconds``),
 ``FLINT_JOB_LEASE_SECONDS`` (``job_lease_seconds``), ``FLINT_JOB_MODULES`` (``job_modules``),
 ``FLINT_MCP_ALLOWED_HOSTS`` / ``FLINT_MCP_ALLOWED_ORIGINS`` (``mcp_allowed_hosts`` / ``mcp_allowed_origins``)
+``FLINT_SMTP_URL`` (``smtp_server``), ``FLINT_EMAIL_FROM`` (``email_from``)
 and ``FLINT_SIMULATOR_CRASH_AFTER_CALL`` (``simulator_crash_after_call``, a test hook). An unset or empty
 variable leaves the default; a bad value is a ValueError naming the variable, so a command fails at start.
 
@@ -23,10 +24,12 @@ import base64
 import math
 import os
 import pickle
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from email.utils import formataddr, getaddresses
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flint_core.kernel import money
 from flint_core.platform.rate_limits import Budget, RateLimits
@@ -106,6 +109,67 @@ def _text(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    """Where email goes (``FLINT_SMTP_URL``; docs/notifications.md): ``smtp://host[:port]`` (no TLS; port 25
+    unless given), ``smtp+starttls://`` (upgraded with STARTTLS before anything is sent; 587) or
+    ``smtps://`` (TLS from the first byte; 465), each with an optional ``user:password@`` (percent-encoded)
+    to log in with."""
+
+    security: str  # "plain" | "starttls" | "tls"
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+
+    @classmethod
+    def parse(cls, value: str) -> SmtpServer:
+        """The server a URL names, or ValueError saying what is wrong (never repeating its password)."""
+        text = value.strip()
+        parts = urlsplit(text)
+        shown = text if parts.password is None else text.replace(f":{parts.password}@", ":***@", 1)
+        problem = None
+        if parts.scheme not in cls.SCHEMES or not parts.hostname or any(c.isspace() for c in text):
+            problem = "must be smtp://host[:port], smtp+starttls://host[:port] or smtps://host[:port]"
+        elif parts.path not in ("", "/") or "?" in text or "#" in text:
+            problem = "must not have a path, a query or a fragment"
+        elif _port_or_none(parts) is False:
+            problem = "has an invalid port"
+        elif (parts.username is None) != (parts.password is None):
+            problem = "needs both a user and a password to log in (user:password@host), or neither"
+        if problem is not None:
+            raise ValueError(f"SMTP URL {shown!r} {problem}")
+        security, default_port = cls.SCHEMES[parts.scheme]
+        return cls(security=security, host=parts.hostname or "", port=parts.port or default_port,
+                   username=unquote(parts.username) if parts.username is not None else None,
+                   password=unquote(parts.password) if parts.password is not None else None)
+
+
+def _port_or_none(parts: object) -> int | None | bool:
+    """The URL's port, None when it has none, False when it is not a valid port."""
+    try:
+        return parts.port  # type: ignore[attr-defined, no-any-return]
+    except ValueError:
+        return False
+
+
+DEFAULT_EMAIL_FROM = "receipts@flint.invalid"  # an address that reaches no one: set FLINT_EMAIL_FROM to send
+
+
+def parse_email_from(value: str) -> str:
+    """The From of every email: an address, optionally with a display name (``Acme <receipts@acme.com>``),
+    normalized; ValueError when it is not one address."""
+    text = value.strip()
+    found = getaddresses([text])
+    name, address = found[0] if len(found) == 1 else ("", "")
+    if any(c in text for c in "\r\n") or not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+", address):
+        raise ValueError(f"email From {value!r} is not one email address (e.g. receipts@example.com or "
+                         "'Acme <receipts@example.com>')")
+    return formataddr((name, address)) if name else address
+
+
 # What each variable sets (a field of Settings, or one budget of ``rate_limits``) and how its text is read.
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "database_url": ("FLINT_DATABASE_URL", _text),
@@ -124,6 +188,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "mcp_allowed_hosts": ("FLINT_MCP_ALLOWED_HOSTS", _names),
     "mcp_allowed_origins": ("FLINT_MCP_ALLOWED_ORIGINS", _names),
     "simulator_crash_after_call": ("FLINT_SIMULATOR_CRASH_AFTER_CALL", _switch),
+    "smtp_server": ("FLINT_SMTP_URL", SmtpServer.parse),
+    "email_from": ("FLINT_EMAIL_FROM", parse_email_from),
 }
 _BUDGETS = ("per_key", "per_merchant", "per_client")
 # Not a setting: how `flint serve --workers N` hands the settings it made to its worker processes.
@@ -157,6 +223,10 @@ class Settings:
     mcp_allowed_origins: tuple[str, ...] = ()
     # A test hook (crash-safety tests): the process SIGKILLs itself right after the simulator acted.
     simulator_crash_after_call: bool = False
+    # Where buyers' emails go (receipts, refund confirmations) and who they come from (docs/notifications.md).
+    # None: nothing is sent; every notification is still stored, SKIPPED.
+    smtp_server: SmtpServer | None = None
+    email_from: str = DEFAULT_EMAIL_FROM  # with no display name, the merchant's name is shown
     database_url: str | None = field(default=None, repr=False)  # None: store.db.DEFAULT_URL (./flint.db)
     api_key: str | None = field(default=None, repr=False)  # the key `flint mcp` on stdio acts with
 

@@ -34,6 +34,29 @@ class CardSource:
     token: str  # tok_visa, a simulator token, or a Stripe payment method id (pm_...)
     brand: str | None = None
     last4: str | None = None
+    customer: str | None = None  # the processor's customer a saved card belongs to (Stripe's cus_...)
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetails:
+    """A card a customer saved, as the processor describes it: never its number. ``reference`` is what
+    charges it later (the simulator's token; a Stripe payment method id)."""
+
+    reference: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    funding: str  # credit | debit | prepaid | unknown
+    country: str | None
+    fingerprint: str  # the same card number gives the same fingerprint
+
+
+class SetupStatus(enum.Enum):
+    SUCCEEDED = "SUCCEEDED"  # the card is saved and may be charged later
+    REQUIRES_ACTION = "REQUIRES_ACTION"  # 3D Secure at setup: the customer must authenticate first
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +74,17 @@ class ChargeResult:
     amount_captured: int
     failure: Failure | None = None
     next_action_url: str | None = None
+    card: CardDetails | None = None  # the card's details, when the payment is to save it
+
+
+@dataclass(frozen=True, slots=True)
+class SetupResult:
+    status: SetupStatus
+    reference: str  # the processor's id for the setup
+    card: CardDetails | None = None  # once SUCCEEDED
+    failure: Failure | None = None
+    next_action_url: str | None = None
+    customer: str | None = None  # the processor's customer the card is saved under, to remember
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +109,32 @@ class PaymentProcessor(Protocol):
     name: str  # "simulator" | "stripe"
 
     def authorize(self, *, key: str, amount: int, currency: str, source: CardSource, capture: bool,
-                  description: str, return_url: str | None = None) -> ChargeResult:
-        """Authorize ``amount`` (and capture it at once when ``capture``)."""
+                  description: str, return_url: str | None = None, off_session: bool = False) -> ChargeResult:
+        """Authorize ``amount`` (and capture it at once when ``capture``). ``off_session``: the customer is
+        not there to authenticate (a saved card charged later): a card that needs 3D Secure then fails
+        with ``authentication_required`` instead of asking."""
+        ...
+
+    def setup(self, *, key: str, source: CardSource, customer_key: str, return_url: str | None = None
+              ) -> SetupResult:
+        """Save a card for later charges without charging it (it may ask for 3D Secure first), under the
+        processor's customer ``source.customer``, or a new one for the Flint customer ``customer_key``."""
+        ...
+
+    def confirm_setup(self, *, key: str, reference: str) -> SetupResult:
+        """Finish a setup after the customer's 3D Secure step."""
+        ...
+
+    def cancel_setup(self, *, key: str, reference: str) -> SetupResult:
+        """Abandon a setup that has not succeeded."""
+        ...
+
+    def describe(self, *, source: CardSource) -> CardDetails:
+        """The card a payment was made with, to save it (``save_payment_method``)."""
+        ...
+
+    def detach(self, *, key: str, reference: str) -> None:
+        """Forget a saved card: it can never be charged again."""
         ...
 
     def confirm(self, *, key: str, reference: str) -> ChargeResult:

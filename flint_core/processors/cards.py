@@ -18,8 +18,21 @@ class TestCard:
     number: str
     token: str
     brand: str
-    behavior: str  # what the simulator does with it (see simulator.BEHAVIORS)
+    behavior: str  # what the simulator does when it is charged with the customer present
     description: str
+    setup: str = ""  # saving it: succeed | requires_3ds | decline (default: follows ``behavior``)
+    off_session: str = ""  # charging it saved, customer absent (default: ``behavior``; 3DS cards succeed)
+
+    @property
+    def setup_behavior(self) -> str:
+        if self.setup:
+            return self.setup
+        return {"succeed": "succeed", "requires_3ds": "requires_3ds", "refund_fails": "succeed"}.get(
+            self.behavior, "decline")
+
+    @property
+    def off_session_behavior(self) -> str:
+        return self.off_session or ("succeed" if self.behavior == "requires_3ds" else self.behavior)
 
 
 TEST_CARDS = (
@@ -40,7 +53,16 @@ TEST_CARDS = (
     TestCard("4000000000009979", "tok_chargeDeclinedStolenCard", "visa", "stolen_card",
              "Declined: stolen card (hard)."),
     TestCard("4000002500003155", "tok_threeDSecureRequired", "visa", "requires_3ds",
-             "Requires 3D Secure: REQUIRES_ACTION until the customer authenticates, then confirm_payment."),
+             "Requires 3D Secure: REQUIRES_ACTION until the customer authenticates, then confirm_payment. "
+             "Saved: 3D Secure at setup, then off-session charges succeed."),
+    TestCard("4000002760003184", "tok_authenticationRequired", "visa", "requires_3ds",
+             "Requires 3D Secure always: at setup, on every charge, and an off-session charge fails with "
+             "authentication_required.", off_session="authentication_required"),
+    TestCard("4000008260003178", "tok_authenticationRequiredChargeDeclinedInsufficientFunds", "visa",
+             "insufficient_funds", "Saved after 3D Secure at setup; then every charge is declined for "
+             "insufficient funds.", setup="requires_3ds"),
+    TestCard("4000000000000341", "tok_chargeCustomerFail", "visa", "generic_decline",
+             "Saves without trouble; then every charge is declined (generic_decline).", setup="succeed"),
     TestCard("4000000000005126", "tok_refundFail", "visa", "refund_fails",
              "Charge succeeds; refunds are accepted (PENDING) and then fail."),
 )

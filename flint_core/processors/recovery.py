@@ -11,6 +11,9 @@ TRANSIENT = frozenset({"processing_error", "processor_timeout", "processor_unava
 HARD_DECLINES = frozenset({"fraudulent", "lost_card", "stolen_card", "pickup_card", "restricted_card",
                            "security_violation", "merchant_blacklist"})
 CUSTOMER_ACTION = ("request_new_payment_method", "create_checkout_session", "send_invoice")
+# A saved card charged off-session whose bank wants 3D Secure: the customer authenticates the same card on a
+# hosted page (or pays an invoice); nothing is wrong with the card.
+AUTHENTICATE = ("create_checkout_session", "send_invoice")
 
 
 def classify(failure: Failure) -> tuple[str, bool, tuple[str, ...]]:
@@ -24,6 +27,8 @@ def classify(failure: Failure) -> tuple[str, bool, tuple[str, ...]]:
         return "transient", True, ("pay_order",)
     if codes & HARD_DECLINES:
         return "hard_decline", False, ()
+    if failure.code == "authentication_required":
+        return "customer_action", False, AUTHENTICATE
     return "customer_action", False, CUSTOMER_ACTION
 
 

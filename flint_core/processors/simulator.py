@@ -8,6 +8,7 @@ while calling it (on SQLite that would wait for the lock the caller itself holds
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from flint_core.kernel import ids
 from flint_core.kernel.text import has_control_character
 from flint_core.processors.base import (
+    CardDetails,
     CardSource,
     ChargeResult,
     ChargeStatus,
@@ -26,10 +28,12 @@ from flint_core.processors.base import (
     ProcessorError,
     RefundOutcome,
     RefundResult,
+    SetupResult,
+    SetupStatus,
 )
 from flint_core.processors.cards import BY_TOKEN
 from flint_core.store.db import Database
-from flint_core.store.tables import SimulatedCharge, SimulatedOperation, SimulatorFault
+from flint_core.store.tables import SimulatedCharge, SimulatedOperation, SimulatedSetup, SimulatorFault
 
 DECLINES = {
     "generic_decline": Failure("card_declined", "generic_decline", "Your card was declined."),
@@ -41,6 +45,9 @@ DECLINES = {
     "fraudulent": Failure("card_declined", "fraudulent", "Your card was declined."),
     "lost_card": Failure("card_declined", "lost_card", "Your card was declined."),
     "stolen_card": Failure("card_declined", "stolen_card", "Your card was declined."),
+    # a saved card charged with the customer absent, whose bank insists on 3D Secure
+    "authentication_required": Failure("authentication_required", None, "This payment needs the customer to "
+                                       "authenticate (3D Secure), and they are not here to do it."),
 }
 AUTHENTICATION_FAILED = Failure("authentication_failed", None,
                                 "The customer did not complete 3D Secure authentication.")
@@ -103,10 +110,10 @@ class Simulator:
         return ChargeStatus.SUCCEEDED.value if charge.capture else ChargeStatus.REQUIRES_CAPTURE.value
 
     def authorize(self, *, key: str, amount: int, currency: str, source: CardSource, capture: bool,
-                  description: str, return_url: str | None = None) -> ChargeResult:
+                  description: str, return_url: str | None = None, off_session: bool = False) -> ChargeResult:
         def work() -> ChargeResult:
             card = BY_TOKEN.get(source.token)
-            behavior = card.behavior if card else "succeed"
+            behavior = "succeed" if card is None else card.off_session_behavior if off_session else card.behavior
             try:
                 with self.db.transaction() as session:
                     charge = session.get(SimulatedCharge, key)
@@ -183,6 +190,88 @@ class Simulator:
 
         return self._charge_op(key, reference, "void", change)
 
+    # -- saved cards ----------------------------------------------------------------------------------
+    def setup(self, *, key: str, source: CardSource, customer_key: str, return_url: str | None = None
+              ) -> SetupResult:
+        def work() -> SetupResult:
+            card = BY_TOKEN.get(source.token)
+            behavior = card.setup_behavior if card else "succeed"
+            try:
+                with self.db.transaction() as session:
+                    setup = session.get(SimulatedSetup, key)
+                    if setup is None:
+                        status = {"succeed": SetupStatus.SUCCEEDED, "requires_3ds": SetupStatus.REQUIRES_ACTION
+                                  }.get(behavior, SetupStatus.FAILED)
+                        setup = SimulatedSetup(key=key, reference=ids.new_id("transaction").replace("txn_", "seti_sim_"),
+                                               env_id=self.env_id, token=source.token, brand=source.brand,
+                                               last4=source.last4, status=status.value, created_at=_now())
+                        session.add(setup)
+                    return self._setup_result(setup)
+            except IntegrityError:  # the same key arrived concurrently: the first one's answer stands
+                return self._existing_setup(key)
+
+        return self._call(work)
+
+    def _existing_setup(self, key: str) -> SetupResult:
+        with self.db.transaction(write=False) as session:
+            setup = session.get(SimulatedSetup, key)
+            if setup is None:
+                raise ProcessorError(f"no simulated setup {key}", timeout=False)
+            return self._setup_result(setup)
+
+    def _setup_result(self, setup: SimulatedSetup) -> SetupResult:
+        status = SetupStatus(setup.status)
+        card = self.describe(source=CardSource(setup.token, setup.brand, setup.last4))
+        failure = None
+        if status is SetupStatus.FAILED:
+            behavior = BY_TOKEN[setup.token].behavior if setup.token in BY_TOKEN else "generic_decline"
+            failure = AUTHENTICATION_FAILED if setup.authentication == "failed" else DECLINES.get(
+                behavior, DECLINES["generic_decline"])
+        return SetupResult(status, setup.reference, card if status is SetupStatus.SUCCEEDED else None, failure,
+                           f"/simulator/3ds/{setup.reference}" if status is SetupStatus.REQUIRES_ACTION else None)
+
+    def _setup_op(self, reference: str, change) -> SetupResult:  # type: ignore[no-untyped-def]
+        """Move a setup on by ``change`` (a state change: repeating it changes nothing more)."""
+        def work() -> SetupResult:
+            with self.db.transaction() as session:
+                setup = session.scalar(select(SimulatedSetup).where(SimulatedSetup.reference == reference)
+                                       .with_for_update())
+                if setup is None:
+                    raise ProcessorError(f"no simulated setup {reference}", timeout=False)
+                change(setup)
+                return self._setup_result(setup)
+
+        return self._call(work)
+
+    def confirm_setup(self, *, key: str, reference: str) -> SetupResult:
+        def change(setup: SimulatedSetup) -> None:
+            if setup.status == SetupStatus.REQUIRES_ACTION.value and setup.authentication is not None:
+                passed = setup.authentication == "passed"
+                setup.status = (SetupStatus.SUCCEEDED if passed else SetupStatus.FAILED).value
+
+        return self._setup_op(reference, change)
+
+    def cancel_setup(self, *, key: str, reference: str) -> SetupResult:
+        def change(setup: SimulatedSetup) -> None:
+            if setup.status == SetupStatus.REQUIRES_ACTION.value:
+                setup.status = SetupStatus.CANCELED.value
+
+        return self._setup_op(reference, change)
+
+    def describe(self, *, source: CardSource) -> CardDetails:
+        """Test cards are described deterministically: the fingerprint is a hash of the card (its test
+        number; for another valid number, its last four digits), expiry 12/2034, a US credit card."""
+        card = BY_TOKEN.get(source.token)
+        seed = card.number if card else source.token
+        return CardDetails(reference=source.token, brand=source.brand or (card.brand if card else "unknown"),
+                           last4=source.last4 or (card.number[-4:] if card else "0000"), exp_month=12, exp_year=2034,
+                           funding="credit", country="US",
+                           fingerprint=hashlib.sha256(f"flint-sim:{seed}".encode()).hexdigest()[:16])
+
+    def detach(self, *, key: str, reference: str) -> None:
+        """The simulator keeps no saved cards of its own: Flint refuses to charge a detached one."""
+        self._call(lambda: None)
+
     # -- refunds --------------------------------------------------------------------------------------
     def refund(self, *, key: str, reference: str, amount: int) -> RefundResult:
         def work() -> RefundResult:
@@ -219,15 +308,15 @@ class Simulator:
 
 
 def authenticate(db: Database, reference: str, *, passed: bool) -> bool:
-    """The customer's answer on the simulated 3D Secure page; False if no charge awaits one."""
+    """The customer's answer on the simulated 3D Secure page; False if no charge or setup awaits one."""
     if has_control_character(reference):
         return False
+    model = SimulatedSetup if reference.startswith("seti_sim_") else SimulatedCharge
     with db.transaction() as session:
-        charge = session.scalar(select(SimulatedCharge).where(SimulatedCharge.reference == reference)
-                                .with_for_update())
-        if charge is None or charge.status != ChargeStatus.REQUIRES_ACTION.value or charge.authentication:
+        waiting = session.scalar(select(model).where(model.reference == reference).with_for_update())
+        if waiting is None or waiting.status != "REQUIRES_ACTION" or waiting.authentication:
             return False
-        charge.authentication = "passed" if passed else "failed"
+        waiting.authentication = "passed" if passed else "failed"
         return True
 
 

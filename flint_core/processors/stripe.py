@@ -20,6 +20,7 @@ from typing import Any, Callable
 import stripe
 
 from flint_core.processors.base import (
+    CardDetails,
     CardSource,
     ChargeResult,
     ChargeStatus,
@@ -27,6 +28,8 @@ from flint_core.processors.base import (
     ProcessorError,
     RefundOutcome,
     RefundResult,
+    SetupResult,
+    SetupStatus,
 )
 
 # Stripe PaymentIntent status -> Flint ChargeStatus (the one table). None: outcome not known yet.
@@ -93,6 +96,15 @@ REFUND_STATUS_TABLE: dict[str, RefundOutcome] = {
     "canceled": RefundOutcome.FAILED,
 }
 
+# Stripe SetupIntent status -> Flint SetupStatus. None: not decided yet (reported like a timeout).
+SETUP_STATUS_TABLE: dict[str, SetupStatus | None] = {
+    "succeeded": SetupStatus.SUCCEEDED,
+    "requires_action": SetupStatus.REQUIRES_ACTION,
+    "requires_confirmation": SetupStatus.REQUIRES_ACTION,  # after a client-side 3DS step: confirm_setup
+    "requires_payment_method": SetupStatus.FAILED,  # last_setup_error says why
+    "canceled": SetupStatus.CANCELED,
+    "processing": None,
+}
 _CARD_NUMBER = re.compile(r"^[\d -]{12,23}$")
 _SECRET = re.compile(r"\b[sr]k_(?:live|test)_[0-9A-Za-z*]+")
 
@@ -111,12 +123,15 @@ class StripeProcessor:
         client = stripe.StripeClient(api_key, http_client=http_client, max_network_retries=max_network_retries)
         self._intents = client.v1.payment_intents
         self._refunds = client.v1.refunds
+        self._setups = client.v1.setup_intents
+        self._methods = client.v1.payment_methods
+        self._customers = client.v1.customers
 
     def __repr__(self) -> str:  # never show the key
         return f"StripeProcessor(live={self.live})"
 
     def authorize(self, *, key: str, amount: int, currency: str, source: CardSource, capture: bool,
-                  description: str, return_url: str | None = None) -> ChargeResult:
+                  description: str, return_url: str | None = None, off_session: bool = False) -> ChargeResult:
         """Create and confirm a card PaymentIntent in one idempotent call."""
         params: dict[str, Any] = {
             "amount": amount,
@@ -129,6 +144,10 @@ class StripeProcessor:
             "metadata": {"flint_key": key},
             **_payment_method(source.token),
         }
+        if source.customer:  # a saved card: charged under the customer it is attached to
+            params["customer"] = source.customer
+        if off_session:  # the customer is absent: Stripe fails authentication_required rather than asking
+            params["off_session"] = True
         if return_url:
             params["return_url"] = return_url  # 3DS then comes back as next_action.redirect_to_url
         return self._charge(self._intents.create, params, options={"idempotency_key": key})
@@ -155,6 +174,59 @@ class StripeProcessor:
 
     def refund_status(self, *, reference: str) -> RefundResult:
         return _refund_result(self._call(self._refunds.retrieve, reference, mutating=False))
+
+    # -- saved cards: SetupIntents and PaymentMethods, under a Stripe customer per Flint customer ----------
+    def setup(self, *, key: str, source: CardSource, customer_key: str, return_url: str | None = None
+              ) -> SetupResult:
+        """Create and confirm a card SetupIntent (usage off_session) in one idempotent call, under the
+        Flint customer's Stripe customer (created the first time, keyed by the Flint customer id)."""
+        customer = source.customer or self._customer(customer_key)
+        params: dict[str, Any] = {"customer": customer, "confirm": True, "usage": "off_session",
+                                  "payment_method_types": ["card"], "metadata": {"flint_key": key},
+                                  "expand": ["payment_method"], **_payment_method(source.token)}
+        if return_url:
+            params["return_url"] = return_url
+        return self._setup(self._setups.create, params, options={"idempotency_key": key})
+
+    def confirm_setup(self, *, key: str, reference: str) -> SetupResult:
+        """After 3DS: a redirect already confirmed it on Stripe's side; only one still waiting is confirmed."""
+        seti = self._call(self._setups.retrieve, reference, {"expand": ["payment_method"]}, mutating=False)
+        if seti.get("status") != "requires_confirmation":
+            return _setup_result(seti)
+        return self._setup(self._setups.confirm, reference, {"expand": ["payment_method"]},
+                           options={"idempotency_key": key})
+
+    def cancel_setup(self, *, key: str, reference: str) -> SetupResult:
+        return self._setup(self._setups.cancel, reference, options={"idempotency_key": key})
+
+    def describe(self, *, source: CardSource) -> CardDetails:
+        """Saving the card of a payment needs the payment to have been made for a Stripe customer; Flint's
+        live payments are not yet, so this is refused (the payment itself stands)."""
+        raise ProcessorError("saving the card of a live payment is not available yet: save it with "
+                             "create_setup_intent", timeout=False)
+
+    def detach(self, *, key: str, reference: str) -> None:
+        self._call(self._methods.detach, reference, options={"idempotency_key": key}, mutating=True)
+
+    def _customer(self, customer_key: str) -> str:
+        """A new Stripe customer for a Flint customer; its id is remembered on the Flint customer (the
+        Idempotency-Key makes a retry within Stripe's 24 hours return the same one)."""
+        created = self._call(self._customers.create, {"metadata": {"flint_customer_id": customer_key}},
+                             options={"idempotency_key": f"{customer_key}:customer"}, mutating=True)
+        return created["id"]
+
+    def _setup(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> SetupResult:
+        """Run a SetupIntent call whose declines are outcomes, not errors."""
+        try:
+            return _setup_result(_plain(method(*args, **kwargs)))
+        except stripe.CardError as e:
+            seti = _error_body(e).get("setup_intent")
+            failure = _failure(_error_body(e))
+            if isinstance(seti, dict) and seti.get("id"):
+                return dataclasses.replace(_setup_result(seti), status=SetupStatus.FAILED, card=None, failure=failure)
+            return SetupResult(SetupStatus.FAILED, "", failure=failure)
+        except stripe.StripeError as e:
+            raise _processor_error(e, mutating=True) from None
 
     def lookup(self, *, key: str) -> ChargeResult | None:
         """Find the PaymentIntent created with ``key`` via its ``metadata['flint_key']``.
@@ -247,6 +319,31 @@ def _declined(e: stripe.CardError) -> ChargeResult:
         return dataclasses.replace(result, failure=failure) if result.status is ChargeStatus.FAILED else result
     return ChargeResult(status=ChargeStatus.FAILED, reference="", amount_authorized=0, amount_captured=0,
                         failure=failure)
+
+
+def _setup_result(seti: dict[str, Any]) -> SetupResult:
+    raw = seti.get("status")
+    status = SETUP_STATUS_TABLE.get(raw or "")
+    if status is None:
+        raise ProcessorError(f"Stripe SetupIntent {seti.get('id')} is {raw!r}: the outcome is not known yet",
+                             timeout=True)
+    method = seti.get("payment_method")
+    card = _card(method) if status is SetupStatus.SUCCEEDED and isinstance(method, dict) else None
+    customer = seti.get("customer")
+    return SetupResult(
+        status=status, reference=seti["id"], card=card,
+        failure=_failure(seti.get("last_setup_error") or {}) if status is SetupStatus.FAILED else None,
+        next_action_url=_next_action_url(seti) if status is SetupStatus.REQUIRES_ACTION else None,
+        customer=customer.get("id") if isinstance(customer, dict) else customer)
+
+
+def _card(method: dict[str, Any]) -> CardDetails:
+    """A Stripe PaymentMethod of type card, as Flint keeps it (Stripe never returns the number)."""
+    card = method.get("card") or {}
+    return CardDetails(reference=method["id"], brand=card.get("brand") or "unknown", last4=card.get("last4") or "",
+                       exp_month=int(card.get("exp_month") or 0), exp_year=int(card.get("exp_year") or 0),
+                       funding=card.get("funding") or "unknown", country=card.get("country"),
+                       fingerprint=card.get("fingerprint") or method["id"])
 
 
 def _refund_result(refund: dict[str, Any]) -> RefundResult:

@@ -45,6 +45,8 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
         "processor's tok_/pm_ ids in live mode) and a card number needs a valid Luhn check digit: no pattern "
         "states it exactly",
     ("POST /v1/orders/{order_id}/pay", "invalid_card_number", ""): "(same: a Luhn check digit)",
+    ("POST /v1/setup_intents", "invalid_payment_source", ""): "(the same sources as pay_order: by mode)",
+    ("POST /v1/setup_intents", "invalid_card_number", ""): "(same: a Luhn check digit)",
     ("*", "amount_too_large", ""):
         "an order's amounts are bounded as sums (quantity times price over all items, with the stored order's on "
         "an update): each amount is declared within 2^53 - 1, but no schema states a bound on a sum",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,17 @@ import pytest
 from sqlalchemy import select
 
 from flint_core.checkout import jobs as checkout_jobs
+from flint_core.notifications.service import DELIVER_NOTIFICATION
+from flint_core.payment_methods.service import CARD_EXPIRING
 from flint_core.platform import idempotency, queue
 from flint_core.platform.context import utcnow
 from flint_core.platform.outbox import EVENT_TYPES
+from flint_core.platform.settings import Settings, SmtpServer
 from flint_core.refunds import jobs as refund_jobs
 from flint_core.store.tables import Event
 from tests.api.helpers import new_session, submit
 from tests.conftest import WORKED_EXAMPLE, Api, signup, usd
+from tests.smtp_server import smtp_server
 
 Json = dict[str, Any]
 NOT_EMITTED_HERE = {"webhook_endpoint.disabled"}  # emitted by the webhook runner (tests/api/test_webhooks*)
@@ -306,9 +310,67 @@ def flow_catalog(api: Api, log: Log) -> None:
     assert out["data"]["object"] == low and out["data"]["previous_attributes"]["available"] == 2
 
 
+def flow_saved_cards(api: Api, log: Log, db: Any) -> None:
+    customer = api.ok("POST", "/v1/customers", {"name": "Sarah"})["customer_id"]
+    seti, request_id = call(api, "POST", "/v1/setup_intents", {"customer_id": customer,
+                                                               "payment_source": "4000002500003155"})
+    [asked] = log.new("setup_intent.requires_action")
+    assert asked["data"]["object"] == seti and asked["request_id"] == request_id
+    api.client.post(seti["next_action"]["url"], data={"outcome": "pass"})
+    done, _ = call(api, "POST", f"/v1/setup_intents/{seti['setup_intent_id']}/confirm")
+    attached, succeeded = log.new("payment_method.attached", "setup_intent.succeeded")
+    assert succeeded["data"]["object"] == done and succeeded["data"]["previous_attributes"]["status"] == (
+        "REQUIRES_ACTION")
+    first = attached["data"]["object"]
+    assert first["payment_method_id"] == done["payment_method_id"] and first["is_default"]
+    call(api, "POST", "/v1/setup_intents", {"customer_id": customer, "payment_source": "4000000000000002"})
+    log.new("setup_intent.failed")
+    waiting, _ = call(api, "POST", "/v1/setup_intents", {"customer_id": customer, "payment_source": "tok_authenticationRequired"})
+    log.new("setup_intent.requires_action")
+    call(api, "POST", f"/v1/setup_intents/{waiting['setup_intent_id']}/cancel")
+    log.new("setup_intent.canceled")
+    second, _ = call(api, "POST", "/v1/setup_intents", {"customer_id": customer, "payment_source": "tok_mastercard"})
+    log.new("payment_method.attached", "setup_intent.succeeded")
+    made, _ = call(api, "POST", f"/v1/customers/{customer}/default_payment_method",
+                   {"payment_method_id": second["payment_method_id"]})
+    now_default, old_default = log.new("payment_method.updated", "payment_method.updated")
+    assert now_default["data"]["object"] == made and now_default["data"]["previous_attributes"]["is_default"] is False
+    assert old_default["data"]["object"]["payment_method_id"] == first["payment_method_id"]
+    gone, _ = call(api, "POST", f"/v1/payment_methods/{second['payment_method_id']}/detach")
+    [detached] = log.new("payment_method.detached")
+    assert detached["data"]["object"] == gone and detached["data"]["previous_attributes"]["status"] == "ACTIVE"
+    queue.drain(db, kinds=[CARD_EXPIRING], now=datetime(2034, 12, 2, 1, tzinfo=UTC))  # 30 days before 12/2034 ends
+    [expiring] = log.new("payment_method.expiring")  # the detached card says nothing
+    assert expiring["data"] == {"object": api.ok("GET", f"/v1/payment_methods/{first['payment_method_id']}"),
+                                "previous_attributes": {}} and expiring["request_id"] is None
+
+
+def flow_notifications(api: Api, log: Log, db: Any) -> None:
+    """Emails to buyers: sent (the SMTP server took it) or failed (refused), by the mail job (as the system)."""
+    sandbox_id = api.ok("GET", "/v1/whoami")["sandbox_id"]
+    api.ok("PATCH", f"/v1/sandboxes/{sandbox_id}", {"email_delivery": True})  # sandboxes have no events
+    log.new()
+    with smtp_server() as box:
+        box.by_recipient["refused@example.com"] = "550 5.1.1 No such user"
+        settings = Settings(smtp_server=SmtpServer.parse(box.url))
+        for email, outcome in (("buyer@example.com", "notification.sent"), ("refused@example.com",
+                                                                             "notification.failed")):
+            order = new_order(api, log, WORKED_EXAMPLE | {"buyer_email": email})
+            pay(api, log, order, "tok_visa", "payment.succeeded", "order.paid")
+            [queued] = api.ok("GET", "/v1/notifications", params={"order_id": order["order_id"]})["data"]
+            assert queue.drain(db, settings, kinds=[DELIVER_NOTIFICATION]) >= 1
+            [event] = log.new(outcome)
+            now = get(api, "notifications", queued["notification_id"])
+            assert event["data"]["object"] == now and event["request_id"] is None and "order" not in event["data"]
+            check_previous(event, queued)
+            assert event["data"]["previous_attributes"]["status"] == "QUEUED"
+    api.ok("PATCH", f"/v1/sandboxes/{sandbox_id}", {"email_delivery": False})
+
+
 FLOWS: dict[str, Callable[..., None]] = {f.__name__: f for f in (
-    flow_catalog, flow_order_created_and_updated, flow_automatic_payment_and_close, flow_hold_and_capture, flow_void_and_cancel,
-    flow_cancel_open_order, flow_decline_then_3d_secure, flow_refunds, flow_checkout, flow_hosted_create_order)}
+    flow_catalog, flow_saved_cards, flow_order_created_and_updated, flow_automatic_payment_and_close, flow_hold_and_capture, flow_void_and_cancel,
+    flow_cancel_open_order, flow_decline_then_3d_secure, flow_refunds, flow_checkout, flow_hosted_create_order,
+    flow_notifications)}
 
 
 def run(flow: Callable[..., None], api: Api, log: Log, db: Any) -> None:

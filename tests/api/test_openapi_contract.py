@@ -15,9 +15,9 @@ each is a rule that depends on stored data or arithmetic, which no schema can st
   ignoring case and surrounding whitespace, so `uniqueItems` would not state it for `coupon_codes` either).
 - update_order, `currency_mismatch`: one order has one currency, the stored order's.
 - update_order, `line_item_not_found`: the line item ids to update or remove must be the stored order's.
-- pay_order, `invalid_payment_source` / `invalid_card_number`: the sources taken depend on the mode (test
-  tokens and card numbers, or a processor's `tok_`/`pm_` ids in live mode), and a card number needs a valid
-  Luhn check digit: no pattern states that exactly.
+- pay_order and create_setup_intent, `invalid_payment_source` / `invalid_card_number`: the sources taken depend
+  on the mode (test tokens and card numbers, or a processor's `tok_`/`pm_` ids in live mode), and a card number
+  needs a valid Luhn check digit: no pattern states that exactly.
 - any operation, `amount_too_large`: each amount is declared within 2^53 - 1, but the bound on a sum
   (quantity times price over all items, plus the stored order's on an update) is arithmetic.
 - any operation, `parameter_invalid` "Input should be a valid integer": JSON Schema counts `1.0` as an

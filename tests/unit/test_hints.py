@@ -9,10 +9,12 @@ from flint_core.platform import hints
 
 # Writes that only add new objects (MCP: destructiveHint false means "only additive updates").
 ADDITIVE = {"create_item", "create_order", "create_checkout_session", "create_customer", "create_coupon", "create_tax_rate",
-            "create_webhook_endpoint", "redeliver_event", "create_merchant", "create_api_key", "create_sandbox"}
+            "create_webhook_endpoint", "redeliver_event", "create_merchant", "create_api_key", "create_sandbox",
+            "create_setup_intent"}
 # Operations that reach outside Flint: the card processor, or a merchant's webhook URL.
 OPEN_WORLD = {"cancel_order", "pay_order", "retry_payment", "confirm_payment", "capture_payment", "void_payment",
-              "create_refund", "redeliver_event"}
+              "create_refund", "redeliver_event", "create_setup_intent", "confirm_setup_intent", "cancel_setup_intent",
+              "detach_payment_method"}
 READ_PREFIXES = ("get_", "list_", "search_", "preview_", "explain_")
 
 

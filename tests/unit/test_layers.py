@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "flint_core"
 FLOORS = {
     "kernel": 1, "store": 2, "processors": 3, "platform": 4,
-    "customers": 5, "tax": 5, "coupons": 5, "activity": 5, "agent_docs": 5, "webhooks": 5, "test_helpers": 5,
+    "customers": 5, "payment_methods": 5, "tax": 5, "coupons": 5, "activity": 5, "agent_docs": 5, "webhooks": 5, "test_helpers": 5,
+    "notifications": 5,
     "catalog": 6,
     "orders": 7, "accounts": 7,
     "payments": 8,

@@ -4,6 +4,7 @@ naming the variable (or the flag); flags win over the environment; and importing
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flint_core.platform.rate_limits import Budget, RateLimits
-from flint_core.platform.settings import VARIABLES, Settings
+from flint_core.platform.settings import VARIABLES, Settings, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +36,9 @@ EXAMPLES = {
     "FLINT_MCP_ALLOWED_ORIGINS": ("https://pay.example.com",
                                   Settings(mcp_allowed_origins=("https://pay.example.com",))),
     "FLINT_SIMULATOR_CRASH_AFTER_CALL": ("1", Settings(simulator_crash_after_call=True)),
+    "FLINT_SMTP_URL": ("smtp+starttls://mailer:p%40ss@mail.example.com",
+                       Settings(smtp_server=SmtpServer("starttls", "mail.example.com", 587, "mailer", "p@ss"))),
+    "FLINT_EMAIL_FROM": (" Acme  <receipts@acme.example> ", Settings(email_from="Acme <receipts@acme.example>")),
 }
 
 BAD = {
@@ -48,6 +52,8 @@ BAD = {
     "FLINT_IDEMPOTENCY_LEASE_SECONDS": "a minute",
     "FLINT_JOB_LEASE_SECONDS": "0",
     "FLINT_SIMULATOR_CRASH_AFTER_CALL": "yes",
+    "FLINT_SMTP_URL": "mail.example.com:25",
+    "FLINT_EMAIL_FROM": "receipts@acme.example, sales@acme.example",
 }
 
 
@@ -135,3 +141,30 @@ def test_importing_flint_reads_no_environment() -> None:
     refused = subprocess.run([sys.executable, "-c", "from flint_core.platform.settings import Settings\n"
                               "Settings.from_env()"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "ValueError" in refused.stderr
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("smtp://mail.example.com:99999", "has an invalid port"),
+    ("smtp://mailer@mail.example.com", "needs both a user and a password"),
+    ("smtps://mail.example.com/inbox", "must not have a path"),
+    ("https://mail.example.com", "must be smtp://host[:port]"),
+])
+def test_a_bad_smtp_url_is_refused_without_repeating_its_password(url: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)) as refused:
+        Settings.from_env({"FLINT_SMTP_URL": url})
+    assert "(from $FLINT_SMTP_URL)" in str(refused.value)
+    with pytest.raises(ValueError) as refused:
+        Settings.from_env({"FLINT_SMTP_URL": "smtp://mailer:hunter2@mail.example.com/inbox"})
+    assert "hunter2" not in str(refused.value) and "mailer:***@mail.example.com" in str(refused.value)
+
+
+def test_smtp_urls_choose_their_security_and_default_port() -> None:
+    def server(url: str) -> SmtpServer | None:
+        return Settings.from_env({"FLINT_SMTP_URL": url}).smtp_server
+
+    assert server("smtp://127.0.0.1:1025") == SmtpServer("plain", "127.0.0.1", 1025)
+    assert server("smtp://mail.example.com") == SmtpServer("plain", "mail.example.com", 25)
+    assert server("smtps://mail.example.com") == SmtpServer("tls", "mail.example.com", 465)
+    assert server("smtp+starttls://mail.example.com/") == SmtpServer("starttls", "mail.example.com", 587)
+    assert "p@ss" not in repr(Settings.from_env(
+        {"FLINT_SMTP_URL": "smtp+starttls://mailer:p%40ss@mail.example.com"}))

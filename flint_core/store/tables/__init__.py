@@ -15,7 +15,8 @@ from flint_core.store.tables.base import LIVE, Amount, Base, Id, Scoped, UTCDate
 from flint_core.store.tables.catalog import InventoryAdjustment, InventoryReservation, Item, Variation
 from flint_core.store.tables.checkout import CheckoutSession
 from flint_core.store.tables.coupons import Coupon
-from flint_core.store.tables.customers import Customer
+from flint_core.store.tables.customers import Customer, PaymentMethod, SetupIntent
+from flint_core.store.tables.notifications import Notification
 from flint_core.store.tables.orders import Order, OrderCoupon, OrderLineItem, OrderPart, OrderServiceCharge
 from flint_core.store.tables.payments import PaymentIntent
 from flint_core.store.tables.platform import (
@@ -27,15 +28,15 @@ from flint_core.store.tables.platform import (
     RequestLog,
     RequestLogObject,
 )
-from flint_core.store.tables.processors import SimulatedCharge, SimulatedOperation, SimulatorFault
+from flint_core.store.tables.processors import SimulatedCharge, SimulatedOperation, SimulatedSetup, SimulatorFault
 from flint_core.store.tables.refunds import Refund
 from flint_core.store.tables.tax import TaxRate
 from flint_core.store.tables.webhooks import WebhookDelivery, WebhookEndpoint
 
 # Tables that belong to one environment and are wiped by reset_sandbox, children first. Configuration
 # (keys, webhook endpoints) and the audit of requests (request logs) survive a reset.
-ENV_TABLES = (WebhookDelivery, Event, Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
-              OrderLineItem, Order, InventoryReservation, InventoryAdjustment, Variation, Item, Coupon, TaxRate, Customer)
+ENV_TABLES = (Notification, WebhookDelivery, Event, Activity, IdempotencyRecord, Preview, CheckoutSession, Refund, PaymentIntent, OrderCoupon, OrderServiceCharge,
+              OrderLineItem, Order, InventoryReservation, InventoryAdjustment, Variation, Item, Coupon, TaxRate, SetupIntent, PaymentMethod, Customer)
 
 __all__ = [
     # base
@@ -43,7 +44,7 @@ __all__ = [
     # accounts
     "ApiKey", "Merchant", "Sandbox",
     # customers, tax, coupons, catalog
-    "Customer", "TaxRate", "Coupon", "Item", "Variation", "InventoryAdjustment", "InventoryReservation",
+    "Customer", "PaymentMethod", "SetupIntent", "TaxRate", "Coupon", "Item", "Variation", "InventoryAdjustment", "InventoryReservation",
     # orders
     "Order", "OrderCoupon", "OrderLineItem", "OrderPart", "OrderServiceCharge",
     # payments, refunds, checkout
@@ -52,10 +53,12 @@ __all__ = [
     "Activity", "Event",
     # webhooks
     "WebhookDelivery", "WebhookEndpoint",
+    # notifications
+    "Notification",
     # platform
     "IdempotencyRecord", "Job", "McpSession", "Preview", "RateLimitBucket", "RequestLog", "RequestLogObject",
     # processors
-    "SimulatedCharge", "SimulatedOperation", "SimulatorFault",
+    "SimulatedCharge", "SimulatedOperation", "SimulatedSetup", "SimulatorFault",
     # reset_sandbox
     "ENV_TABLES",
 ]

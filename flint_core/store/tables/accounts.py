@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flint_core.store.tables.base import Base, Id, Scoped, UTCDateTime
@@ -26,6 +26,8 @@ class Sandbox(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Test mode sends its emails only when the sandbox opts in (live mode always does): docs/notifications.md
+    email_delivery: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ApiKey(Scoped, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flint_core.store.tables.base import Amount, Base, Id, Scoped, UTCDateTime
@@ -24,6 +24,9 @@ class PaymentIntent(Scoped, Base):
     amount_refunded: Mapped[int] = mapped_column(Amount)
     capture_method: Mapped[str] = mapped_column(String(16))
     payment_method: Mapped[dict[str, Any]] = mapped_column(JSON)  # token, brand, last4: never a card number
+    payment_method_id: Mapped[str | None] = mapped_column(Id, nullable=True)  # the saved card it charged
+    off_session: Mapped[bool] = mapped_column(Boolean, default=False)  # the customer was not there
+    save_payment_method: Mapped[bool] = mapped_column(Boolean, default=False)  # save the card once it pays
     processor: Mapped[str] = mapped_column(String(16))
     processor_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -28,6 +28,22 @@ class SimulatedCharge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SimulatedSetup(Base):
+    """The test-mode processor's card setups (saving a card, with 3D Secure when the card asks for it),
+    by the caller's key; written in the simulator's own transactions like its charges."""
+
+    __tablename__ = "simulator_setups"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    env_id: Mapped[str] = mapped_column(Id)
+    token: Mapped[str] = mapped_column(String(64))  # a test card's token: what charges it later
+    brand: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    status: Mapped[str] = mapped_column(String(24))
+    authentication: Mapped[str | None] = mapped_column(String(16), nullable=True)  # 3DS: passed | failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SimulatedOperation(Base):
     """Answers to the simulator's non-authorize calls (capture, void, confirm, refund), by key."""
 
