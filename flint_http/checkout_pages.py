@@ -169,6 +169,17 @@ async def read_form(request: Request) -> dict[str, str] | None:
     return {name: values[0] for name, values in fields.items()}
 
 
+def failed_page(request: Request, what: str) -> HTMLResponse:
+    """A hosted page's 500, for a person: an HTML page with the request id, never a stack trace (which is logged)."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    log.exception("%s failed (request %s)", what, request_id)
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong</title>'
+            f'<style>{CSS}</style></head><body><main><section class="card"><h1>Something went wrong</h1>'
+            f'<p>Please try again in a moment. Reference: <code>{escape(request_id)}</code></p></section>'
+            '</main></body></html>')
+    return HTMLResponse(body, status_code=500, headers=HEADERS)
+
+
 def log_hosted(db: Database, request: Request, response: Response, *, started: float, scope_of: Callable[[], tuple],
                operation: str | None = None, params: dict[str, str] | None = None) -> None:
     """Request log of a hosted page (face ``hosted``), attributed to the merchant it serves; never raises."""
@@ -199,13 +210,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
         try:
             return _respond(await run_in_threadpool(work))
         except Exception:  # an HTML page, not a JSON envelope or a stack trace
-            request_id = request.scope.get("state", {}).get("request_id")
-            log.exception("checkout page failed (request %s)", request_id)
-            body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checkout error</title>'
-                    f'<style>{CSS}</style></head><body><main><section class="card"><h1>Something went wrong</h1>'
-                    f'<p>Please try again in a moment. Reference: <code>{escape(request_id)}</code></p></section>'
-                    '</main></body></html>')
-            return HTMLResponse(body, status_code=500, headers=HEADERS)
+            return failed_page(request, "checkout page")
 
     @router.get("/checkout/{checkout_session_id}")
     async def show(checkout_session_id: str, request: Request) -> Response:

@@ -4,7 +4,6 @@ card number passed on to be tokenized and never echoed back."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 
@@ -13,9 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flint_core import Database, Settings, hosted
-from flint_http.checkout_pages import CSS, HEADERS, TEST_CARDS, escape, log_hosted, read_form
+from flint_http.checkout_pages import CSS, HEADERS, TEST_CARDS, escape, failed_page, log_hosted, read_form
 
-log = logging.getLogger("flint.setup_page")
 STATUS = {"declined": 402, "invalid": 400, "unavailable": 503, "shown": 200}
 
 
@@ -93,13 +91,7 @@ def setup_router(db: Database, settings: Settings = Settings()) -> APIRouter:
         try:
             response = _respond(await run_in_threadpool(work))
         except Exception:  # an HTML page, not a JSON envelope or a stack trace
-            request_id = request.scope.get("state", {}).get("request_id")
-            log.exception("setup page failed (request %s)", request_id)
-            response = HTMLResponse(f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error'
-                                    f'</title><style>{CSS}</style></head><body><main><section class="card"><h1>'
-                                    f'Something went wrong</h1><p>Please try again in a moment. Reference: <code>'
-                                    f'{escape(request_id)}</code></p></section></main></body></html>',
-                                    status_code=500, headers=HEADERS)
+            response = failed_page(request, "setup page")
         await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation,
                                 params=params, scope_of=lambda: hosted.setup.page_scope(db, setup_intent_id))
         return response

@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -65,3 +67,30 @@ def postgres_schema_url(schema: str) -> str:
     engine.dispose()
     return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
         hide_password=False)
+
+
+class Flint:
+    """A running Flint server's API, for one key: every write with a fresh Idempotency-Key."""
+
+    def __init__(self, base: str, key: str) -> None:
+        self.base, self.headers = base, {"Authorization": f"Bearer {key}"}
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
+        headers = self.headers | ({"Idempotency-Key": str(uuid.uuid4())} if method != "GET" else {})
+        response = httpx.request(method, self.base + path, json=body, params=params or None, headers=headers,
+                                 timeout=30)
+        assert response.status_code == 200, f"{method} {path}: {response.text}"
+        return response.json()
+
+    def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        out, token = [], ""
+        while True:
+            page = self.call("GET", path, page_size=200, **params, **({"page_token": token} if token else {}))
+            out += page["data"]
+            token = page["next_page_token"]
+            if not token:
+                return out
+
+    def order(self, email: str) -> str:
+        return self.call("POST", "/v1/orders", {"currency": "USD", "buyer_email": email, "line_items": [
+            {"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900, "currency": "USD"}}]})["order_id"]

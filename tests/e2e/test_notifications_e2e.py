@@ -15,12 +15,10 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -28,7 +26,7 @@ from flint_core.notifications.service import DELIVER_NOTIFICATION
 from flint_core.platform.runtime import invoke
 from flint_core.store.db import Database, migrate
 from flint_core.store.tables import Event, Job, Notification
-from tests.e2e.processes import FLINT, ROOT, free_port, postgres_schema_url, start, stop
+from tests.e2e.processes import FLINT, ROOT, Flint, free_port, postgres_schema_url, start, stop
 from tests.smtp_server import smtp_server
 
 LEASE = 3.0  # seconds: how long the killed worker's claim holds the job
@@ -46,22 +44,6 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-class Flint:
-    def __init__(self, base: str, key: str) -> None:
-        self.base, self.headers = base, {"Authorization": f"Bearer {key}"}
-
-    def call(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
-        headers = self.headers | ({"Idempotency-Key": str(uuid.uuid4())} if method != "GET" else {})
-        response = httpx.request(method, self.base + path, json=body, params=params or None, headers=headers,
-                                 timeout=30)
-        assert response.status_code == 200, f"{method} {path}: {response.text}"
-        return response.json()
-
-    def order(self, email: str) -> str:
-        return self.call("POST", "/v1/orders", {"currency": "USD", "buyer_email": email, "line_items": [
-            {"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900, "currency": "USD"}}]})["order_id"]
 
 
 def test_flint_serve_emails_each_receipt_and_refund_confirmation_once(url: str) -> None:

@@ -7,41 +7,18 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
 
 import httpx
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from tests.e2e.processes import free_port, start, stop
+from tests.e2e.processes import Flint, free_port, start, stop
 from tests.webhook_receiver import receiver
 
 FAILURES_PER_EVENT = 2  # the receiver answers 500 to the first two requests of every webhook-id
 DELAYS = "0.2,0.2,0.5"
-
-
-class Flint:
-    def __init__(self, base: str, key: str) -> None:
-        self.base, self.headers = base, {"Authorization": f"Bearer {key}"}
-
-    def call(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
-        headers = self.headers | ({"Idempotency-Key": str(uuid.uuid4())} if method != "GET" else {})
-        response = httpx.request(method, self.base + path, json=body, params=params or None, headers=headers,
-                                 timeout=30)
-        assert response.status_code == 200, f"{method} {path}: {response.text}"
-        return response.json()
-
-    def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        out, token = [], ""
-        while True:
-            page = self.call("GET", path, page_size=200, **params, **({"page_token": token} if token else {}))
-            out += page["data"]
-            token = page["next_page_token"]
-            if not token:
-                return out
 
 
 def test_every_event_arrives_signed_once_despite_failures(tmp_path: Path) -> None:
