@@ -85,9 +85,20 @@ def _test_hint(page: hosted.checkout.CheckoutPage) -> str:
             f'CVC.<ul>{cards}</ul></div>')
 
 
+def _saved(page: hosted.checkout.CheckoutPage) -> str:
+    """One button per saved card of the order's customer (each its own small form)."""
+    if not page.saved_cards:
+        return ""
+    buttons = "".join(
+        f'<form method="post"><input type="hidden" name="payment_method_id" value="{escape(pm)}">'
+        f'<button type="submit" class="saved-card" id="pay-{escape(pm)}">Pay {escape(page.amount_due)} with '
+        f'{escape(label)}</button></form>' for pm, label in page.saved_cards)
+    return f'<section class="card" id="saved-cards"><h2>Your saved cards</h2>{buttons}</section>'
+
+
 def _form(page: hosted.checkout.CheckoutPage) -> str:
     email = escape(page.buyer_email or "")
-    return f"""<section class="card"><h2>Pay with card</h2>{_message(page)}
+    return _saved(page) + f"""<section class="card"><h2>Pay with card</h2>{_message(page)}
 <form method="post" id="pay-form" autocomplete="on">
 <label for="email">Email for your receipt</label>
 <input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="{email}">
@@ -224,7 +235,8 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
         request_id = request.scope.get("state", {}).get("request_id")
         return await guarded(lambda: hosted.checkout.pay_checkout_session(
             db, checkout_session_id, payment_source=form.get("card_number", ""), buyer_email=form.get("email", ""),
-            expiry=form.get("expiry", ""), cvc=form.get("cvc", ""), settings=settings, request_id=request_id),
+            expiry=form.get("expiry", ""), cvc=form.get("cvc", ""), payment_method_id=form.get("payment_method_id", ""),
+            settings=settings, request_id=request_id),
             request, checkout_session_id, "pay_order", form)
 
     @router.get("/checkout/{checkout_session_id}/return")

@@ -26,6 +26,7 @@ from flint_core.kernel.text import has_control_character
 from flint_core.orders.announce import as_json
 from flint_core.orders.service import balances, in_flight, lock_order
 from flint_core.orders.views import checkout_url
+from flint_core.payment_methods.lifecycle import PaymentMethodStatus
 from flint_core.payments.lifecycle import PaymentStatus
 from flint_core.payments.views import PaymentIntentOut
 from flint_core.platform.context import Context, system_context, utcnow
@@ -33,7 +34,7 @@ from flint_core.platform.runtime import run_as_system
 from flint_core.platform.settings import Settings
 from flint_core.processors.cards import CARD_LIKE
 from flint_core.store.db import Database
-from flint_core.store.tables import LIVE, CheckoutSession, Merchant, Order, PaymentIntent
+from flint_core.store.tables import LIVE, CheckoutSession, Customer, Merchant, Order, PaymentIntent, PaymentMethod
 
 _EXPIRY = re.compile(r"^(\d{1,2})\s*/\s*(\d{2}|\d{4})$")
 
@@ -71,6 +72,9 @@ class CheckoutPage:
     redirect: str | None = None
     continue_url: str | None = None  # COMPLETE: success_url, with the session id
     receipt: dict[str, str] = field(default_factory=dict)  # COMPLETE: what was paid, with which card
+    # OPEN: the order's customer's saved cards, (payment_method_id, "Visa ending in 3184"), default first:
+    # paying with one here is also how a customer authenticates a card an off-session charge could not use
+    saved_cards: list[tuple[str, str]] = field(default_factory=list)
 
 
 def success_redirect(cs: CheckoutSession) -> str:
@@ -198,6 +202,7 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
         return CheckoutPage(**page, pending="authenticate", authenticate_url=url, message=message,
                             redirect=url if authenticate_now else None)
     retry = "retry" if own is not None and own.status == PaymentStatus.PROCESSING else None
+    page["saved_cards"] = _saved_cards(session, order)
     if error is not None:
         unavailable = error.spec.type == "processor_error"
         return CheckoutPage(**page, pending=retry, outcome="unavailable" if unavailable else "invalid",
@@ -212,6 +217,18 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
     return CheckoutPage(**page)
 
 
+def _saved_cards(session: Session, order: Order) -> list[tuple[str, str]]:
+    """The order's customer's ACTIVE saved cards, the default first: (payment_method_id, label)."""
+    if order.customer_id is None:
+        return []
+    default = session.scalar(select(Customer.default_payment_method_id).where(Customer.customer_id == order.customer_id))
+    cards = session.execute(select(PaymentMethod.payment_method_id, PaymentMethod.brand, PaymentMethod.last4).where(
+        PaymentMethod.customer_id == order.customer_id, PaymentMethod.status == PaymentMethodStatus.ACTIVE)
+        .order_by(PaymentMethod.payment_method_id.desc())).all()
+    cards.sort(key=lambda card: card.payment_method_id != default)
+    return [(card.payment_method_id, f"{card.brand.title()} ending in {card.last4}") for card in cards]
+
+
 def load_page(db: Database, checkout_session_id: str) -> CheckoutPage | None:
     """GET /checkout/{id}: read only (a session past its expiry shows EXPIRED before the job writes it)."""
     if has_control_character(checkout_session_id):
@@ -223,11 +240,12 @@ def load_page(db: Database, checkout_session_id: str) -> CheckoutPage | None:
 
 
 def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_source: str, buyer_email: str,
-                         expiry: str = "", cvc: str = "", settings: Settings = Settings(),
+                         expiry: str = "", cvc: str = "", payment_method_id: str = "", settings: Settings = Settings(),
                          request_id: str | None = None) -> CheckoutPage | None:
-    """The buyer pressed Pay: run pay_order for the session's order with the buyer's card, then mark
-    the session COMPLETE if the money was collected. This page's own payment still in flight (after a
-    processor timeout) is resumed with the card it started with, never started twice."""
+    """The buyer pressed Pay: run pay_order for the session's order with the buyer's card (or one of the
+    customer's saved cards, ``payment_method_id``: with the customer present, so its bank may ask for 3D
+    Secure), then mark the session COMPLETE if the money was collected. This page's own payment still in
+    flight (after a processor timeout) is resumed with the card it started with, never started twice."""
     with db.session() as session:
         found = _lock(session, checkout_session_id)
         if found is None:
@@ -238,8 +256,13 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
         status = record_status(ctx, cs, order)
         pending = in_flight(order)
         problem = None
+        source: dict[str, str] = {"payment_source": payment_source}
         if pending is not None and pending.payment_intent_id == cs.payment_intent_id:
-            payment_source = pending.payment_method["token"]  # resume it, with its own card
+            source = {"payment_source": pending.payment_method["token"]}  # resume it, with its own card
+        elif pending is None and payment_method_id:
+            source = {"payment_method_id": payment_method_id}
+            if payment_method_id not in dict(_saved_cards(session, order)):
+                problem = "Choose one of your saved cards, or enter a card."
         elif pending is None:
             problem = check_form(payment_source, buyer_email, expiry, cvc, ctx.now)
         if status != CheckoutSessionStatus.OPEN or problem is not None or (
@@ -249,8 +272,8 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
         shown = as_json(session_out(ctx, cs, order))  # before paying: the completed event's previous_attributes
         before = set(session.scalars(select(PaymentIntent.payment_intent_id)
                                      .where(PaymentIntent.order_id == order.order_id)))
-        payment, error = _pay(ctx, {"order_id": order.order_id, "payment_source": payment_source,
-                                    "capture_method": cs.capture_method, "buyer_email": buyer_email.strip() or None})
+        payment, error = _pay(ctx, {"order_id": order.order_id, **source, "capture_method": cs.capture_method,
+                                    "buyer_email": buyer_email.strip() or None})
         found = _lock(session, checkout_session_id)
         assert found is not None
         cs, order = found

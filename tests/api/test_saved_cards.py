@@ -249,3 +249,25 @@ def test_card_numbers_never_reach_logs_or_events(api: Api, db: Any, caplog: Any,
     text = "\n".join(logs + events + [caplog.text])
     for number in ("4000002500003155", "4000 0025 0000 3155", "5555555555554444", "5555-5555-5555-4444"):
         assert number not in text
+
+
+def test_the_hosted_page_authenticates_the_saved_card_an_off_session_charge_could_not(api: Api, client: Any) -> None:
+    """The recovery of authentication_required: a checkout page for the order offers the customer's saved
+    card; paying with it there (customer present) asks for 3D Secure, and then the order is paid."""
+    cus = customer(api)
+    pm = authenticate(api, client, setup(api, cus, ALWAYS_3DS).json())["payment_method_id"]
+    order_id = order_for(api, cus)
+    assert charge(api, order_id, pm).json()["failure"]["code"] == "authentication_required"
+    cs = api.ok("POST", "/v1/checkout_sessions", {"order_id": order_id, "success_url": "https://shop.example/done"})
+    page = client.get(cs["checkout_session_url"])
+    assert page.status_code == 200 and f'value="{pm}"' in page.text and "Visa ending in 3184" in page.text
+    wrong = client.post(cs["checkout_session_url"], data={"payment_method_id": "pm_nope"}, follow_redirects=False)
+    assert wrong.status_code == 400 and "Choose one of your saved cards" in wrong.text
+    started = client.post(cs["checkout_session_url"], data={"payment_method_id": pm}, follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"].startswith("/simulator/3ds/")
+    back = client.post(started.headers["location"], data={"outcome": "pass"}, follow_redirects=False)
+    client.get(back.headers["location"])
+    order = api.ok("GET", f"/v1/orders/{order_id}")
+    assert order["status"] == "PAID"
+    paid = api.ok("GET", f"/v1/payment_intents/{order['payment_intent_ids'][-1]}")
+    assert (paid["payment_method_id"], paid["off_session"], paid["status"]) == (pm, False, "SUCCEEDED")
