@@ -49,7 +49,8 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     unknown: retry with the SAME idempotency key or call retry_payment; never start a new payment. A
     retry with the same idempotency key always returns (or resumes) the payment that key created; if
     another payment is already in flight on the order, pay_order resumes it (ignoring the new source)
-    instead of charging again."""
+    instead of charging again. A saved card: `payment_method_id` (with `off_session: true` when the
+    customer is absent; authentication_required then means send them create_checkout_session)."""
     order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
     mine = next((pi for pi in order.payment_intents
                  if ctx.idempotency_key and pi.idempotency_key == ctx.idempotency_key), None)
