@@ -49,6 +49,7 @@ border-radius:.55rem;cursor:pointer;text-align:center;text-decoration:none}
 border:1px solid #f5c2c2}.info{background:#eef2ff;color:#243a8f;border-color:#c8d2fb}
 .ok{background:#e9f8ee;color:#135c2b;border-color:#b5e3c4}.hint{background:#fafafa;border:1px dashed #c9c9cf;
 border-radius:.5rem;padding:.6rem .8rem;margin-top:1rem;font-size:.85rem}code{font-size:.85rem}
+label.check{font-weight:400;display:flex;gap:.5rem;align-items:center}label.check input{width:auto}
 a{color:#2d4fd8}.center{text-align:center}footer{text-align:center;color:#888;font-size:.8rem;margin:1rem 0 2rem}"""
 
 
@@ -98,6 +99,8 @@ def _saved(page: hosted.checkout.CheckoutPage) -> str:
 
 def _form(page: hosted.checkout.CheckoutPage) -> str:
     email = escape(page.buyer_email or "")
+    save = ('<label class="check"><input type="checkbox" id="save_card" name="save_card" value="1"> Save this card '
+            'for my next payments</label>' if page.can_save_card else "")
     return _saved(page) + f"""<section class="card"><h2>Pay with card</h2>{_message(page)}
 <form method="post" id="pay-form" autocomplete="on">
 <label for="email">Email for your receipt</label>
@@ -109,7 +112,7 @@ def _form(page: hosted.checkout.CheckoutPage) -> str:
 <input id="expiry" name="expiry" autocomplete="cc-exp" placeholder="MM / YY" maxlength="9"></div>
 <div><label for="cvc">CVC</label>
 <input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" maxlength="4"></div></div>
-<button type="submit" id="pay">Pay {escape(page.amount_due)}</button></form>{_test_hint(page)}</section>"""
+{save}<button type="submit" id="pay">Pay {escape(page.amount_due)}</button></form>{_test_hint(page)}</section>"""
 
 
 def _panel(page: hosted.checkout.CheckoutPage) -> str:
@@ -236,7 +239,7 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
         return await guarded(lambda: hosted.checkout.pay_checkout_session(
             db, checkout_session_id, payment_source=form.get("card_number", ""), buyer_email=form.get("email", ""),
             expiry=form.get("expiry", ""), cvc=form.get("cvc", ""), payment_method_id=form.get("payment_method_id", ""),
-            settings=settings, request_id=request_id),
+            save_card=form.get("save_card") == "1", settings=settings, request_id=request_id),
             request, checkout_session_id, "pay_order", form)
 
     @router.get("/checkout/{checkout_session_id}/return")

@@ -75,6 +75,7 @@ class CheckoutPage:
     # OPEN: the order's customer's saved cards, (payment_method_id, "Visa ending in 3184"), default first:
     # paying with one here is also how a customer authenticates a card an off-session charge could not use
     saved_cards: list[tuple[str, str]] = field(default_factory=list)
+    can_save_card: bool = False  # OPEN: the form may offer to save the typed card for the order's customer
 
 
 def success_redirect(cs: CheckoutSession) -> str:
@@ -203,6 +204,7 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
                             redirect=url if authenticate_now else None)
     retry = "retry" if own is not None and own.status == PaymentStatus.PROCESSING else None
     page["saved_cards"] = _saved_cards(session, order)
+    page["can_save_card"] = _can_save_card(cs, order)
     if error is not None:
         unavailable = error.spec.type == "processor_error"
         return CheckoutPage(**page, pending=retry, outcome="unavailable" if unavailable else "invalid",
@@ -215,6 +217,12 @@ def _page(session: Session, cs: CheckoutSession, order: Order, now: datetime, *,
     if payment is not None and payment.status == PaymentStatus.FAILED and payment.failure:
         return CheckoutPage(**page, outcome="declined", message=_decline_message(payment.failure))
     return CheckoutPage(**page)
+
+
+def _can_save_card(cs: CheckoutSession, order: Order) -> bool:
+    """A typed card can be saved for the order's customer (test mode for now: live payments are not yet
+    made for a Stripe customer, docs/saved-cards.md)."""
+    return order.customer_id is not None and cs.env_id != LIVE
 
 
 def _saved_cards(session: Session, order: Order) -> list[tuple[str, str]]:
@@ -240,8 +248,8 @@ def load_page(db: Database, checkout_session_id: str) -> CheckoutPage | None:
 
 
 def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_source: str, buyer_email: str,
-                         expiry: str = "", cvc: str = "", payment_method_id: str = "", settings: Settings = Settings(),
-                         request_id: str | None = None) -> CheckoutPage | None:
+                         expiry: str = "", cvc: str = "", payment_method_id: str = "", save_card: bool = False,
+                         settings: Settings = Settings(), request_id: str | None = None) -> CheckoutPage | None:
     """The buyer pressed Pay: run pay_order for the session's order with the buyer's card (or one of the
     customer's saved cards, ``payment_method_id``: with the customer present, so its bank may ask for 3D
     Secure), then mark the session COMPLETE if the money was collected. This page's own payment still in
@@ -256,7 +264,7 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
         status = record_status(ctx, cs, order)
         pending = in_flight(order)
         problem = None
-        source: dict[str, str] = {"payment_source": payment_source}
+        source: dict[str, object] = {"payment_source": payment_source}
         if pending is not None and pending.payment_intent_id == cs.payment_intent_id:
             source = {"payment_source": pending.payment_method["token"]}  # resume it, with its own card
         elif pending is None and payment_method_id:
@@ -265,6 +273,8 @@ def pay_checkout_session(db: Database, checkout_session_id: str, *, payment_sour
                 problem = "Choose one of your saved cards, or enter a card."
         elif pending is None:
             problem = check_form(payment_source, buyer_email, expiry, cvc, ctx.now)
+            if save_card and _can_save_card(cs, order):  # the buyer ticked "save this card"
+                source["save_payment_method"] = True
         if status != CheckoutSessionStatus.OPEN or problem is not None or (
                 pending is not None and pending.payment_intent_id != cs.payment_intent_id):
             session.commit()

@@ -271,3 +271,22 @@ def test_the_hosted_page_authenticates_the_saved_card_an_off_session_charge_coul
     assert order["status"] == "PAID"
     paid = api.ok("GET", f"/v1/payment_intents/{order['payment_intent_ids'][-1]}")
     assert (paid["payment_method_id"], paid["off_session"], paid["status"]) == (pm, False, "SUCCEEDED")
+
+
+def test_a_buyer_saves_the_card_they_pay_with_on_the_checkout_page(api: Api, client: Any) -> None:
+    cus = customer(api)
+    cs = api.ok("POST", "/v1/checkout_sessions", {"order_id": order_for(api, cus), "success_url": "https://shop.example/ok"})
+    page = client.get(cs["checkout_session_url"])
+    assert 'id="save_card"' in page.text and 'id="saved-cards"' not in page.text  # no saved card yet
+    paid = client.post(cs["checkout_session_url"], data={"email": "sarah@example.com", "card_number": "4242424242424242",
+                                                         "expiry": "12/34", "cvc": "123", "save_card": "1"},
+                       follow_redirects=False)
+    assert paid.status_code == 303
+    [pm] = api.ok("GET", f"/v1/customers/{cus}/payment_methods")["data"]
+    assert (pm["created_from"], pm["card"]["last4"], pm["is_default"]) == ("PAYMENT", "4242", True)
+    guest = api.ok("POST", "/v1/checkout_sessions", {"order_id": order_for(api, None),
+                                                     "success_url": "https://shop.example/ok"})
+    assert 'id="save_card"' not in client.get(guest["checkout_session_url"]).text  # no customer to save it for
+    again = api.ok("POST", "/v1/checkout_sessions", {"order_id": order_for(api, cus),
+                                                     "success_url": "https://shop.example/ok"})
+    assert "Visa ending in 4242" in client.get(again["checkout_session_url"]).text
