@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,12 @@ class Flint:
     def order(self, email: str) -> str:
         return self.call("POST", "/v1/orders", {"currency": "USD", "buyer_email": email, "line_items": [
             {"name": "Jacket", "quantity": 1, "unit_price_money": {"amount": 9900, "currency": "USD"}}]})["order_id"]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll ``condition`` until it holds, or fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

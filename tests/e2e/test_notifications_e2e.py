@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from flint_core.notifications.service import DELIVER_NOTIFICATION
 from flint_core.platform.runtime import invoke
 from flint_core.store.db import Database, migrate
 from flint_core.store.tables import Event, Job, Notification
-from tests.e2e.processes import FLINT, ROOT, Flint, free_port, postgres_schema_url, start, stop
+from tests.e2e.processes import FLINT, ROOT, Flint, free_port, postgres_schema_url, start, stop, wait_for
 from tests.smtp_server import smtp_server
 
 LEASE = 3.0  # seconds: how long the killed worker's claim holds the job
@@ -36,14 +36,6 @@ LEASE = 3.0  # seconds: how long the killed worker's claim holds the job
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     schema = f"flint_ntf_e2e_{request.node.name.split('[')[0][-20:]}".lower()
     yield postgres_schema_url(schema) if request.param == "postgresql" else f"sqlite:///{tmp_path / 'flint.db'}"
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_flint_serve_emails_each_receipt_and_refund_confirmation_once(url: str) -> None:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from flint_core.platform import housekeeping, queue
 from flint_core.platform.context import utcnow
 from flint_core.store.db import Database, migrate
 from flint_core.store.tables import Job
-from tests.e2e.processes import free_port, postgres_schema_url, start, stop
+from tests.e2e.processes import free_port, postgres_schema_url, start, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EFFECT, BLOCKING = "test_worker_effect", "test_worker_blocking"
@@ -92,14 +92,6 @@ class Worker:
     def kill(self) -> None:
         self.proc.kill()
         assert self.proc.wait(timeout=10) == -signal.SIGKILL
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def enqueue(db: Database, kind: str, payloads: list[dict[str, object]]) -> None:

@@ -105,16 +105,6 @@ def search(*items: dict) -> dict:
             "data": list(items), "next_page": None}
 
 
-@pytest.fixture
-def http() -> FakeStripeHTTP:
-    return FakeStripeHTTP()
-
-
-@pytest.fixture
-def proc(http: FakeStripeHTTP) -> StripeProcessor:
-    return StripeProcessor(API_KEY, http_client=http, max_network_retries=0)
-
-
 def authorize(proc: StripeProcessor, *, capture: bool = True, source: CardSource = PM, key: str = KEY,
               return_url: str | None = None):
     return proc.authorize(key=key, amount=2500, currency="USD", source=source, capture=capture,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from flint_core.processors.base import CardSource, ChargeStatus, ProcessorError, SetupStatus
-from flint_core.processors.stripe import SETUP_STATUS_TABLE, StripeProcessor
-from tests.unit.test_stripe_processor import API_KEY, FakeStripeHTTP, card_error, intent
+from flint_core.processors.stripe import SETUP_STATUS_TABLE
+from tests.unit.test_stripe_processor import card_error, intent
 
 KEY = "seti_01FLINT:setup"
 CUSTOMER = {"id": "cus_Stripe1", "object": "customer", "metadata": {"flint_customer_id": "cus_01flint"}}
@@ -27,16 +27,6 @@ def setup_intent(status: str, *, id: str = "seti_1Stripe", payment_method: Any =
     return {"id": id, "object": "setup_intent", "status": status, "customer": "cus_Stripe1", "usage": "off_session",
             "payment_method": payment_method if payment_method is not None else method(),
             "last_setup_error": last_setup_error, "next_action": next_action, "metadata": {"flint_key": KEY}}
-
-
-@pytest.fixture
-def http() -> FakeStripeHTTP:
-    return FakeStripeHTTP()
-
-
-@pytest.fixture
-def proc(http: FakeStripeHTTP) -> StripeProcessor:
-    return StripeProcessor(API_KEY, http_client=http, max_network_retries=0)
 
 
 def test_setup_status_rows_cover_the_table() -> None:
