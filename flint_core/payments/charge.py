@@ -48,7 +48,7 @@ def apply_charge(ctx: Context, pi: PaymentIntent, order: Order, result: ChargeRe
     if any(li.variation_id for li in order.line_items):
         _move_stock(ctx, pi.payment_intent_id, before, new)
     if result.card is not None and pi.save_payment_method and order.customer_id is not None:
-        saved = saved_cards.save_card(ctx, order.customer_id, result.card, usage="OFF_SESSION",
+        saved, _ = saved_cards.save_card(ctx, order.customer_id, result.card, usage="OFF_SESSION",
                                       created_from="PAYMENT", processor=pi.processor)
         pi.payment_method_id = saved.payment_method_id
     pi.next_action = None  # set again below only while the customer must still act

@@ -66,7 +66,7 @@ def test_save_a_card_and_find_it(api: Api) -> None:
     assert api.ok("GET", f"/v1/customers/{cus}")["default_payment_method_id"] == pm["payment_method_id"]
     # the same card again: the card already saved, not a second one
     again = setup(api, cus).json()
-    assert again["payment_method_id"] == pm["payment_method_id"]
+    assert again["payment_method_id"] == pm["payment_method_id"] and again["duplicate"] and not seti["duplicate"]
     other = saved(api, cus, "5555555555554444")
     listed = api.ok("GET", f"/v1/customers/{cus}/payment_methods")["data"]
     assert [p["payment_method_id"] for p in listed] == [other, pm["payment_method_id"]]

@@ -42,3 +42,27 @@ def test_an_agent_saves_a_card_and_charges_it_later(api: Api, db: Any) -> None:
             assert (refused["code"], refused["param"]) == ("payment_method_detached", "payment_method_id")
 
     anyio.run(main)
+
+
+def test_an_agent_sends_the_customer_a_page_to_save_their_card(api: Api, db: Any) -> None:
+    async def main() -> None:
+        async with memory_client(db, api.key) as client:
+            customer = await call(client, "create_customer", {"name": "Sarah", "idempotency_key": "mcp-cus-2"})
+            cs = await call(client, "create_checkout_session", {
+                "mode": "SETUP", "customer_id": customer["customer_id"], "success_url": "https://shop.example/ok",
+                "idempotency_key": "mcp-cs"})
+            assert (cs["mode"], cs["status"], cs["order_id"]) == ("SETUP", "OPEN", None)
+            saved = api.client.post(cs["checkout_session_url"], data={
+                "card_number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"}, follow_redirects=False)
+            assert saved.status_code == 303
+            done = await call(client, "get_checkout_session", {"checkout_session_id": cs["checkout_session_id"]})
+            assert done["status"] == "COMPLETE" and done["payment_method_id"].startswith("pm_")
+            order = await call(client, "create_order", {"currency": "USD", "line_items": [line("Box", 900)],
+                                                        "customer_id": customer["customer_id"],
+                                                        "idempotency_key": "mcp-order-2"})
+            paid = await call(client, "pay_order", {"order_id": order["order_id"], "off_session": True,
+                                                    "payment_method_id": done["payment_method_id"],
+                                                    "idempotency_key": "mcp-pay-3"})
+            assert paid["status"] == "SUCCEEDED"
+
+    anyio.run(main)

@@ -11,12 +11,18 @@ from flint_core.store.tables.base import Base, Id, Scoped, UTCDateTime
 
 
 class CheckoutSession(Scoped, Base):
-    """A hosted payment page for one order. The id in its URL is the buyer's only credential, so it is
-    random (a ULID) and the page shows nothing beyond what the merchant put on the order."""
+    """A hosted page: PAYMENT collects one order's balance, SETUP saves a customer's card (no order). The id
+    in its URL is the buyer's only credential, so it is random (a ULID) and the page shows nothing beyond
+    what the merchant put on the order (or the customer's name)."""
 
     __tablename__ = "checkout_sessions"
     checkout_session_id: Mapped[str] = mapped_column(Id, primary_key=True)
-    order_id: Mapped[str] = mapped_column(Id, ForeignKey("orders.order_id"))
+    mode: Mapped[str] = mapped_column(String(8), default="PAYMENT")  # PAYMENT | SETUP
+    order_id: Mapped[str | None] = mapped_column(Id, ForeignKey("orders.order_id"), nullable=True)  # PAYMENT
+    customer_id: Mapped[str | None] = mapped_column(Id, ForeignKey("customers.customer_id"), nullable=True)  # SETUP
+    # SETUP: the setup intent the page saves the card with now (a declined card gets a new one)
+    setup_intent_id: Mapped[str | None] = mapped_column(Id, ForeignKey("setup_intents.setup_intent_id"),
+                                                        nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # OPEN | COMPLETE | EXPIRED | CANCELED
     success_url: Mapped[str] = mapped_column(String(2048))
     cancel_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
@@ -29,4 +35,5 @@ class CheckoutSession(Scoped, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # an order's newest session first (what an order shows as its checkout_session_url), without a sort
     __table_args__ = (Index("ix_checkout_sessions_status", "status", "expires_at"),
-                      Index("ix_checkout_sessions_order", "order_id", "checkout_session_id"))
+                      Index("ix_checkout_sessions_order", "order_id", "checkout_session_id"),
+                      Index("ix_checkout_sessions_setup_intent", "setup_intent_id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flint_core.store.tables.base import Base, Id, Scoped, UTCDateTime
@@ -66,6 +66,7 @@ class SetupIntent(Scoped, Base):
     usage: Mapped[str] = mapped_column(String(16))
     card: Mapped[dict[str, Any]] = mapped_column(JSON)  # token, brand, last4 of the card being saved
     payment_method_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)  # the card was already saved: no new pm_
     processor: Mapped[str] = mapped_column(String(16))
     processor_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
     next_action: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
