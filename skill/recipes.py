@@ -65,15 +65,19 @@ def sell_from_catalog() -> list[str]:
 
 def charge_saved_card() -> list[str]:
     seti = {"customer_id": "<cus_...>", "payment_source": "tok_visa", "idempotency_key": "seti-0001"}
+    page = {"mode": "SETUP", "customer_id": "<cus_...>", "success_url": "https://shop.example/cards"}
     pay = {"order_id": ORDER, "payment_method_id": "<pm_...>", "off_session": True,
            "idempotency_key": "renewal-0001"}
     return [
         f"1. Save: {call('create_setup_intent', seti)}. `SUCCEEDED`: `payment_method_id` is the card. "
         f"`REQUIRES_ACTION`: the customer opens `next_action.url`, then {op('confirm_setup_intent')}. "
-        f"(Or {op('pay_order')} with `save_payment_method: true` saves the card it charges.)",
+        f"No card at hand: {call('create_checkout_session', page)}, send the customer `checkout_session_url`; "
+        f"once `COMPLETE` its `payment_method_id` is the card. ({op('pay_order')} with "
+        "`save_payment_method: true` also saves the card it charges.)",
         f"2. Later, without the customer: {call('pay_order', pay)}.",
         "3. `FAILED` with `failure.code: authentication_required` is not a bad card: the bank wants the "
-        f"customer. {op('create_checkout_session')} for the order and send them `checkout_session_url`.",
+        f"customer. Do not retry off session: {op('create_checkout_session')} for the order and send them "
+        "`checkout_session_url`; the page offers the saved card and runs 3D Secure.",
         f"4. Never charge a detached card (409 `payment_method_detached`); {op('list_payment_methods')} "
         "shows the customer's cards and `is_default`.",
     ]
@@ -95,7 +99,7 @@ def recover_failed_payment() -> list[str]:
 
 def last_order() -> list[str]:
     return [
-        f"1. {call('search_customers', {'name': 'sarah'})} (or `email`). Several matches: disambiguate or "
+        f"1. {call('search_customers', {'query': 'sarah'})} (name or email). Several matches: disambiguate or "
         "ask; never pick one at random.",
         f"2. {call('list_orders', {'customer_id': '<cus_...>', 'page_size': 1})}: newest first, so `data[0]` "
         "is the last order.",
@@ -159,7 +163,7 @@ RECIPES = (
     Recipe("Create and pay an order", create_and_pay, ("orders", "payments"), essential=True),
     Recipe("Refund one line item", refund_line_item, ("refunds", "orders"), essential=True),
     Recipe("Sell from the catalog", sell_from_catalog, ("catalog", "orders"), essential=False),
-    Recipe("Save a card, charge it later", charge_saved_card, ("payment_methods", "payments"), essential=False),
+    Recipe("Save a card, charge it later", charge_saved_card, ("payment_methods", "payments"), essential=True),
     Recipe("Recover a failed payment", recover_failed_payment, ("payments", "checkout"), essential=False),
     Recipe("Find a customer's last order", last_order, ("customers", "orders"), essential=True),
     Recipe("Hosted checkout", hosted_checkout, ("checkout",), essential=False),
