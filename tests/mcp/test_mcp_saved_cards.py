@@ -66,3 +66,4 @@ def test_an_agent_sends_the_customer_a_page_to_save_their_card(api: Api, db: Any
             assert paid["status"] == "SUCCEEDED"
 
     anyio.run(main)
+
