@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from flint_core.payment_methods.service import EXPIRE_SETUP_INTENT
 from flint_core.platform import queue
 from flint_core.platform.context import utcnow
-from flint_core.store.tables import Activity, Event, RequestLog, SimulatedCharge
+from flint_core.store.tables import Activity, Event, Notification, RequestLog, SimulatedCharge
 from tests.api.helpers import concurrently
 from tests.conftest import Api, line, signup
 
@@ -235,19 +235,27 @@ def test_the_same_off_session_charge_twice_charges_once(api: Api, app: Any, db: 
     assert api.ok("GET", f"/v1/orders/{order_id}")["settlement_amounts"]["paid_money"]["amount"] > 0
 
 
-def test_card_numbers_never_reach_logs_or_events(api: Api, db: Any, caplog: Any,
-                                                 merchant: dict[str, Any]) -> None:
+def test_card_numbers_never_reach_logs_events_or_notifications(api: Api, client: Any, db: Any, caplog: Any,
+                                                                merchant: dict[str, Any]) -> None:
     cus = customer(api)
     setup(api, cus, "4000 0025 0000 3155", metadata={"note": "x"})
     api.ok("POST", f"/v1/orders/{order_for(api, cus)}/pay",
-           {"payment_source": "5555-5555-5555-4444", "save_payment_method": True})
+           {"payment_source": "5555-5555-5555-4444", "save_payment_method": True, "buyer_email": "s@example.com"})
+    page = api.ok("POST", "/v1/checkout_sessions", {"mode": "SETUP", "customer_id": cus, "success_url": "/saved"})
+    typed = client.post(page["checkout_session_url"], data={"card_number": "4000 0027 6000 3184",
+                                                            "expiry": "12 / 34", "cvc": "987"})
+    assert "4000 0027 6000 3184" not in typed.text
     env = merchant["sandbox"]["sandbox_id"]
     with db.transaction(write=False) as session:
         logs = [json.dumps(row, default=str) for row in session.execute(
             select(RequestLog.__table__).where(RequestLog.env_id == env)).mappings()]
         events = [row.payload for row in session.scalars(select(Event).where(Event.env_id == env))]
-    text = "\n".join(logs + events + [caplog.text])
-    for number in ("4000002500003155", "4000 0025 0000 3155", "5555555555554444", "5555-5555-5555-4444"):
+        mails = [json.dumps(row, default=str) for row in session.execute(
+            select(Notification.__table__).where(Notification.env_id == env)).mappings()]
+    assert mails, "the payment wrote its receipt"
+    text = "\n".join(logs + events + mails + [caplog.text])
+    for number in ("4000002500003155", "4000 0025 0000 3155", "5555555555554444", "5555-5555-5555-4444",
+                   "4000002760003184", "4000 0027 6000 3184", "cvc=987", '"987"'):
         assert number not in text
 
 
