@@ -27,7 +27,7 @@ def expire_reservations(claim: queue.Claim) -> None:
             claim.finish(session)
             return
         if pi.status == PaymentStatus.PROCESSING:  # it may still succeed: its holds wait
-            claim.retry_at(session, now + queue.FIRST_POLL * 12, reset_attempts=True)
+            claim.retry_at(session, now + queue.LOOK_AGAIN, reset_attempts=True)
             return
         ctx = system_context(session, pi.merchant_id, pi.env_id, operation="adjust_inventory",
                              settings=claim.settings, now=now, db=db)

@@ -37,7 +37,7 @@ def expire_setup_intent(claim: queue.Claim) -> None:
             db, row.env_id, claim.settings).cancel_setup(key=f"{seti_id}:cancel", reference=row.processor_reference)
     except ProcessorError as exc:
         with db.transaction() as session:
-            claim.retry_at(session, now + queue.FIRST_POLL * 12, error=f"ProcessorError: {exc}"[:2000])
+            claim.retry_at(session, now + queue.LOOK_AGAIN, error=f"ProcessorError: {exc}"[:2000])
         return
     with db.transaction() as session:
         ctx = system_context(session, row.merchant_id, row.env_id, operation="cancel_setup_intent",

@@ -27,6 +27,7 @@ SETUP_EXPIRY = timedelta(hours=24)  # an unfinished setup intent is canceled aft
 EXPIRE_SETUP_INTENT = "expire_setup_intent"  # the job that does it (jobs.py)
 EXPIRING_NOTICE = timedelta(days=30)  # payment_method.expiring comes this long before a card's expiry
 CARD_EXPIRING = "payment_method_expiring"  # the job that sends it (jobs.py)
+REDIRECT = "REDIRECT_TO_URL"  # a setup intent's next_action.type (COMMERCE.md's spelling, an enum like its status)
 
 
 def expires_at(exp_month: int, exp_year: int) -> datetime:
@@ -116,7 +117,7 @@ def record_setup(ctx: Context, seti: SetupIntent, result: SetupResult) -> None:
                                                    Customer.processor_reference.is_(None))
                             .values(processor_reference=result.customer).execution_options(synchronize_session=False))
     new = SetupIntentStatus(result.status.value)
-    next_action = ({"type": "redirect_to_url", "url": result.next_action_url}
+    next_action = ({"type": REDIRECT, "url": result.next_action_url}
                    if result.status is SetupStatus.REQUIRES_ACTION else None)
     if new == seti.status and next_action == seti.next_action:
         return
@@ -172,7 +173,7 @@ def collect_on_page(ctx: Context, seti: SetupIntent) -> None:
     """A setup intent created without a card waits for the customer to enter one on its hosted page."""
     before = setup_intent_out(ctx, seti).model_dump(mode="json")
     seti.status, seti.next_action = SetupIntentStatus.REQUIRES_ACTION, {
-        "type": "redirect_to_url", "url": setup_page(seti.setup_intent_id)}
+        "type": REDIRECT, "url": setup_page(seti.setup_intent_id)}
     schedule_expiry(ctx, seti)
     _announce(ctx, seti, before)
 

@@ -34,6 +34,9 @@ class SavedPaymentMethodOut(Output):
     usage: str = Field(description="OFF_SESSION (may be charged without the customer) or ON_SESSION.")
     is_default: bool = Field(description="Whether it is the customer's default card.")
     created_from: str = Field(description="SETUP_INTENT or PAYMENT (pay_order with save_payment_method).")
+    processor: str = Field(description="Who keeps the card: `simulator` (test mode) or `stripe` (live mode).")
+    processor_reference: str = Field(description="The processor's id for it: a Stripe payment method id "
+                                                 "(`pm_...`) in live mode, a simulator test token otherwise.")
     last_used_at: datetime | None = Field(description="When a payment last charged it.")
     version: int = Field(description="Grows with every change.")
     available_actions: list[str] = Field(description="Operations legal now for your key.")
@@ -52,7 +55,7 @@ class SetupIntentOut(Output):
     duplicate: bool = Field(description="True when the card was already saved for this customer: "
                                         "payment_method_id is that card, and no second one was added.")
     card: dict[str, Any] = Field(description="The card being saved: brand and last4.")
-    next_action: dict[str, Any] | None = Field(description="While REQUIRES_ACTION: `{type: redirect_to_url, url}`, "
+    next_action: dict[str, Any] | None = Field(description="While REQUIRES_ACTION: `{type: REDIRECT_TO_URL, url}`, "
                                                "where the customer authenticates; then confirm_setup_intent.")
     failure: dict[str, Any] | None = Field(description="Why it FAILED: code, message, retryable.")
     hosted_url: str | None = Field(description="While it waits for the customer to enter a card (created without "
@@ -76,7 +79,8 @@ def payment_method_out(ctx: Context, pm: PaymentMethod, default_id: str | None) 
     return SavedPaymentMethodOut(
         payment_method_id=pm.payment_method_id, customer_id=pm.customer_id, type=pm.type, card=card,
         status=pm.status, expired=expired(pm, ctx.now), usage=pm.usage,
-        is_default=pm.payment_method_id == default_id, created_from=pm.created_from,
+        is_default=pm.payment_method_id == default_id, created_from=pm.created_from, processor=pm.processor,
+        processor_reference=pm.processor_reference,
         last_used_at=pm.last_used_at, version=pm.version,
         available_actions=PAYMENT_METHOD.actions_for(pm.status, ctx.can), metadata=pm.metadata_,
         created_at=pm.created_at, updated_at=pm.updated_at)

@@ -63,6 +63,7 @@ HANDLER_MODULES = ("flint_core.platform.housekeeping", "flint_core.refunds.jobs"
 
 FIRST_POLL = timedelta(seconds=5)  # the first re-check of polled work (a refund the processor left pending)
 MAX_POLL = timedelta(hours=1)
+LOOK_AGAIN = timedelta(minutes=1)  # work waiting on something else (a payment still PROCESSING, a processor down)
 
 
 def poll_delay(age: timedelta) -> timedelta:

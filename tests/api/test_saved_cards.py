@@ -58,8 +58,9 @@ def test_save_a_card_and_find_it(api: Api) -> None:
     assert (seti["object"], seti["status"], seti["card"]) == ("setup_intent", "SUCCEEDED",
                                                               {"brand": "visa", "last4": "4242"})
     pm = api.ok("GET", f"/v1/payment_methods/{seti['payment_method_id']}")
-    assert (pm["object"], pm["status"], pm["is_default"], pm["created_from"]) == (
-        "payment_method", "ACTIVE", True, "SETUP_INTENT")
+    assert (pm["object"], pm["status"], pm["is_default"], pm["created_from"], pm["processor"]) == (
+        "payment_method", "ACTIVE", True, "SETUP_INTENT", "simulator")
+    assert pm["processor_reference"] == "tok_visa"  # the simulator's test token: never a card number
     assert pm["card"]["last4"] == "4242" and pm["card"]["exp_year"] == 2034 and not pm["expired"]
     assert set(pm["available_actions"]) == {"set_default_payment_method", "detach_payment_method",
                                             "preview_detach_payment_method"}
@@ -82,6 +83,7 @@ def test_3d_secure_at_setup(api: Api, client: Any, db: Any) -> None:
     cus = customer(api)
     seti = setup(api, cus, THREE_DS).json()
     assert seti["status"] == "REQUIRES_ACTION" and seti["payment_method_id"] is None
+    assert seti["next_action"]["type"] == "REDIRECT_TO_URL" and "/simulator/3ds/" in seti["next_action"]["url"]
     assert seti["available_actions"] == ["confirm_setup_intent", "cancel_setup_intent"]
     waiting = api.ok("POST", f"/v1/setup_intents/{seti['setup_intent_id']}/confirm", {})
     assert waiting["status"] == "REQUIRES_ACTION"  # not answered yet
