@@ -74,7 +74,8 @@ def charge_saved_card() -> list[str]:
         f"No card at hand: {call('create_checkout_session', page)}, send the customer `checkout_session_url`; "
         f"once `COMPLETE` its `payment_method_id` is the card. ({op('pay_order')} with "
         "`save_payment_method: true` also saves the card it charges.)",
-        f"2. Later, without the customer: {call('pay_order', pay)}.",
+        f"2. Later, without the customer: {call('pay_order', pay)} (`off_session: true` alone charges the "
+        "customer's default card).",
         "3. `FAILED` with `failure.code: authentication_required` is not a bad card: the bank wants the "
         f"customer. Do not retry off session: {op('create_checkout_session')} for the order and send them "
         "`checkout_session_url`; the page offers the saved card and runs 3D Secure.",

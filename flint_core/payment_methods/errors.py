@@ -17,5 +17,6 @@ define("payment_method_detached", CONFLICT, 409, "Payment method {payment_method
 define("payment_method_customer_mismatch", INVALID, 400, "Payment method {payment_method_id} belongs to customer "
        "{owner}, not {customer_id}.", "A saved card is charged only for its own customer. Use one of this "
        "customer's cards (list_payment_methods), or attach the order to the card's customer.")
-define("customer_required", INVALID, 400, "{detail}", "Saving a card needs a customer to save it for: create one "
-       "(create_customer) and give its customer_id on the order (update_order) or the setup intent.")
+define("customer_required", INVALID, 400, "{detail}", "Saving a card, or charging the card on file, needs a "
+       "customer: create one (create_customer) and give its customer_id on the order (update_order) or the setup "
+       "intent.")

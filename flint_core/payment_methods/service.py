@@ -74,6 +74,19 @@ def charge_source(ctx: Context, pm: PaymentMethod) -> CardSource:
     return CardSource(pm.processor_reference, pm.brand, pm.last4, customer)
 
 
+def card_on_file(ctx: Context, customer_id: str | None) -> str:
+    """The card charged when none is named: the customer's default (a subscription's own will come first)."""
+    if customer_id is None:
+        raise FlintError("customer_required", param="off_session",
+                         detail="the card on file is a customer's: give payment_method_id, or attach the order to "
+                                "a customer (update_order customer_id)")
+    default = ctx.session.scalar(select(Customer.default_payment_method_id).where(Customer.customer_id == customer_id))
+    if default is None:
+        raise FlintError("parameter_missing", param="payment_method_id",
+                         detail=f"customer {customer_id} has no default card")
+    return default
+
+
 def chargeable(ctx: Context, payment_method_id: str, customer_id: str | None, param: str) -> PaymentMethod:
     """A saved card a payment for ``customer_id`` may charge: the caller's, ACTIVE, and that customer's."""
     pm = fetch(ctx, PaymentMethod, payment_method_id, resource="payment_method", param=param)

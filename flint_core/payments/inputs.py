@@ -34,7 +34,7 @@ class PayOrderInput(Input):
     payment_method_id: str | None = Field(None, max_length=40, description="A saved card of the order's "
                                           "customer, `pm_...`.")
     off_session: Bool = Field(False, description="Customer absent (saved card): 3D Secure fails, "
-                              "authentication_required.")
+                              "authentication_required. Alone: the customer's default card.")
     save_payment_method: Bool = Field(False, description="Save the card for the order's customer once paid.")
     capture_method: CaptureMethodIn = Field(CaptureMethod.AUTOMATIC, description="AUTOMATIC (default) or MANUAL.")
     buyer_email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$",
@@ -43,7 +43,9 @@ class PayOrderInput(Input):
         given(payment_source="string", absent=("payment_source_tokens", "payment_method_id", "off_session")),
         given(payment_source_tokens="array", absent=("payment_source", "payment_method_id", "off_session")),
         given(payment_method_id="string", absent=("payment_source", "payment_source_tokens",
-                                                  "save_payment_method"))]))
+                                                  "save_payment_method")),
+        given(off_session={"enum": [True]}, absent=("payment_source", "payment_source_tokens", "payment_method_id",
+                                                     "save_payment_method"))]))
 
     @model_validator(mode="before")
     @classmethod
@@ -56,13 +58,15 @@ class PayOrderInput(Input):
         if saved and (tokens is not None or data.get("payment_source") is not None):
             raise PydanticCustomError("parameter_invalid", "{detail}", {
                 "first": "payment_method_id", "detail": "give payment_source or payment_method_id, not both"})
-        for flag, wanted in (("off_session", True), ("save_payment_method", False)):
-            if data.get(flag) not in (None, False) and saved is not wanted:
-                raise PydanticCustomError("parameter_invalid", "{detail}", {"first": flag, "detail": (
-                    "only with payment_method_id (a saved card)" if wanted else
-                    "only with payment_source (the card is already saved)")})
+        typed = tokens is not None or data.get("payment_source") is not None
+        if data.get("off_session") not in (None, False) and typed:
+            raise PydanticCustomError("parameter_invalid", "{detail}", {"first": "off_session", "detail": (
+                "only with a saved card (payment_method_id, or none: the customer's default card)")})
+        if data.get("save_payment_method") not in (None, False) and not typed:
+            raise PydanticCustomError("parameter_invalid", "{detail}", {"first": "save_payment_method", "detail": (
+                "only with payment_source (a saved card is already saved)")})
         if tokens is None:
-            if data.get("payment_source") is None and not saved:
+            if data.get("payment_source") is None and not saved and data.get("off_session") is not True:
                 raise PydanticCustomError("parameter_missing", "payment_source is required", {"first": "payment_source"})
             return data
         if data.get("payment_source") is not None:

@@ -50,7 +50,8 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     retry with the same idempotency key always returns (or resumes) the payment that key created; if
     another payment is already in flight on the order, pay_order resumes it (ignoring the new source)
     instead of charging again. A saved card: `payment_method_id` (with `off_session: true` when the
-    customer is absent; authentication_required then means send them create_checkout_session)."""
+    customer is absent; authentication_required then means send them create_checkout_session);
+    `off_session: true` alone charges the order's customer's default card."""
     order = fetch(ctx, Order, params.order_id, resource="order", lock=True)
     mine = next((pi for pi in order.payment_intents
                  if ctx.idempotency_key and pi.idempotency_key == ctx.idempotency_key), None)
@@ -64,12 +65,12 @@ def pay_order(ctx: Context, params: PayOrderInput) -> PaymentIntentOut:
     ORDER.require(order.status, "pay_order", order.order_id, ctx.can)
     limits.check_currency(ctx, order.currency, "order_id")
     saved = None
-    if params.payment_method_id is not None:  # a saved card, of the order's customer
-        saved = saved_cards.chargeable(ctx, params.payment_method_id, order.customer_id, "payment_method_id")
+    if params.payment_source is None:  # a saved card, of the order's customer (theirs on file if none is named)
+        card = params.payment_method_id or saved_cards.card_on_file(ctx, order.customer_id)
+        saved = saved_cards.chargeable(ctx, card, order.customer_id, "payment_method_id")
         source = saved_cards.charge_source(ctx, saved)
         saved.last_used_at = ctx.now
     else:
-        assert params.payment_source is not None  # _one_source
         source = tokenize(params.payment_source, test_mode=ctx.env_id != LIVE)
     if params.save_payment_method and order.customer_id is None:
         raise FlintError("customer_required", param="save_payment_method",

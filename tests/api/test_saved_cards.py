@@ -133,6 +133,26 @@ def test_off_session_charges(api: Api, client: Any) -> None:
     assert charge(api, order_for(api, cus), bad).json()["failure"]["code"] == "card_declined"
 
 
+def test_off_session_alone_charges_the_card_on_file(api: Api) -> None:
+    cus = customer(api)
+    missing = api.post(f"/v1/orders/{order_for(api, cus)}/pay", {"off_session": True})  # no card saved yet
+    assert (missing.status_code, missing.json()["error"]["code"], missing.json()["error"]["param"]) == (
+        400, "parameter_missing", "payment_method_id")
+    first, second = saved(api, cus), saved(api, cus, "5555555555554444")
+    paid = api.ok("POST", f"/v1/orders/{order_for(api, cus)}/pay", {"off_session": True})
+    assert (paid["status"], paid["payment_method_id"], paid["off_session"]) == ("SUCCEEDED", first, True)
+    api.ok("POST", f"/v1/customers/{cus}/default_payment_method", {"payment_method_id": second})
+    again = api.ok("POST", f"/v1/orders/{order_for(api, cus)}/pay", {"off_session": True})
+    assert again["payment_method_id"] == second  # resolved when charged: the default now
+    nobody = api.post(f"/v1/orders/{order_for(api, None)}/pay", {"off_session": True})
+    assert (nobody.status_code, nobody.json()["error"]["code"], nobody.json()["error"]["param"]) == (
+        400, "customer_required", "off_session")
+    typed = api.post(f"/v1/orders/{order_for(api, cus)}/pay", {"off_session": True, "payment_source": "tok_visa"})
+    assert (typed.status_code, typed.json()["error"]["param"]) == (400, "off_session")
+    neither = api.post(f"/v1/orders/{order_for(api, cus)}/pay", {})
+    assert (neither.status_code, neither.json()["error"]["param"]) == (400, "payment_source")
+
+
 def test_a_saved_card_pays_only_for_its_customer(api: Api, client: Any) -> None:
     sarah, bob = customer(api), customer(api, "Bob", "bob@example.com")
     pm = saved(api, sarah)
