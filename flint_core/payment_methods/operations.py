@@ -96,7 +96,7 @@ def cancel_setup_intent(ctx: Context, params: SetupIntentInput) -> SetupIntentOu
                              lambda: processor.cancel_setup(key=f"{seti_id}:cancel", reference=reference))
 
 
-@operation("get_setup_intent", http="GET /v1/setup_intents/{setup_intent_id}", scope="customers:read",
+@operation("get_setup_intent", http="GET /v1/setup_intents/{setup_intent_id}", scope="orders:read",
            safety=READ_ONLY, summary="Fetch a setup intent: status, next action, the saved card.")
 def get_setup_intent(ctx: Context, params: SetupIntentInput) -> SetupIntentOut:
     """Fetch a setup intent: its status, `next_action` while 3D Secure is pending, `failure`, and
@@ -160,7 +160,7 @@ def _detach_effects(ctx: Context, pm: PaymentMethod, default_id: str | None) -> 
 
 
 @operation("preview_detach_payment_method", http="POST /v1/payment_methods/{payment_method_id}/detach/preview",
-           scope="customers:read", safety=READ_ONLY,
+           scope="orders:read", safety=READ_ONLY,
            summary="What detach_payment_method would do (and what would lose this card), with a preview_id.")
 def preview_detach_payment_method(ctx: Context, params: PaymentMethodInput) -> previews.ActionPreview:
     """Read-only. Shows whether the card can be detached now and what would change: its status, the

@@ -320,3 +320,23 @@ def test_a_buyer_saves_the_card_they_pay_with_on_the_checkout_page(api: Api, cli
     again = api.ok("POST", "/v1/checkout_sessions", {"order_id": order_for(api, cus),
                                                      "success_url": "https://shop.example/ok"})
     assert "Visa ending in 4242" in client.get(again["checkout_session_url"]).text
+
+
+def test_saved_card_reads_take_orders_read_and_writes_customers_write(api: Api) -> None:
+    cus = customer(api)
+    seti = setup(api, cus).json()
+    pm = seti["payment_method_id"]
+    reader = api.ok("POST", "/v1/api_keys", {"scopes": ["orders:read"]})["secret"]
+    for path in (f"/v1/customers/{cus}/payment_methods", f"/v1/payment_methods/{pm}",
+                 f"/v1/setup_intents/{seti['setup_intent_id']}"):
+        assert api.get(path, key=reader).status_code == 200, path
+    assert api.post(f"/v1/payment_methods/{pm}/detach/preview", {}, key=reader).status_code == 200
+    for method, path, body in (("POST", "/v1/setup_intents", {"customer_id": cus, "payment_source": "tok_visa"}),
+                               ("POST", f"/v1/payment_methods/{pm}/detach", {}),
+                               ("POST", f"/v1/customers/{cus}/default_payment_method", {"payment_method_id": pm})):
+        refused = api.request(method, path, body, key=reader)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "missing_scope"), path
+    writer = api.ok("POST", "/v1/api_keys", {"scopes": ["customers:write"]})["secret"]
+    assert api.post("/v1/setup_intents", {"customer_id": cus, "payment_source": "tok_mastercard"},
+                    key=writer).json()["status"] == "SUCCEEDED"
+    assert api.get(f"/v1/payment_methods/{pm}", key=writer).status_code == 403  # reads are orders:read
