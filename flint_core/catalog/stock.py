@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, select, update
+from sqlalchemy import Row, bindparam, case, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from flint_core.catalog.inputs import InventoryPolicy
@@ -45,6 +45,27 @@ def counts(ctx: Context, variation_id: str) -> Counts:
     return Counts(row.on_hand, row.reserved)
 
 
+def _move(*, expected: bool, guarded: bool) -> Any:
+    """The conditional UPDATE that moves a variation's counts, built once per shape (``expected``: only at
+    this on_hand; ``guarded``: only if a DENY variation keeps zero or more available)."""
+    v = _VARIATIONS.c
+    stmt = update(_VARIATIONS).where(v.variation_id == bindparam("id"))
+    if expected:
+        stmt = stmt.where(v.on_hand == bindparam("expected"))
+    if guarded:
+        stmt = stmt.where(case((v.inventory_policy == InventoryPolicy.CONTINUE.value, True),
+                               else_=v.on_hand + bindparam("on_hand_delta") - v.reserved - bindparam("reserved_delta")
+                               >= 0))
+    return stmt.values(on_hand=v.on_hand + bindparam("on_hand_delta"),
+                       reserved=v.reserved + bindparam("reserved_delta"),
+                       updated_at=bindparam("now")).returning(v.on_hand, v.reserved)
+
+
+_VARIATIONS = Variation.__table__
+_MOVES = {(expected, guarded): _move(expected=expected, guarded=guarded)
+          for expected in (False, True) for guarded in (False, True)}
+
+
 def change(ctx: Context, variation: Variation, *, on_hand: int = 0, reserved: int = 0, reason: str, param: str,
            expected_on_hand: int | None = None, order_id: str | None = None, refund_id: str | None = None,
            expires_at: datetime | None = None, enforce: bool = True) -> Counts:
@@ -52,15 +73,10 @@ def change(ctx: Context, variation: Variation, *, on_hand: int = 0, reserved: in
     returns the counts before the change (``variation`` holds the counts after it). Refused (409, nothing
     written) when a DENY variation would go below zero available (unless not ``enforce``d: a sale the buyer
     already paid for), or when ``expected_on_hand`` is not the count right now."""
-    stmt = update(Variation).where(Variation.variation_id == variation.variation_id)
-    if expected_on_hand is not None:
-        stmt = stmt.where(Variation.on_hand == expected_on_hand)
-    if enforce and on_hand - reserved < 0:  # the change lowers what is available
-        stmt = stmt.where(case((Variation.inventory_policy == InventoryPolicy.CONTINUE.value, True),
-                               else_=Variation.on_hand + on_hand - Variation.reserved - reserved >= 0))
-    row = ctx.session.execute(stmt.values(on_hand=Variation.on_hand + on_hand, reserved=Variation.reserved + reserved,
-                                          updated_at=ctx.now).returning(Variation.on_hand, Variation.reserved)
-                              .execution_options(synchronize_session=False)).first()
+    guarded = enforce and on_hand - reserved < 0  # the change lowers what is available
+    row = ctx.session.execute(_MOVES[expected_on_hand is not None, guarded], {
+        "id": variation.variation_id, "expected": expected_on_hand, "on_hand_delta": on_hand,
+        "reserved_delta": reserved, "now": ctx.now}).first()
     if row is None:
         now = counts(ctx, variation.variation_id)
         if expected_on_hand is not None and now.on_hand != expected_on_hand:
