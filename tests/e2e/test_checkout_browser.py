@@ -1,6 +1,7 @@
 """The four-call flow in a real browser against a real `flint serve`: create an order, create a checkout
 session, the buyer pays on the hosted page in headless Chromium (typing the card, clicking Pay), and the
-order is PAID through the API. Also 3D Secure: the page sends the buyer to the bank's page and back."""
+order is PAID through the API. Also 3D Secure: the page sends the buyer to the bank's page and back; and a
+SETUP session, where a customer saves the card that later pays without them."""
 
 from __future__ import annotations
 
@@ -131,3 +132,31 @@ def test_3d_secure_in_the_browser(flint: tuple[str, dict[str, str]], shop: str, 
     browser.wait_for(f"location.href.startsWith('{shop}/thanks')")
     order = httpx.get(f"{base}/v1/orders/{session['order_id']}", headers=headers).json()
     assert order["status"] == "PAID"
+
+
+def test_a_customer_saves_a_card_in_the_browser_and_is_charged_later(flint: tuple[str, dict[str, str]], shop: str,
+                                                                     browser: Browser) -> None:
+    """A SETUP checkout session: the customer saves a card (3D Secure at setup) on the page, lands on the
+    shop's page, and the card on file then pays an order without them."""
+    base, headers = flint
+    customer = httpx.post(f"{base}/v1/customers", headers=headers, json={"name": "Sarah Chen"}).json()
+    session = httpx.post(f"{base}/v1/checkout_sessions", headers=headers, json={
+        "mode": "SETUP", "customer_id": customer["customer_id"], "success_url": f"{shop}/thanks"}).json()
+    browser.goto(session["checkout_session_url"])
+    assert "Save a card" in browser.text() and "Sarah Chen" in browser.text()
+    browser.type_into("#card_number", "4000 0025 0000 3155")
+    browser.type_into("#expiry", "12 / 34")
+    browser.type_into("#cvc", "123")
+    browser.click("#save")
+    browser.wait_for("location.pathname.startsWith('/simulator/3ds/') && !!document.querySelector('#complete')")
+    browser.click("#complete")
+    href = browser.wait_for(f"location.href.startsWith('{shop}/thanks') && location.href")
+    assert href == f"{shop}/thanks?checkout_session_id={session['checkout_session_id']}"
+    done = httpx.get(f"{base}/v1/checkout_sessions/{session['checkout_session_id']}", headers=headers).json()
+    assert done["status"] == "COMPLETE" and done["payment_method_id"].startswith("pm_")
+    order = httpx.post(f"{base}/v1/orders", headers=headers, json={
+        "currency": "USD", "customer_id": customer["customer_id"],
+        "line_items": [{"name": "Refill", "quantity": 1, "unit_price_money": {"amount": 1200, "currency": "USD"}}]})
+    paid = httpx.post(f"{base}/v1/orders/{order.json()['order_id']}/pay", headers=headers,
+                      json={"off_session": True}).json()
+    assert (paid["status"], paid["payment_method_id"]) == ("SUCCEEDED", done["payment_method_id"])
