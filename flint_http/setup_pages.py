@@ -64,6 +64,11 @@ def _panel(page: hosted.setup.SetupPage) -> str:
     if page.status == "CANCELED":
         return ('<section class="card"><div class="alert info" id="message">This link is no longer valid. '
                 'No card was saved.</div></section>')
+    if page.status == "PROCESSING":  # the processor's answer was lost: Save asks again, with the same card
+        message = _message(page, "info") or ('<div class="alert info" id="message">Your card is being saved. '
+                                             'Press Save to finish.</div>')
+        return (f'<section class="card">{message}<form method="post"><input type="hidden" name="retry" value="1">'
+                f'<button type="submit" id="save">Save card</button></form></section>')
     if page.authenticate_url:
         return (f'<section class="card">{_message(page, "info")}<a class="button" id="authenticate" '
                 f'href="{escape(page.authenticate_url)}">Confirm with your bank</a></section>')

@@ -33,7 +33,8 @@ from flint_core.store.tables import LIVE, CheckoutSession, Customer, Merchant, S
 @dataclass
 class SetupPage:
     reference: str  # the id the page shows: its setup intent's, or its checkout session's
-    # REQUIRES_ACTION shows the form (or the 3D Secure step); SUCCEEDED, FAILED, CANCELED, EXPIRED say how it ended
+    # REQUIRES_ACTION shows the form (or the 3D Secure step), PROCESSING a Save button that asks the processor
+    # again (its answer was lost); SUCCEEDED, FAILED, CANCELED, EXPIRED say how it ended
     status: str
     merchant_name: str
     customer_name: str | None
@@ -54,7 +55,7 @@ def page_url(setup_intent_id: str) -> str:
 def _authenticate_url(seti: SetupIntent, base: str) -> str | None:
     """The 3D Secure step of a card already submitted, told to come back to the page at ``base`` (Flint's own
     simulator page; Stripe's page is absolute and comes back by itself)."""
-    if seti.status != SetupIntentStatus.REQUIRES_ACTION or service.collecting(seti):
+    if seti.status != SetupIntentStatus.REQUIRES_ACTION or service.collecting(seti) or service.unanswered(seti):
         return None
     url = (seti.next_action or {}).get("url")
     if not url or not url.startswith("/"):
@@ -67,7 +68,8 @@ def _page(session: Session, seti: SetupIntent, base: str, *, message: str | None
     merchant = session.get(Merchant, seti.merchant_id)
     customer = session.get(Customer, seti.customer_id)
     card = seti.card if seti.status == SetupIntentStatus.SUCCEEDED and seti.card.get("last4") else None
-    return SetupPage(reference=seti.setup_intent_id, status=seti.status,
+    status = SetupIntentStatus.PROCESSING if service.unanswered(seti) else seti.status  # then Save asks again
+    return SetupPage(reference=seti.setup_intent_id, status=status,
                      merchant_name=merchant.name if merchant else "", customer_name=customer.name if customer else None,
                      test_mode=seti.env_id != LIVE, authenticate_url=_authenticate_url(seti, base),
                      card=f"{(card.get('brand') or 'card').title()} ending in {card['last4']}" if card else None,
@@ -100,16 +102,30 @@ def check_card(number: str, expiry: str, cvc: str) -> str | None:
     return None
 
 
-def _save(ctx: Context, setup_intent_id: str, card_number: str) -> FlintError | None:
-    """Tokenize the typed card and save it with the setup intent (or start its 3D Secure step). On an
-    error, what was not committed before the processor call is rolled back and the error returned."""
+def _save(ctx: Context, seti: SetupIntent, card_number: str) -> FlintError | None:
+    """Tokenize the typed card and save it with the setup intent (or start its 3D Secure step); a setup
+    whose processor answer was lost is asked again with its own card instead. On an error, what was not
+    committed before the processor call is rolled back and the error returned."""
     try:
-        source = tokenize(card_number, test_mode=ctx.env_id != LIVE, param="card_number")
-        service.submit_card(ctx, setup_intent_id, source)
+        if service.unanswered(seti):
+            service.start_setup(ctx, seti)
+        else:
+            source = tokenize(card_number, test_mode=ctx.env_id != LIVE, param="card_number")
+            service.submit_card(ctx, seti.setup_intent_id, source)
     except FlintError as exc:
         ctx.session.rollback()
         return exc
     return None
+
+
+def _problem(seti: SetupIntent, card_number: str, expiry: str, cvc: str) -> str | None:
+    """What is wrong with the form, for a setup intent still waiting for its card."""
+    return check_card(card_number, expiry, cvc) if service.collecting(seti) else None
+
+
+def _acts(seti: SetupIntent) -> bool:
+    """Whether pressing Save does something: enter the card, or ask again after a lost answer."""
+    return service.collecting(seti) or service.unanswered(seti)
 
 
 def submit(db: Database, setup_intent_id: str, *, card_number: str, expiry: str = "", cvc: str = "",
@@ -122,12 +138,11 @@ def submit(db: Database, setup_intent_id: str, *, card_number: str, expiry: str 
         seti = session.get(SetupIntent, setup_intent_id, with_for_update=True)
         if seti is None:
             return None
-        problem = check_card(card_number, expiry, cvc) if service.collecting(seti) else None
-        if not service.collecting(seti) or problem is not None:
+        problem = _problem(seti, card_number, expiry, cvc)
+        if not _acts(seti) or problem is not None:
             session.commit()
             return _page(session, seti, base, outcome="invalid" if problem else "shown", message=problem)
-        error = _save(_context(db, session, seti, "create_setup_intent", settings, request_id), setup_intent_id,
-                      card_number)
+        error = _save(_context(db, session, seti, "create_setup_intent", settings, request_id), seti, card_number)
         seti = session.get(SetupIntent, setup_intent_id, populate_existing=True)
         assert seti is not None
         session.commit()
@@ -160,7 +175,9 @@ def _confirm(ctx: Context, seti: SetupIntent) -> FlintError | None:
 def _outcome(session: Session, seti: SetupIntent, error: FlintError | None, base: str) -> SetupPage:
     if error is not None:
         unavailable = error.spec.type == "processor_error"
-        message = ("We could not reach the card processor. Try again in a moment." if unavailable else
+        message = ("We could not reach the card processor. Press Save again in a moment: your card is not "
+                   "saved twice." if service.unanswered(seti) else
+                   "We could not reach the card processor. Try again in a moment." if unavailable else
                    "That is not a valid card number." if error.param == "card_number" else error.message)
         return _page(session, seti, base, outcome="unavailable" if unavailable else "invalid", message=message)
     if seti.status == SetupIntentStatus.FAILED:
@@ -252,12 +269,12 @@ def submit_for_session(db: Database, checkout_session_id: str, *, card_number: s
             assert cs.customer_id is not None
             seti = service.setup_on_page(ctx, cs.customer_id, cs.expires_at)
             cs.setup_intent_id, cs.updated_at = seti.setup_intent_id, ctx.now
-        problem = check_card(card_number, expiry, cvc) if service.collecting(seti) else None
-        if status != CheckoutSessionStatus.OPEN or not service.collecting(seti) or problem is not None:
+        problem = _problem(seti, card_number, expiry, cvc)
+        if status != CheckoutSessionStatus.OPEN or not _acts(seti) or problem is not None:
             session.commit()
             page = _page(session, seti, base, outcome="invalid" if problem else "shown", message=problem)
             return _in_session(page, cs, status, submitted=problem is None)
-        error = _save(ctx, seti.setup_intent_id, card_number)
+        error = _save(ctx, seti, card_number)
         return _settle(session, ctx, checkout_session_id, error, base)
 
 

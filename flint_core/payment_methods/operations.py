@@ -30,7 +30,7 @@ from flint_core.platform.registry import (
     SAVES_CARD,
     operation,
 )
-from flint_core.processors.base import CardSource, ProcessorError, SetupResult, SetupStatus
+from flint_core.processors.base import ProcessorError, SetupResult, SetupStatus
 from flint_core.processors.cards import tokenize
 from flint_core.store.tables import LIVE, Customer, PaymentMethod, SetupIntent
 
@@ -62,9 +62,7 @@ def create_setup_intent(ctx: Context, params: CreateSetupIntentInput) -> SetupIn
         if source is None:  # the customer enters the card on the hosted page
             service.collect_on_page(ctx, mine)
             return setup_intent_out(ctx, mine)
-    card = mine.card
-    return service.start_setup(ctx, mine, CardSource(card["token"], card.get("brand"), card.get("last4"),
-                                                     customer.processor_reference))
+    return service.start_setup(ctx, mine)
 
 
 @operation("confirm_setup_intent", http="POST /v1/setup_intents/{setup_intent_id}/confirm",
@@ -77,6 +75,8 @@ def confirm_setup_intent(ctx: Context, params: SetupIntentInput) -> SetupIntentO
     SETUP_INTENT.require(seti.status, "confirm_setup_intent", seti.setup_intent_id, ctx.can)
     if service.collecting(seti):  # the customer has not entered a card on the page yet
         return setup_intent_out(ctx, seti)
+    if service.unanswered(seti):  # the page's card reached the processor, its answer did not: ask again
+        return service.start_setup(ctx, seti)
     processor, reference, seti_id = ctx.processor(), seti.processor_reference or "", seti.setup_intent_id
     return service.run_setup(ctx, seti_id, "confirm",
                              lambda: processor.confirm_setup(key=f"{seti_id}:confirm", reference=reference))

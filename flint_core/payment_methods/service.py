@@ -203,12 +203,23 @@ def submit_card(ctx: Context, setup_intent_id: str, source: CardSource) -> Setup
     if not collecting(seti):
         return setup_intent_out(ctx, seti)
     seti.card, seti.updated_at = {"token": source.token, "brand": source.brand, "last4": source.last4}, ctx.now
-    customer = fetch(ctx, Customer, seti.customer_id, resource="customer")
-    return start_setup(ctx, seti, CardSource(source.token, source.brand, source.last4, customer.processor_reference))
+    return start_setup(ctx, seti)
 
 
-def start_setup(ctx: Context, seti: SetupIntent, source: CardSource) -> SetupIntentOut:
-    """Ask the processor to save the setup intent's card (key ``seti_...:setup``: a retry is the same call)."""
+def unanswered(seti: SetupIntent) -> bool:
+    """Whether the setup intent's card went to the processor and its answer was lost (a timeout): ask again.
+    No answer means no processor reference yet: PROCESSING through the API, still REQUIRES_ACTION (the
+    status it waited for its card in) on the hosted page."""
+    return bool(seti.card) and seti.processor_reference is None and seti.status in (
+        SetupIntentStatus.PROCESSING, SetupIntentStatus.REQUIRES_ACTION)
+
+
+def start_setup(ctx: Context, seti: SetupIntent) -> SetupIntentOut:
+    """Ask the processor to save the setup intent's card (key ``seti_...:setup``: a retry, after a lost answer,
+    is the same call and gets the first one's answer)."""
+    customer = ctx.session.scalar(select(Customer.processor_reference).where(Customer.customer_id == seti.customer_id))
+    card = seti.card
+    source = CardSource(card["token"], card.get("brand"), card.get("last4"), customer)
     processor, seti_id, customer_id = ctx.processor(), seti.setup_intent_id, seti.customer_id
     return run_setup(ctx, seti_id, "setup", lambda: processor.setup(key=f"{seti_id}:setup", source=source,
                                                                     customer_key=customer_id))
@@ -232,5 +243,6 @@ def setup_on_page(ctx: Context, customer_id: str, expires_at: datetime) -> Setup
     """A setup intent whose card the customer enters on a hosted page (a SETUP checkout session's), canceled
     at ``expires_at`` if they have not finished."""
     seti = new_setup_intent(ctx, customer_id, {}, Usage.OFF_SESSION, {}, ctx.processor().name, expires_at=expires_at)
+    seti.idempotency_key = None  # the request's key is the session's: a create_setup_intent must not find this one
     collect_on_page(ctx, seti)
     return seti

@@ -190,3 +190,25 @@ def test_setup_mode_takes_a_customer_and_nothing_of_an_order(api: Api) -> None:
         error = response.json()["error"]
         assert (response.status_code, error["code"], error["param"]) == (status, code, param), extra
     assert api.ok("POST", "/v1/checkout_sessions", base | {"customer_id": customer})["mode"] == "SETUP"
+
+
+def test_a_lost_processor_answer_is_asked_again_when_the_customer_presses_save(api: Api, client: Any) -> None:
+    """The processor saved the card but its answer timed out: the page says so, and Save asks again with the
+    same card and key (one card saved, no second setup at the processor)."""
+    for seti_or_session in (collecting(api), setup_session(api)):
+        url = seti_or_session.get("hosted_url") or seti_or_session["checkout_session_url"]
+        api.ok("POST", "/v1/simulator/faults", {"mode": "TIMEOUT", "count": 1})
+        lost = client.post(url, data={"card_number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"})
+        assert lost.status_code == 503 and "not saved twice" in lost.text and 'name="retry"' in lost.text
+        assert "Your card is being saved" in client.get(url).text  # the page, shown again, offers the same
+        again = client.post(url, data={"retry": "1"}, follow_redirects=False)
+        assert again.status_code in (200, 303)
+        seti_id = seti_or_session["setup_intent_id"]
+        done = api.ok("GET", f"/v1/setup_intents/{seti_id}")
+        assert done["status"] == "SUCCEEDED" and done["card"]["last4"] == "4242"
+    assert api.ok("GET", f"/v1/checkout_sessions/{seti_or_session['checkout_session_id']}")["status"] == "COMPLETE"
+    # through the API too: confirm_setup_intent asks again for a page's card whose answer was lost
+    seti = collecting(api)
+    api.ok("POST", "/v1/simulator/faults", {"mode": "TIMEOUT", "count": 1})
+    client.post(seti["hosted_url"], data={"card_number": "5555 5555 5555 4444", "expiry": "12 / 34", "cvc": "1"})
+    assert api.ok("POST", f"/v1/setup_intents/{seti['setup_intent_id']}/confirm", {})["status"] == "SUCCEEDED"
