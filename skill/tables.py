@@ -38,7 +38,7 @@ TASKS: tuple[tuple[str, str], ...] = (
     ("See what a refund would return", "preview_refund"),
     ("Refund an amount, some lines, or everything", "create_refund"),
     ("Check a refund's status", "get_refund"),
-    ("Send a buyer a hosted payment page", "create_checkout_session"),
+    ("Send a buyer a hosted payment page (`mode: SETUP`: a page that saves a card)", "create_checkout_session"),
     ("Find a customer by name or email", "search_customers"),
     ("Create a customer", "create_customer"),
     ("Save a customer's card to charge later (off session)", "create_setup_intent"),
