@@ -8,7 +8,6 @@ HTML-escaped. Card numbers pass through to ``pay_order`` (which tokenizes them) 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
@@ -17,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flint_core import Database, Settings, hosted
 from flint_http import setup_pages
-from flint_http.page_kit import CSS, HEADERS, TEST_CARDS, escape, failed_page, log_hosted, read_form
+from flint_http.page_kit import CSS, HEADERS, TEST_CARDS, escape, read_form, serve_page
 
 STATUS = {"declined": 402, "invalid": 400, "unavailable": 503, "busy": 409, "shown": 200}
 def _summary(page: hosted.checkout.CheckoutPage) -> str:
@@ -145,14 +144,8 @@ def checkout_router(db: Database, settings: Settings = Settings()) -> APIRouter:
 
     async def guarded(work: Callable[[], Page], request: Request, checkout_session_id: str,
                       operation: str | None = None, params: dict[str, str] | None = None) -> Response:
-        started = time.perf_counter()
-        try:
-            response = _respond(await run_in_threadpool(work))
-        except Exception:  # an HTML page, not a JSON envelope or a stack trace
-            response = failed_page(request, "checkout page")
-        await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation,
+        return await serve_page(db, request, work, _respond, what="checkout page", operation=operation,
                                 params=params, scope_of=lambda: hosted.checkout.page_scope(db, checkout_session_id))
-        return response
 
     async def saves_card(checkout_session_id: str) -> bool:
         return await run_in_threadpool(hosted.setup.saves_card, db, checkout_session_id)

@@ -1,14 +1,17 @@
 """What the hosted pages share: their stylesheet and strict headers, escaping, the size-capped form
-reader, the HTML 500 page and the request log of a page (face ``hosted``)."""
+reader, the HTML 500 page, the request log of a page (face ``hosted``), and serving a page with all of them."""
 
 from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from flint_core import Database, request_logs, utcnow
@@ -86,3 +89,18 @@ def log_hosted(db: Database, request: Request, response: Response, *, started: f
         log.exception("hosted page request log failed")
 
 
+
+
+async def serve_page(db: Database, request: Request, work: Callable[[], Any], respond: Callable[[Any], Response], *,
+                     what: str, scope_of: Callable[[], tuple], operation: str | None = None,
+                     params: dict[str, str] | None = None) -> Response:
+    """A hosted page's answer: its work off the event loop, rendered by ``respond`` (an HTML 500 page, never a
+    stack trace, if it fails), then its request log."""
+    started = time.perf_counter()
+    try:
+        response = respond(await run_in_threadpool(work))
+    except Exception:  # an HTML page, not a JSON envelope or a stack trace
+        response = failed_page(request, what)
+    await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation, params=params,
+                            scope_of=scope_of)
+    return response

@@ -5,15 +5,13 @@ card number passed on to be tokenized and never echoed back."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flint_core import Database, Settings, hosted
-from flint_http.page_kit import CSS, HEADERS, TEST_CARDS, escape, failed_page, log_hosted, read_form
+from flint_http.page_kit import CSS, HEADERS, TEST_CARDS, escape, read_form, serve_page
 
 STATUS = {"declined": 402, "invalid": 400, "unavailable": 503, "shown": 200}
 
@@ -103,14 +101,8 @@ def setup_router(db: Database, settings: Settings = Settings()) -> APIRouter:
 
     async def guarded(work: Callable[[], hosted.setup.SetupPage | None], request: Request, setup_intent_id: str,
                       operation: str | None = None, params: dict[str, str] | None = None) -> Response:
-        started = time.perf_counter()
-        try:
-            response = respond(await run_in_threadpool(work))
-        except Exception:  # an HTML page, not a JSON envelope or a stack trace
-            response = failed_page(request, "setup page")
-        await run_in_threadpool(log_hosted, db, request, response, started=started, operation=operation,
-                                params=params, scope_of=lambda: hosted.setup.page_scope(db, setup_intent_id))
-        return response
+        return await serve_page(db, request, work, respond, what="setup page", operation=operation, params=params,
+                                scope_of=lambda: hosted.setup.page_scope(db, setup_intent_id))
 
     @router.get("/setup/{setup_intent_id}")
     async def show(setup_intent_id: str, request: Request) -> Response:
